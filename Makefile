@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 4566
+DEMO_SPEC ?= specs/p2p-automation.yaml
+export AWSPROV_HOME ?= $(CURDIR)/.awsprov
+
+.PHONY: demo test lint schema bench clean install
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: local emulator, then plan → apply → verify → plan (no changes) on a real spec
+demo: $(STAMP)
+	$(BIN)/awsprov local start --port $(PORT)
+	@set -e; trap '$(BIN)/awsprov local stop' EXIT; \
+	echo '--- plan'; $(BIN)/awsprov --local plan $(DEMO_SPEC); \
+	echo '--- apply'; $(BIN)/awsprov --local apply $(DEMO_SPEC) --yes; \
+	echo '--- verify'; $(BIN)/awsprov --local verify $(DEMO_SPEC); \
+	echo '--- plan again (expect no changes)'; \
+	$(BIN)/awsprov --local plan $(DEMO_SPEC) --detailed-exitcode
+
+## test: install, lint, check the schema is current, run the whole suite
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+## schema: regenerate the committed JSON Schema from the resource registry
+schema: $(STAMP)
+	$(BIN)/awsprov schema > schema/awsprov.schema.json
+
+bench: $(STAMP)
+	$(BIN)/python bench/plan_scaling.py
+
+clean:
+	-$(BIN)/awsprov local stop 2>/dev/null
+	rm -rf $(VENV) .awsprov .pytest_cache .ruff_cache build src/*.egg-info

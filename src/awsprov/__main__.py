@@ -1,0 +1,3 @@
+from awsprov.cli.app import main
+
+main()

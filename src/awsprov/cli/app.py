@@ -1,0 +1,84 @@
+"""`awsprov`: the Typer app, global options and the one error boundary."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from awsprov.cli import commands, local_cmd
+from awsprov.cli.context import GlobalOptions
+from awsprov.errors import EXIT_ERROR, AwsprovError
+
+app = typer.Typer(
+    name="awsprov",
+    help="Plan, apply and verify the AWS data and security layer from YAML specs. "
+         "Stateless: live AWS is the only state.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(local_cmd.app, name="local")
+commands.register(app)
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    profile: str | None = typer.Option(None, "--profile", help="AWS profile to use."),
+    region: str | None = typer.Option(None, "--region", help="Region; wins over the spec's."),
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", envvar="AWS_ENDPOINT_URL", help="Send all calls here."),
+    local: bool = typer.Option(False, "--local", help="Use the local emulator (awsprov local)."),
+    no_color: bool = typer.Option(False, "--no-color", help="Plain output."),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Log AWS calls (names only) and show tracebacks."),
+) -> None:
+    from awsprov.render import console
+
+    console.set_no_color(no_color)
+    if verbose:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s %(name)s %(message)s")
+        logging.getLogger("botocore").setLevel(logging.WARNING)
+    ctx.obj = GlobalOptions(profile, region, endpoint_url, local, no_color, verbose)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every error becomes one line on stderr and an exit code."""
+    import click
+
+    verbose = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except AwsprovError as exc:
+        _print_error(str(exc))
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        _print_error("aborted")
+        code = EXIT_ERROR
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        code = EXIT_ERROR
+    except KeyboardInterrupt:
+        _print_error("interrupted; run apply again to converge")
+        code = 130
+    except Exception as exc:
+        if verbose:
+            raise
+        from awsprov.aws import errors
+
+        described = errors.describe(exc)
+        _print_error(f"{described} (run with --verbose for details)")
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _print_error(message: str) -> None:
+    from awsprov.render import console
+
+    err = console.stderr()
+    for line in message.splitlines() or [""]:
+        err.print(f"[error]error:[/] {line}", markup=True, highlight=False)

@@ -1,0 +1,73 @@
+"""Global options and what commands build from them (no boto3 import at module level)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from awsprov.errors import AwsprovError
+
+if TYPE_CHECKING:
+    from awsprov.aws.context import AwsContext
+    from awsprov.spec.model import Stack
+
+log = logging.getLogger("awsprov")
+
+
+@dataclass
+class GlobalOptions:
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    local: bool = False
+    no_color: bool = False
+    verbose: bool = False
+
+
+def load(spec: Path, env: str | None, options: GlobalOptions,
+         sources: dict[str, str] | None = None) -> Stack:
+    from awsprov.spec.loader import load_stack
+
+    return load_stack(spec, env=env, region=options.region, sources=sources)
+
+
+def aws_context(stack_region: str | None, options: GlobalOptions,
+                parallelism: int = 16) -> AwsContext:
+    from awsprov.aws.context import AwsContext
+    from awsprov.aws.session import ClientFactory, Target, default_region
+
+    endpoint = options.endpoint_url
+    if options.local:
+        from awsprov import local
+
+        endpoint = local.endpoint_or_fail()
+        for key, value in local.DUMMY_CREDENTIALS.items():
+            os.environ.setdefault(key, value)
+    region = options.region or stack_region or default_region() or _profile_region(options)
+    if not region:
+        raise AwsprovError("no AWS region: set `region:` in the spec, --region, or AWS_REGION")
+    factory = ClientFactory(Target(region, options.profile, endpoint),
+                            max_pool_connections=max(16, parallelism * 2))
+    if options.verbose:
+        factory.on("before-call", _log_call)
+    return AwsContext(factory, region)
+
+
+def _profile_region(options: GlobalOptions) -> str | None:
+    import boto3
+
+    try:
+        return boto3.Session(profile_name=options.profile).region_name
+    except Exception as exc:
+        from awsprov.aws import errors
+
+        raise errors.describe(exc) from None
+
+
+def _log_call(model=None, **_: object) -> None:
+    # Operation names only: parameters may hold secret values.
+    if model is not None:
+        log.info("AWS %s.%s", model.service_model.service_name, model.name)

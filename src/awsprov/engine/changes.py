@@ -1,0 +1,178 @@
+"""What a plan is made of: per-resource changes, each a list of attribute changes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class _KnownAfterApply:
+    """A value that depends on a resource not created yet."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "(known after apply)"
+
+    def __reduce__(self):
+        return (_KnownAfterApply, ())
+
+
+KNOWN_AFTER_APPLY = _KnownAfterApply()
+
+
+def is_unknown(value: Any) -> bool:
+    """True when value is, or contains, a (known after apply) placeholder."""
+    if value is KNOWN_AFTER_APPLY:
+        return True
+    if isinstance(value, dict):
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+class FieldKind(str, enum.Enum):
+    """How a property can change on a live resource (DESIGN.md, resource type contract)."""
+
+    UPDATE = "update"              # in place
+    REPLACE = "replace"            # delete + create: data loss for stateful types
+    REFUSE = "refuse"              # no safe way: plan says why, nothing happens
+    IRREVERSIBLE = "irreversible"  # allowed once, never back; needs --allow-irreversible
+    COMPUTED = "computed"          # never diffed
+
+
+class Action(str, enum.Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    ADOPT = "adopt"
+    RESTORE = "restore"
+    NOOP = "no-op"
+    REFUSED = "refused"
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS[self]
+
+
+_SYMBOLS = {
+    Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "-/+", Action.DELETE: "-",
+    Action.ADOPT: "<=", Action.RESTORE: "^", Action.NOOP: " ", Action.REFUSED: "!",
+}
+
+# The order of the plan summary in text and JSON.
+SUMMARY_KEYS = ("create", "update", "replace", "delete", "adopt", "restore", "refused",
+                "unchanged")
+
+
+@dataclass
+class AttributeChange:
+    """One property's before → after. `before`/`after` are normalized values."""
+
+    path: str
+    before: Any
+    after: Any
+    kind: FieldKind = FieldKind.UPDATE
+    sensitive: bool = False
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "before": None if self.sensitive else _json_value(self.before),
+            "after": None if self.sensitive else _json_value(self.after),
+            "sensitive": self.sensitive,
+            "kind": self.kind.value,
+            **({"note": self.note} if self.note else {}),
+        }
+
+
+@dataclass
+class ResourceChange:
+    """The plan for one resource (or one orphan)."""
+
+    address: str
+    section: str
+    name: str
+    action: Action
+    reason: str = ""
+    attributes: list[AttributeChange] = field(default_factory=list)
+    data_at_risk: str | None = None
+    orphan: bool = False
+    warnings: list[str] = field(default_factory=list)
+    fingerprint: str | None = None
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def is_change(self) -> bool:
+        return self.action is not Action.NOOP
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "address": self.address,
+            "action": self.action.value,
+            "reason": self.reason,
+            "name": self.name,
+            "attributes": [a.to_json() for a in self.attributes],
+        }
+        if self.data_at_risk:
+            doc["data_at_risk"] = self.data_at_risk
+        if self.orphan:
+            doc["orphan"] = True
+        if self.warnings:
+            doc["warnings"] = list(self.warnings)
+        return doc
+
+
+@dataclass
+class Plan:
+    stack: str
+    env: str | None
+    region: str
+    changes: list[ResourceChange]
+    prune: bool = False
+
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(SUMMARY_KEYS, 0)
+        for change in self.changes:
+            if change.orphan and not self.prune:
+                continue
+            key = "unchanged" if change.action is Action.NOOP else change.action.value
+            counts[key] += 1
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.is_change and (self.prune or not c.orphan) for c in self.changes)
+
+    def by_address(self) -> dict[str, ResourceChange]:
+        return {c.address: c for c in self.changes}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "stack": self.stack,
+            "env": self.env,
+            "region": self.region,
+            "changes": [c.to_json() for c in self.changes if c.is_change],
+            "summary": self.summary(),
+            "cost_delta": None,
+        }
+
+
+def _json_value(value: Any) -> Any:
+    if value is KNOWN_AFTER_APPLY:
+        return "(known after apply)"
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return value

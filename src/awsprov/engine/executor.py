@@ -1,0 +1,153 @@
+"""Execute a plan: dependency batches in order, resources of a batch in parallel.
+
+One resource's failure does not stop independent ones: its dependents are skipped,
+everything else runs, and every failure is reported at the end. Deletes of orphans run
+after everything else. Each write is safe to repeat: a killed apply, run again, reads
+live state afresh and converges.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from awsprov.aws import errors
+from awsprov.aws.context import AwsContext
+from awsprov.engine import graph
+from awsprov.engine.changes import Action, FieldKind, ResourceChange
+from awsprov.engine.planner import PlannedResource, PlanResult, build_desired, diff_with_tags
+from awsprov.errors import AwsprovError
+from awsprov.spec.model import Stack
+
+
+@dataclass
+class ApplyOptions:
+    allow_replace: bool = False
+    allow_irreversible: bool = False
+    prune: bool = False
+    parallelism: int = 16
+
+
+@dataclass
+class Outcome:
+    address: str
+    action: Action
+    ok: bool
+    message: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class ApplyReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def done(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.ok]
+
+
+class Reporter:
+    """Where progress goes (stderr in the CLI). Called from worker threads."""
+
+    def started(self, change: ResourceChange) -> None: ...
+    def step(self, address: str, message: str) -> None: ...
+    def finished(self, outcome: Outcome) -> None: ...
+
+
+class Refused(AwsprovError):
+    pass
+
+
+def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: ApplyOptions,
+               reporter: Reporter | None = None) -> ApplyReport:
+    reporter = reporter or Reporter()
+    report = ApplyReport()
+    changes = result.plan.by_address()
+    blocked: dict[str, str] = {}
+    attributes: dict[str, dict[str, Any]] = {
+        a: dict(r.live.attributes) for a, r in result.resources.items() if r.live}
+
+    def run(address: str) -> Outcome:
+        change = changes[address]
+        if address in blocked:
+            return Outcome(address, change.action, False, blocked[address])
+        reporter.started(change)
+        start = time.monotonic()
+        try:
+            _execute(stack, change, result.resources[address], attributes, aws, options,
+                     lambda msg: reporter.step(address, msg))
+            outcome = Outcome(address, change.action, True, seconds=time.monotonic() - start)
+        except AwsprovError as exc:
+            outcome = Outcome(address, change.action, False, exc.message,
+                              time.monotonic() - start)
+        except Exception as exc:  # one resource's failure must not stop the others
+            outcome = Outcome(address, change.action, False, str(errors.describe(exc)),
+                              time.monotonic() - start)
+        reporter.finished(outcome)
+        return outcome
+
+    def run_layer(layer: list[str]) -> None:
+        todo = [a for a in layer if _needs_work(changes[a], options)]
+        with ThreadPoolExecutor(max_workers=max(1, options.parallelism),
+                                thread_name_prefix="apply") as pool:
+            for outcome in pool.map(run, todo):
+                report.outcomes.append(outcome)
+                if not outcome.ok:
+                    for dependent in graph.dependents(result.deps, outcome.address):
+                        blocked.setdefault(dependent, f"skipped: depends on {outcome.address}, "
+                                                      f"which failed")
+
+    for layer in result.order:
+        run_layer(layer)
+    orphans = [c.address for c in result.plan.changes if c.orphan]
+    if orphans and options.prune:
+        run_layer(orphans)
+    return report
+
+
+def _needs_work(change: ResourceChange, options: ApplyOptions) -> bool:
+    if change.orphan:
+        return options.prune and change.action in (Action.DELETE, Action.REFUSED)
+    return change.action is not Action.NOOP
+
+
+def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
+             attributes: dict[str, dict[str, Any]], aws: AwsContext, options: ApplyOptions,
+             progress: Callable[[str], None]) -> None:
+    rtype, live = planned.rtype, planned.live
+    if change.action is Action.REFUSED:
+        raise Refused(f"refused: {change.reason}")
+    if change.action is Action.DELETE:
+        rtype.delete(aws, live, progress)
+        return
+    if planned.spec is None or planned.desired is None:
+        raise AwsprovError(f"nothing to apply for {change.address}")
+    desired = build_desired(stack, planned.spec, rtype, planned.desired.name, attributes, aws)
+    if change.action is Action.REPLACE:
+        if not options.allow_replace:
+            raise Refused(f"replacement refused ({change.reason}; data at risk: "
+                          f"{change.data_at_risk or 'unknown'}): rerun with --allow-replace")
+        rtype.delete(aws, live, progress)
+        live = None
+    if live is None:
+        rtype.create(aws, desired, progress)
+    else:
+        if change.action is Action.RESTORE:
+            rtype.restore(aws, desired, live, progress)
+            live = rtype.read(aws, desired.name) or live
+        todo = diff_with_tags(rtype, desired, live)
+        irreversible = [c.path for c in todo if c.kind is FieldKind.IRREVERSIBLE]
+        if irreversible and not options.allow_irreversible:
+            raise Refused(f"irreversible change to {', '.join(irreversible)}: rerun with "
+                          f"--allow-irreversible")
+        rtype.update(aws, desired, live, todo, progress)
+    fresh = rtype.read(aws, desired.name)
+    if fresh is not None:
+        attributes[change.address] = dict(fresh.attributes)

@@ -1,0 +1,332 @@
+"""Spec + live → Plan. Reads run in parallel, bounded; the planner never writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from awsprov.aws import errors
+from awsprov.aws.context import AwsContext
+from awsprov.engine import graph
+from awsprov.engine.changes import (
+    KNOWN_AFTER_APPLY,
+    Action,
+    AttributeChange,
+    FieldKind,
+    Plan,
+    ResourceChange,
+)
+from awsprov.errors import AwsprovError, SpecError
+from awsprov.resources import registry
+from awsprov.resources import tags as tagging
+from awsprov.resources.base import Desired, Live, ResourceType
+from awsprov.spec import interpolate
+from awsprov.spec.model import ResourceSpec, Stack
+
+DEFAULT_PARALLELISM = 16
+
+
+@dataclass
+class PlanOptions:
+    targets: tuple[str, ...] = ()
+    force_adopt: bool = False
+    prune: bool = False
+    parallelism: int = DEFAULT_PARALLELISM
+    find_orphans: bool = True
+
+
+@dataclass
+class PlannedResource:
+    """Everything apply needs about one resource, beyond what the plan shows."""
+
+    spec: ResourceSpec | None
+    rtype: ResourceType
+    desired: Desired | None
+    live: Live | None
+
+
+@dataclass
+class PlanResult:
+    plan: Plan
+    resources: dict[str, PlannedResource]
+    deps: dict[str, set[str]]
+    order: list[list[str]]
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult:
+    aws.account_id  # noqa: B018 - proves credentials and endpoint before any other call
+    deps = graph.dependencies(stack)
+    selected = _select(stack, deps, options.targets)
+    order = [[a for a in layer if a in selected] for layer in graph.batches(deps)]
+    order = [layer for layer in order if layer]
+    names = {a: _physical_name(stack, a, aws) for a in selected}
+    lives = _read_all(aws, [(a, stack.resources[a].section, names[a]) for a in selected],
+                      options.parallelism)
+    resources: dict[str, PlannedResource] = {}
+    changes: list[ResourceChange] = []
+    attributes: dict[str, dict[str, Any]] = {}
+    for layer in order:
+        for address in layer:
+            spec = stack.resources[address]
+            rtype = registry.get(spec.section)
+            live = lives[address]
+            desired = build_desired(stack, spec, rtype, names[address], attributes, aws)
+            change = classify(stack, rtype, desired, live, options)
+            change.depends_on = tuple(sorted(deps[address]))
+            attributes[address] = _attributes_after(change, desired, live)
+            resources[address] = PlannedResource(spec, rtype, desired, live)
+            changes.append(change)
+    if options.find_orphans and not options.targets:
+        for change, planned in _orphans(stack, aws, names, options):
+            changes.append(change)
+            resources[change.address] = planned
+    plan = Plan(stack.name, stack.env, aws.region, changes, prune=options.prune)
+    fingerprints = {a: fingerprint(r.live) for a, r in resources.items()}
+    for change in changes:
+        change.fingerprint = fingerprints[change.address]
+    return PlanResult(plan, resources, deps, order, fingerprints)
+
+
+def _select(stack: Stack, deps: dict[str, set[str]], targets: tuple[str, ...]) -> set[str]:
+    """The targets and everything they reference (so a target plans as it would apply)."""
+    if not targets:
+        return set(stack.resources)
+    unknown = [t for t in targets if t not in stack.resources]
+    if unknown:
+        raise SpecError(f"--target {unknown[0]}: no such resource in stack {stack.name} "
+                        f"(addresses look like tables.documents)")
+    selected: set[str] = set()
+    frontier = set(targets)
+    while frontier:
+        selected |= frontier
+        frontier = {d for a in frontier for d in deps[a]} - selected
+    return selected
+
+
+def _physical_name(stack: Stack, address: str, aws: AwsContext) -> str:
+    spec = stack.resources[address]
+    name = registry.get(spec.section).physical_name(spec.props)
+    resolved = interpolate.substitute(name, lambda e: aws.account_id if e == "account_id"
+                                      else None)
+    if not isinstance(resolved, str) or interpolate.TOKEN.search(resolved):
+        raise SpecError("a name may not reference another resource",
+                        stack.location(spec.section, spec.logical, "name"), f"{address}.name")
+    return resolved
+
+
+def _read_all(aws: AwsContext, items: list[tuple[str, str, str]],
+              parallelism: int) -> dict[str, Live | None]:
+    def read(item: tuple[str, str, str]) -> tuple[str, Live | None]:
+        address, section, name = item
+        try:
+            return address, registry.get(section).read(aws, name)
+        except AwsprovError:
+            raise
+        except Exception as exc:
+            raise errors.describe(exc, f"reading {address} ({name})") from None
+
+    if parallelism <= 1 or len(items) <= 1:
+        return dict(map(read, items))
+    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="read") as pool:
+        return dict(pool.map(read, items))
+
+
+def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: str,
+                  attributes: dict[str, dict[str, Any]], aws: AwsContext) -> Desired:
+    """Resolve references with what is known now; unknown values stay (known after apply)."""
+    sections = set(registry.sections())
+
+    def lookup(expr: str) -> Any:
+        if expr == "account_id":
+            return aws.account_id
+        ref = interpolate.parse_reference(expr, sections)
+        if ref is None:
+            return None
+        known = attributes.get(ref.address)
+        if known is None:
+            return KNOWN_AFTER_APPLY
+        return known.get(ref.attribute, KNOWN_AFTER_APPLY)
+
+    props = interpolate.unescape(interpolate.map_strings(
+        spec.props, lambda text, _path: interpolate.substitute(text, lookup)))
+    props["name"] = name if "name" in props else props.get("name")
+    user_tags = {**stack.tags, **{str(k): str(v) for k, v in (props.get("tags") or {}).items()}}
+    return Desired(
+        section=spec.section, logical=spec.logical, name=name, props=props,
+        state=rtype.desired_state(props),
+        tags=tagging.desired_tags(stack.name, spec.address, {}, user_tags),
+        ignore=frozenset(props.get("ignore_changes") or ()),
+    )
+
+
+def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
+    changes = rtype.diff(desired, live)
+    if "tags" not in desired.ignore and live.tags != desired.tags:
+        changes.append(AttributeChange("tags", dict(sorted(live.tags.items())),
+                                       dict(sorted(desired.tags.items()))))
+    return changes
+
+
+def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | None,
+             options: PlanOptions) -> ResourceChange:
+    change = ResourceChange(desired.address, desired.section, desired.name, Action.NOOP)
+    if live is None:
+        change.action, change.reason = Action.CREATE, "not found"
+        change.attributes = [AttributeChange(key, None, value)
+                             for key, value in desired.state.items() if value is not None]
+        return change
+    owner = tagging.owner_of(live.tags)
+    if owner not in (None, stack.name) and not options.force_adopt:
+        change.action = Action.REFUSED
+        change.reason = (f"{rtype.kind} '{desired.name}' belongs to stack '{owner}' "
+                         f"(awsprov:stack tag); --force-adopt takes it over")
+        return change
+    changes = diff_with_tags(rtype, desired, live)
+    change.attributes = changes
+    change.warnings = rtype.change_notes(desired, live, changes)
+    refused = [c for c in changes if c.kind is FieldKind.REFUSE]
+    replacing = [c for c in changes if c.kind is FieldKind.REPLACE]
+    refusal = rtype.refusal(desired, live, changes)
+    if live.pending_deletion:
+        change.action, change.reason = Action.RESTORE, "pending deletion; restored in place"
+    elif refused or refusal:
+        change.action = Action.REFUSED
+        change.reason = refusal or "; ".join(f"{c.path} cannot be changed" for c in refused)
+    elif replacing:
+        paths = ", ".join(sorted({c.path.split(".")[0] for c in replacing}))
+        change.data_at_risk = live.data_at_risk
+        if live.deletion_protected:
+            change.action = Action.REFUSED
+            change.reason = (f"{paths} changed: replacement needed, but deletion protection "
+                             f"is on; turn it off first")
+        else:
+            change.action, change.reason = Action.REPLACE, f"{paths} changed"
+    elif owner is None:
+        change.action = Action.ADOPT
+        change.reason = "exists without awsprov tags; tagged and brought to spec"
+    elif owner != stack.name:
+        change.action = Action.ADOPT
+        change.reason = f"taken over from stack '{owner}' (--force-adopt)"
+    elif changes:
+        change.action = Action.UPDATE
+        change.reason = ", ".join(sorted({c.path.split(".")[0] for c in changes})) + " changed"
+    return change
+
+
+def _attributes_after(change: ResourceChange, desired: Desired,
+                      live: Live | None) -> dict[str, Any]:
+    if live is not None and change.action not in (Action.CREATE, Action.REPLACE):
+        return {**live.attributes, **_volatile_unknown(change, live)}
+    return {"name": desired.name}
+
+
+def _volatile_unknown(change: ResourceChange, live: Live) -> dict[str, Any]:
+    """Attributes an update will change (a stream re-enabled gets a new ARN)."""
+    return {key: KNOWN_AFTER_APPLY for key in live.attributes
+            if any(c.path == key.removesuffix("_arn") for c in change.attributes)}
+
+
+def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str],
+             options: PlanOptions) -> list[tuple[ResourceChange, PlannedResource]]:
+    """Resources tagged with this stack that the spec no longer names."""
+    types = registry.all_types()
+    in_spec = {(stack.resources[a].section, n) for a, n in names.items()}
+    found: list[tuple[str, ResourceType, str, str]] = []
+    for arn, tag_map in _tagged_with_stack(aws, stack.name, types):
+        rtype = next((t for t in types.values() if _arn_matches(t, arn)), None)
+        if rtype is None:
+            continue
+        name = rtype.name_from_arn(arn)
+        if (rtype.section, name) in in_spec:
+            continue
+        address = tag_map.get(tagging.ADDRESS_TAG) or f"{rtype.section}.{name}"
+        found.append((address, rtype, name, arn))
+    lives = _read_all(aws, [(a, t.section, n) for a, t, n, _ in found], options.parallelism)
+    out = []
+    for address, rtype, name, _arn in found:
+        live = lives[address]
+        if live is None or live.pending_deletion or tagging.owner_of(live.tags) != stack.name:
+            continue
+        change = ResourceChange(address, rtype.section, name, Action.DELETE, orphan=True,
+                                reason="orphan: tagged with this stack, gone from the spec; "
+                                       "apply --prune deletes it",
+                                data_at_risk=live.data_at_risk if rtype.holds_data else None)
+        refusal = rtype.deletion_refusal(live, None)
+        if live.deletion_protected or refusal:
+            change.action = Action.REFUSED
+            change.reason = f"orphan: {refusal or 'deletion protection is on'}; not deleted"
+        out.append((change, PlannedResource(None, rtype, None, live)))
+    return out
+
+
+def _tagged_with_stack(aws: AwsContext, stack: str, types: dict[str, ResourceType]):
+    client = aws.client("resourcegroupstaggingapi")
+    paginator = client.get_paginator("get_resources")
+    pages = paginator.paginate(
+        TagFilters=[{"Key": tagging.STACK_TAG, "Values": [stack]}],
+        ResourceTypeFilters=sorted({t.tagging_type for t in types.values()}),
+    )
+    for page in pages:
+        for item in page.get("ResourceTagMappingList", []):
+            yield item["ResourceARN"], tagging.as_dict(item.get("Tags"))
+
+
+def _arn_matches(rtype: ResourceType, arn: str) -> bool:
+    service, _, resource = rtype.tagging_type.partition(":")
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[2] != service:
+        return False
+    return not resource or parts[5].startswith(resource)
+
+
+def fingerprint(live: Live | None) -> str:
+    """A digest of what the plan was made against; volatile counters are left out."""
+    if live is None:
+        return "absent"
+    material = {"state": live.state, "tags": live.tags, "pending": live.pending_deletion}
+    text = json.dumps(material, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult:
+    """Delete what this stack owns, dependents first; the data-loss guards still apply."""
+    result = make_plan(stack, aws, PlanOptions(targets=options.targets, force_adopt=False,
+                                               prune=True, parallelism=options.parallelism,
+                                               find_orphans=not options.targets))
+    for change in result.plan.changes:
+        if change.orphan:
+            continue
+        planned = result.resources[change.address]
+        live = planned.live
+        change.attributes, change.warnings = [], []
+        if live is None:
+            change.action, change.reason = Action.NOOP, "does not exist"
+        elif tagging.owner_of(live.tags) != stack.name:
+            change.action = Action.NOOP
+            change.reason = "not managed by this stack (awsprov:stack tag): left alone"
+        else:
+            change.data_at_risk = live.data_at_risk if planned.rtype.holds_data else None
+            refusal = planned.rtype.deletion_refusal(live, planned.spec.props)
+            if live.deletion_protected:
+                change.action = Action.REFUSED
+                change.reason = "deletion protection is on: not deleted"
+            elif refusal:
+                change.action, change.reason = Action.REFUSED, refusal
+            else:
+                change.action, change.reason = Action.DELETE, "destroy"
+    result.order = list(reversed(result.order))
+    result.deps = _reverse(result.deps)
+    return result
+
+
+def _reverse(deps: dict[str, set[str]]) -> dict[str, set[str]]:
+    """For destroy: a resource waits for everything that depends on it."""
+    reversed_deps: dict[str, set[str]] = {a: set() for a in deps}
+    for node, edges in deps.items():
+        for edge in edges:
+            reversed_deps.setdefault(edge, set()).add(node)
+    return reversed_deps

@@ -1,0 +1,56 @@
+"""verify = re-read live and assert the plan is empty; orphans are findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from awsprov.engine.changes import ResourceChange
+from awsprov.engine.planner import PlanResult
+
+
+@dataclass
+class Finding:
+    address: str
+    rule: str
+    severity: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "rule": self.rule, "severity": self.severity,
+                "message": self.message}
+
+
+@dataclass
+class VerifyReport:
+    stack: str
+    drift: list[ResourceChange] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.drift and not self.findings
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "stack": self.stack,
+            "clean": self.clean,
+            "drift": [{"address": c.address, "action": c.action.value, "reason": c.reason,
+                       "attributes": [a.to_json() for a in c.attributes]} for c in self.drift],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def verify(result: PlanResult, include_orphans: bool = True) -> VerifyReport:
+    report = VerifyReport(result.plan.stack)
+    for change in result.plan.changes:
+        if not change.is_change:
+            continue
+        if change.orphan:
+            if include_orphans:
+                report.findings.append(Finding(change.address, "orphan", "warning",
+                                               f"{change.name}: {change.reason}"))
+            continue
+        report.drift.append(change)
+    return report

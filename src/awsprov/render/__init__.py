@@ -1,0 +1,1 @@
+"""Output: text (rich) for people, versioned JSON for machines, JUnit for CI."""

@@ -1,0 +1,129 @@
+"""Plans, verify reports and apply progress as text."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from awsprov.engine.changes import KNOWN_AFTER_APPLY, Action, AttributeChange, Plan
+from awsprov.engine.executor import ApplyReport, Outcome, Reporter
+from awsprov.engine.verify import VerifyReport
+
+
+def value_text(value: Any) -> str:
+    if value is KNOWN_AFTER_APPLY:
+        return "(known after apply)"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return json.dumps(value, sort_keys=True, default=lambda v: repr(v))
+
+
+def attribute_line(change: AttributeChange, creating: bool) -> str:
+    if change.sensitive:
+        shown = "(sensitive)" if creating else "(sensitive, changed)"
+        return f"{change.path}: {shown}"
+    if creating:
+        return f"{change.path}: {value_text(change.after)}"
+    marker = {"replace": " # forces replacement", "refuse": " # cannot change",
+              "irreversible": " # ! irreversible"}.get(change.kind.value, "")
+    return f"{change.path}: {value_text(change.before)} → {value_text(change.after)}{marker}"
+
+
+def render_plan(plan: Plan, out: Console, header: bool = True) -> None:
+    if header:
+        env = plan.env or "-"
+        out.print(f"[bold]Stack {escape(plan.stack)}[/] · region {plan.region} · env {env}")
+        out.print()
+    managed = [c for c in plan.changes if not c.orphan]
+    orphans = [c for c in plan.changes if c.orphan]
+    for change in managed:
+        if change.is_change:
+            _render_change(change, out)
+    if orphans:
+        verb = "deleted by this apply" if plan.prune else "apply --prune deletes them"
+        out.print(f"[bold]Orphans[/] (tagged with this stack, gone from the spec; {verb}):")
+        for change in orphans:
+            _render_change(change, out)
+    summary = plan.summary()
+    if not plan.has_changes:
+        out.print(f"No changes. Live matches the spec ({summary['unchanged']} resources).")
+        return
+    parts = [f"{summary[k]} to {k}" for k in ("create", "update", "replace", "delete",
+                                               "adopt", "restore")]
+    out.print(f"[bold]Plan:[/] {', '.join(parts)}, {summary['refused']} refused, "
+              f"{summary['unchanged']} unchanged.")
+
+
+def _render_change(change, out: Console) -> None:
+    style = change.action.value
+    symbol = change.action.symbol
+    reason = f" — {escape(change.reason)}" if change.reason else ""
+    out.print(f"[{style}]{escape(symbol):>3} {escape(change.address)}[/] "
+              f"[{style}]({change.action.value})[/] {escape(change.name)}{reason}")
+    creating = change.action is Action.CREATE
+    for attribute in change.attributes:
+        out.print(f"      {escape(attribute_line(attribute, creating))}")
+    if change.data_at_risk:
+        out.print(f"      [warn]data at risk: {escape(change.data_at_risk)}[/]")
+    for warning in change.warnings:
+        out.print(f"      [warn]note: {escape(warning)}[/]")
+
+
+def render_verify(report: VerifyReport, out: Console) -> None:
+    if report.clean:
+        out.print(f"[ok]Clean:[/] live matches the spec of stack {escape(report.stack)}.")
+        return
+    for change in report.drift:
+        out.print(f"[update]drift[/] {escape(change.address)} ({change.action.value}) "
+                  f"{escape(change.name)} — {escape(change.reason)}")
+        for attribute in change.attributes:
+            out.print(f"      {escape(attribute_line(attribute, change.action is Action.CREATE))}")
+    for finding in report.findings:
+        out.print(f"[warn]{finding.severity}[/] {escape(finding.address)} [{finding.rule}] "
+                  f"{escape(finding.message)}")
+    out.print(f"[bold]Drift:[/] {len(report.drift)} resources differ from the spec, "
+              f"{len(report.findings)} findings.")
+
+
+def render_apply_report(report: ApplyReport, err: Console) -> None:
+    done = len(report.done)
+    if report.failures:
+        err.print(f"[error]Apply finished with {len(report.failures)} failures[/] "
+                  f"({done} resources changed):")
+        for outcome in report.failures:
+            err.print(f"  [error]✗[/] {escape(outcome.address)}: {escape(outcome.message)}")
+    else:
+        err.print(f"[ok]Apply complete:[/] {done} resources changed.")
+
+
+class ConsoleReporter(Reporter):
+    """One line per event on stderr; safe from worker threads."""
+
+    def __init__(self, console: Console, verbose: bool = False):
+        self.console = console
+        self.verbose = verbose
+        self._lock = threading.Lock()
+
+    def _print(self, text: str) -> None:
+        with self._lock:
+            self.console.print(text)
+
+    def started(self, change) -> None:
+        self._print(f"[{change.action.value}]{escape(change.address)}[/]: "
+                    f"{change.action.value} {escape(change.name)}…")
+
+    def step(self, address: str, message: str) -> None:
+        self._print(f"[note]  {escape(address)}: {escape(message)}[/]")
+
+    def finished(self, outcome: Outcome) -> None:
+        if outcome.ok:
+            self._print(f"[ok]✓[/] {escape(outcome.address)} ({outcome.action.value}, "
+                        f"{outcome.seconds:.1f}s)")
+        else:
+            self._print(f"[error]✗[/] {escape(outcome.address)}: {escape(outcome.message)}")

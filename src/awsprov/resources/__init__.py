@@ -1,0 +1,1 @@
+"""Resource types: one file per type, each registered under its spec section."""

@@ -1,0 +1,148 @@
+"""The resource type contract (DESIGN.md). Generic code talks to types only through this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from awsprov.engine.changes import AttributeChange, FieldKind
+
+if TYPE_CHECKING:
+    from awsprov.aws.context import AwsContext
+
+
+@dataclass
+class Problem:
+    """A semantic problem in one resource's properties, found before any AWS call."""
+
+    path: tuple
+    message: str
+    severity: str = "error"  # or "warning"
+
+
+@dataclass
+class Desired:
+    """A resource as the spec wants it, references resolved as far as they can be."""
+
+    section: str
+    logical: str
+    name: str
+    props: dict[str, Any]
+    state: dict[str, Any]
+    tags: dict[str, str]
+    ignore: frozenset[str] = frozenset()
+
+    @property
+    def address(self) -> str:
+        return f"{self.section}.{self.logical}"
+
+
+@dataclass
+class Live:
+    """A resource as AWS has it, normalized to the shape of Desired.state."""
+
+    name: str
+    arn: str
+    state: dict[str, Any]
+    tags: dict[str, str]
+    attributes: dict[str, Any] = field(default_factory=dict)
+    pending_deletion: bool = False
+    data_at_risk: str | None = None
+    deletion_protected: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+Progress = Callable[[str], None]
+
+
+class ResourceType:
+    """Base class: subclasses declare their schema and fields and implement the AWS calls."""
+
+    section: ClassVar[str]             # spec section, e.g. "tables"
+    kind: ClassVar[str]                # human name, e.g. "DynamoDB table"
+    service: ClassVar[str]             # boto3 service name
+    tagging_type: ClassVar[str]        # Resource Groups Tagging API type filter
+    properties: ClassVar[dict]         # JSON Schema of each property
+    required: ClassVar[tuple[str, ...]] = ("name",)
+    fields: ClassVar[dict[str, FieldKind]] = {}
+    reference_attributes: ClassVar[tuple[str, ...]] = ("arn", "name")
+    holds_data: ClassVar[bool] = False
+    name_pattern_hint: ClassVar[str] = ""
+
+    # ---- pure: no AWS ----------------------------------------------------------------
+
+    def physical_name(self, props: dict[str, Any]) -> str:
+        return props["name"]
+
+    def check(self, props: dict[str, Any]) -> list[Problem]:
+        """Semantic checks the schema cannot express. Pure; never calls AWS."""
+        return []
+
+    def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Normalize spec properties, AWS defaults filled in, to compare with Live.state."""
+        raise NotImplementedError
+
+    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
+        """Attribute changes from live to desired, each classed by its field kind."""
+        changes: list[AttributeChange] = []
+        for key, after in desired.state.items():
+            kind = self.fields.get(key, FieldKind.UPDATE)
+            if kind is FieldKind.COMPUTED or key in desired.ignore:
+                continue
+            before = live.state.get(key)
+            changes.extend(
+                AttributeChange(path, b, a, kind) for path, b, a in leaf_diff(key, before, after)
+            )
+        return changes
+
+    def refusal(self, desired: Desired, live: Live,
+                changes: list[AttributeChange]) -> str | None:
+        """Why AWS will refuse this change, known before calling it; None if it will not."""
+        return None
+
+    def change_notes(self, desired: Desired, live: Live,
+                     changes: list[AttributeChange]) -> list[str]:
+        """Warnings a user should read before applying (rebuilds, new ARNs, limits)."""
+        return []
+
+    def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
+        """Why deleting this live resource must not happen (beyond deletion protection)."""
+        return None
+
+    def name_from_arn(self, arn: str) -> str:
+        return arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+    # ---- AWS -------------------------------------------------------------------------
+
+    def read(self, aws: AwsContext, name: str) -> Live | None:
+        raise NotImplementedError
+
+    def create(self, aws: AwsContext, desired: Desired, progress: Progress) -> None:
+        raise NotImplementedError
+
+    def update(self, aws: AwsContext, desired: Desired, live: Live,
+               changes: list[AttributeChange], progress: Progress) -> None:
+        raise NotImplementedError
+
+    def delete(self, aws: AwsContext, live: Live, progress: Progress) -> None:
+        raise NotImplementedError
+
+    def restore(self, aws: AwsContext, desired: Desired, live: Live, progress: Progress) -> None:
+        raise NotImplementedError(f"{self.kind} cannot be restored")
+
+    def set_tags(self, aws: AwsContext, live: Live, tags: dict[str, str]) -> None:
+        """Make live's tag set exactly `tags`."""
+        raise NotImplementedError
+
+
+def leaf_diff(path: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    """Differences between two normalized values, descending into maps for readable paths."""
+    if before == after:
+        return []
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for key in sorted(set(before) | set(after), key=str):
+            out.extend(leaf_diff(f"{path}.{key}", before.get(key), after.get(key)))
+        return out
+    return [(path, before, after)]

@@ -1,0 +1,732 @@
+"""DynamoDB tables (SPEC.md "tables"; reference/aws-behaviour.md §1.1 and §2).
+
+AWS's ordering rules are the hard part. An update runs in Terraform's order
+(resourceTableUpdate): index deletes one per UpdateTable → table class alone → stream
+view-type cycle → one UpdateTable for billing/capacity/protection/stream/index capacity
+→ index creates one per UpdateTable → SSE → TTL → PITR → tags, waiting between steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from awsprov.aws import errors
+from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
+from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
+from awsprov.resources import tags as tagging
+from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
+from awsprov.spec.schema import REFERENCE
+
+KEY_TYPES = ("S", "N", "B")
+BILLING_MODES = ("PAY_PER_REQUEST", "PROVISIONED")
+STREAM_VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
+TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
+NAME_CHARS = r"^(?:[a-zA-Z0-9_.-]|\$\{account_id\})+$"
+SETTLING_SSE = ("ENABLING", "UPDATING", "DISABLING")
+TTL_IN_PROGRESS = ("ENABLING", "DISABLING")
+PITR_DEFAULT_DAYS = 35
+SWITCHES_TO_ON_DEMAND_PER_DAY = 4
+DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
+
+_CAPACITY = {
+    "type": "object", "additionalProperties": False, "required": ["read", "write"],
+    "properties": {"read": {"type": "integer", "minimum": 1},
+                   "write": {"type": "integer", "minimum": 1}},
+}
+_PROJECTION = {
+    "description": "ALL, KEYS_ONLY, or the list of non-key attributes to include",
+    "anyOf": [{"enum": ["ALL", "KEYS_ONLY"]},
+              {"type": "array", "minItems": 1, "maxItems": 100, "uniqueItems": True,
+               "items": {"type": "string", "minLength": 1}}],
+}
+_INDEX_NAME = {"pattern": r"^[a-zA-Z0-9_.-]{3,255}$"}
+_GLOBAL_INDEX = {
+    "type": "object", "additionalProperties": False, "required": ["hash_key"],
+    "properties": {"hash_key": {"type": "string", "minLength": 1},
+                   "range_key": {"type": "string", "minLength": 1},
+                   "projection": _PROJECTION, "capacity": _CAPACITY},
+}
+_LOCAL_INDEX = {
+    "type": "object", "additionalProperties": False, "required": ["range_key"],
+    "properties": {"hash_key": {"type": "string", "minLength": 1},
+                   "range_key": {"type": "string", "minLength": 1},
+                   "projection": _PROJECTION},
+}
+_KEY_REF = {
+    "type": "string",
+    "description": "aws-owned, aws-managed, a KMS key ARN, or a ${keys.NAME} reference",
+    "anyOf": [{"enum": ["aws-owned", "aws-managed"]},
+              {"pattern": r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"},
+              {"pattern": REFERENCE}],
+}
+_MAX_UNITS = {"type": "integer", "anyOf": [{"minimum": 1}, {"const": -1}]}
+
+
+def _key(name: str | None, attributes: dict[str, str]) -> str | None:
+    """A key as plan output shows it: `id (S)`."""
+    return None if name is None else f"{name} ({attributes.get(name, '?')})"
+
+
+def _projection_of(value: Any) -> Any:
+    if value in (None, "ALL"):
+        return "ALL"
+    if value == "KEYS_ONLY":
+        return "KEYS_ONLY"
+    return sorted(value)
+
+
+def _capacity_of(value: dict | None) -> dict | None:
+    return None if not value else {"read": value["read"], "write": value["write"]}
+
+
+def _human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+class DynamoDBTable(ResourceType):
+    section = "tables"
+    kind = "DynamoDB table"
+    service = "dynamodb"
+    tagging_type = "dynamodb:table"
+    holds_data = True
+    required = ("name", "hash_key")
+    reference_attributes = ("arn", "name", "stream_arn")
+    properties = {
+        "name": {"type": "string", "minLength": 3, "maxLength": 255, "pattern": NAME_CHARS,
+                 "description": "Table name: 3-255 of a-z A-Z 0-9 _ - ."},
+        "hash_key": {"type": "string", "minLength": 1},
+        "range_key": {"type": "string", "minLength": 1},
+        "attributes": {"type": "object", "minProperties": 1,
+                       "additionalProperties": {"enum": list(KEY_TYPES)}},
+        "billing_mode": {"enum": list(BILLING_MODES)},
+        "capacity": _CAPACITY,
+        "global_indexes": {"type": "object", "maxProperties": 20, "propertyNames": _INDEX_NAME,
+                           "additionalProperties": _GLOBAL_INDEX},
+        "local_indexes": {"type": "object", "maxProperties": 5, "propertyNames": _INDEX_NAME,
+                          "additionalProperties": _LOCAL_INDEX},
+        "ttl": {"type": "string", "minLength": 1, "maxLength": 255,
+                "description": "The attribute that holds each item's expiry (epoch seconds)"},
+        "point_in_time_recovery": {"anyOf": [
+            {"type": "boolean"},
+            {"type": "object", "additionalProperties": False,
+             "properties": {"enabled": {"type": "boolean"},
+                            "recovery_period_days": {"type": "integer", "minimum": 1,
+                                                     "maximum": 35}}}]},
+        "on_demand_throughput": {"type": "object", "additionalProperties": False,
+                                 "minProperties": 1,
+                                 "properties": {"max_reads": _MAX_UNITS,
+                                                "max_writes": _MAX_UNITS}},
+        "encryption": _KEY_REF,
+        "stream": {"enum": list(STREAM_VIEWS)},
+        "deletion_protection": {"type": "boolean"},
+        "table_class": {"enum": list(TABLE_CLASSES)},
+    }
+    fields = {
+        "hash_key": FieldKind.REPLACE,
+        "range_key": FieldKind.REPLACE,
+        "local_indexes": FieldKind.REPLACE,
+    }
+
+    def __init__(self) -> None:
+        self._aws_managed_keys: dict[str, bool] = {}
+        self._lock = threading.Lock()
+
+    # ---- validation (pure) -----------------------------------------------------------
+
+    def check(self, props: dict[str, Any]) -> list[Problem]:
+        problems: list[Problem] = []
+        declared: dict[str, str] = props.get("attributes") or {}
+        used: dict[str, tuple] = {}
+
+        def use(attr: str | None, path: tuple) -> None:
+            if attr is None:
+                return
+            used.setdefault(attr, path)
+            if attr not in declared:
+                problems.append(Problem(path, f"key attribute '{attr}' is not declared in "
+                                              f"`attributes` (declare it as S, N or B)"))
+
+        use(props.get("hash_key"), ("hash_key",))
+        use(props.get("range_key"), ("range_key",))
+        gsis = props.get("global_indexes") or {}
+        lsis = props.get("local_indexes") or {}
+        for name, index in gsis.items():
+            use(index.get("hash_key"), ("global_indexes", name, "hash_key"))
+            use(index.get("range_key"), ("global_indexes", name, "range_key"))
+        for name, index in lsis.items():
+            path = ("local_indexes", name)
+            if not props.get("range_key"):
+                problems.append(Problem(path, "a local index needs a table with a range_key"))
+            if index.get("hash_key", props.get("hash_key")) != props.get("hash_key"):
+                problems.append(Problem((*path, "hash_key"),
+                                        "a local index shares the table's hash_key"))
+            use(index.get("range_key"), (*path, "range_key"))
+        for name in set(gsis) & set(lsis):
+            problems.append(Problem(("local_indexes", name),
+                                    f"index name '{name}' is also a global index"))
+        for attr in declared:
+            if attr not in used:
+                problems.append(Problem(("attributes", attr),
+                                        f"attribute '{attr}' is declared but no key of the "
+                                        f"table or an index uses it (DynamoDB rejects it)"))
+        problems.extend(self._check_capacity(props, gsis))
+        return problems
+
+    def _check_capacity(self, props: dict, gsis: dict) -> list[Problem]:
+        provisioned = props.get("billing_mode") == "PROVISIONED"
+        problems = []
+        if provisioned and "capacity" not in props:
+            problems.append(Problem(("billing_mode",),
+                                    "billing_mode PROVISIONED needs `capacity: {read, write}`"))
+        if not provisioned and "capacity" in props:
+            problems.append(Problem(("capacity",), "capacity is only for billing_mode "
+                                                   "PROVISIONED (this table is on-demand)"))
+        if provisioned and "on_demand_throughput" in props:
+            problems.append(Problem(("on_demand_throughput",), "on_demand_throughput is only "
+                                    "for billing_mode PAY_PER_REQUEST"))
+        for name, index in gsis.items():
+            if provisioned and "capacity" not in index:
+                problems.append(Problem(("global_indexes", name),
+                                        "a PROVISIONED table's indexes need `capacity`"))
+            if not provisioned and "capacity" in index:
+                problems.append(Problem(("global_indexes", name, "capacity"),
+                                        "index capacity is only for billing_mode PROVISIONED"))
+        return problems
+
+    # ---- normalization (pure) --------------------------------------------------------
+
+    def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
+        attrs = props.get("attributes") or {}
+        billing = props.get("billing_mode", "PAY_PER_REQUEST")
+        pitr = props.get("point_in_time_recovery", False)
+        if isinstance(pitr, bool):
+            pitr = {"enabled": pitr}
+        pitr_enabled = pitr.get("enabled", True)
+        odt = props.get("on_demand_throughput") or {}
+        return {
+            "hash_key": _key(props.get("hash_key"), attrs),
+            "range_key": _key(props.get("range_key"), attrs),
+            "local_indexes": {
+                name: {"range_key": _key(ix["range_key"], attrs),
+                       "projection": _projection_of(ix.get("projection"))}
+                for name, ix in (props.get("local_indexes") or {}).items()},
+            "billing_mode": billing,
+            "capacity": _capacity_of(props.get("capacity")) if billing == "PROVISIONED" else None,
+            "on_demand_throughput": None if billing == "PROVISIONED" else {
+                "max_reads": odt.get("max_reads", -1), "max_writes": odt.get("max_writes", -1)},
+            "global_indexes": {
+                name: {"hash_key": _key(ix["hash_key"], attrs),
+                       "range_key": _key(ix.get("range_key"), attrs),
+                       "projection": _projection_of(ix.get("projection")),
+                       "capacity": _capacity_of(ix.get("capacity"))
+                       if billing == "PROVISIONED" else None}
+                for name, ix in (props.get("global_indexes") or {}).items()},
+            "stream": props.get("stream"),
+            "deletion_protection": bool(props.get("deletion_protection", False)),
+            "table_class": props.get("table_class", "STANDARD"),
+            "encryption": props.get("encryption", "aws-owned"),
+            "ttl": props.get("ttl"),
+            "point_in_time_recovery": {
+                "enabled": bool(pitr_enabled),
+                "recovery_period_days": pitr.get("recovery_period_days", PITR_DEFAULT_DAYS)
+                if pitr_enabled else None},
+        }
+
+    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
+        changes: list[AttributeChange] = []
+        ignore_capacity = "capacity" in desired.ignore
+        for key, after in desired.state.items():
+            if key in desired.ignore:
+                continue
+            before = live.state.get(key)
+            if key == "global_indexes" and "global_indexes" not in desired.ignore:
+                changes.extend(_index_changes(before or {}, after, ignore_capacity))
+                continue
+            kind = self.fields.get(key, FieldKind.UPDATE)
+            changes.extend(AttributeChange(p, b, a, kind) for p, b, a in leaf_diff(key, before,
+                                                                                    after))
+        return changes
+
+    def refusal(self, desired: Desired, live: Live,
+                changes: list[AttributeChange]) -> str | None:
+        ttl_changes = [c for c in changes if c.path == "ttl"]
+        if not ttl_changes:
+            return None
+        status = live.raw.get("ttl_status")
+        if status in TTL_IN_PROGRESS:
+            return (f"TTL changed less than an hour ago (status {status}); AWS allows one TTL "
+                    f"change per table per hour")
+        before, after = ttl_changes[0].before, ttl_changes[0].after
+        if before and after:
+            return (f"TTL attribute change {before} -> {after} needs TTL disabled, then enabled "
+                    f"at least an hour later (one TTL change per table per hour): remove `ttl`, "
+                    f"apply, and set the new attribute an hour later")
+        return None
+
+    def change_notes(self, desired: Desired, live: Live,
+                     changes: list[AttributeChange]) -> list[str]:
+        notes = [c.note for c in changes if c.note]
+        index_ops = sum(1 for c in changes if c.path.startswith("global_indexes.")
+                        and c.note and ("create" in c.note or "delete" in c.note
+                                        or "rebuild" in c.note))
+        if index_ops > 1:
+            notes.append(f"{index_ops} index operations: one UpdateTable each, awaited in turn "
+                         f"(AWS allows one index create or delete per UpdateTable)")
+        stream = next((c for c in changes if c.path == "stream"), None)
+        if stream and stream.before and stream.after:
+            notes.append("stream view type change disables and re-enables the stream: it gets "
+                         "a new ARN, and consumers (Lambda event sources) must be re-pointed")
+        billing = next((c for c in changes if c.path == "billing_mode"), None)
+        if billing and billing.after == "PAY_PER_REQUEST":
+            last = live.raw.get("last_switch_to_on_demand")
+            if last and _within_a_day(last):
+                notes.append(f"last switched to on-demand at {last:%Y-%m-%d %H:%M} UTC: AWS "
+                             f"allows {SWITCHES_TO_ON_DEMAND_PER_DAY} such switches per rolling "
+                             f"24 hours")
+        return notes
+
+    def name_from_arn(self, arn: str) -> str:
+        return arn.split(":table/", 1)[-1].split("/", 1)[0]
+
+    # ---- read ------------------------------------------------------------------------
+
+    def read(self, aws, name: str) -> Live | None:
+        ddb = aws.client("dynamodb")
+        try:
+            table = ddb.describe_table(TableName=name)["Table"]
+        except errors.ClientError as exc:
+            if errors.is_code(exc, "ResourceNotFoundException"):
+                return None
+            raise
+        if table.get("TableStatus") == "DELETING":
+            return None
+        ttl = ddb.describe_time_to_live(TableName=name).get("TimeToLiveDescription", {})
+        pitr = _read_pitr(ddb, name)
+        tags = _read_tags(ddb, table["TableArn"])
+        return self._live(aws, table, ttl, pitr, tags)
+
+    def _live(self, aws, table: dict, ttl: dict, pitr: dict, tags: dict[str, str]) -> Live:
+        attrs = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+        keys = _key_names(table["KeySchema"])
+        billing = (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
+        provisioned = billing == "PROVISIONED"
+        ttl_status = ttl.get("TimeToLiveStatus", "DISABLED")
+        stream = table.get("StreamSpecification") or {}
+        odt = table.get("OnDemandThroughput") or {}
+        pitr_on = pitr.get("PointInTimeRecoveryStatus") == "ENABLED"
+        state = {
+            "hash_key": _key(keys.get("HASH"), attrs),
+            "range_key": _key(keys.get("RANGE"), attrs),
+            "local_indexes": {
+                ix["IndexName"]: {"range_key": _key(_key_names(ix["KeySchema"]).get("RANGE"),
+                                                    attrs),
+                                  "projection": _live_projection(ix["Projection"])}
+                for ix in table.get("LocalSecondaryIndexes") or []},
+            "billing_mode": billing,
+            "capacity": _live_capacity(table.get("ProvisionedThroughput")) if provisioned
+            else None,
+            "on_demand_throughput": None if provisioned else {
+                "max_reads": odt.get("MaxReadRequestUnits", -1) or -1,
+                "max_writes": odt.get("MaxWriteRequestUnits", -1) or -1},
+            "global_indexes": {
+                ix["IndexName"]: {
+                    "hash_key": _key(_key_names(ix["KeySchema"]).get("HASH"), attrs),
+                    "range_key": _key(_key_names(ix["KeySchema"]).get("RANGE"), attrs),
+                    "projection": _live_projection(ix["Projection"]),
+                    "capacity": _live_capacity(ix.get("ProvisionedThroughput"))
+                    if provisioned else None}
+                for ix in table.get("GlobalSecondaryIndexes") or []},
+            "stream": stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
+            "deletion_protection": bool(table.get("DeletionProtectionEnabled", False)),
+            "table_class": (table.get("TableClassSummary") or {}).get("TableClass", "STANDARD"),
+            "encryption": self._live_encryption(aws, table.get("SSEDescription")),
+            "ttl": ttl.get("AttributeName") if ttl_status in ("ENABLED", "ENABLING") else None,
+            "point_in_time_recovery": {
+                "enabled": pitr_on,
+                "recovery_period_days": pitr.get("RecoveryPeriodInDays", PITR_DEFAULT_DAYS)
+                if pitr_on else None},
+        }
+        items, size = table.get("ItemCount", 0), table.get("TableSizeBytes", 0)
+        return Live(
+            name=table["TableName"], arn=table["TableArn"], state=state, tags=tags,
+            attributes={"arn": table["TableArn"], "name": table["TableName"],
+                        "stream_arn": table.get("LatestStreamArn") if state["stream"] else None},
+            data_at_risk=f"{items} items, {_human_bytes(size)} ({DATA_COUNT_NOTE})",
+            deletion_protected=state["deletion_protection"],
+            raw={"table": table, "ttl_status": ttl_status,
+                 "last_switch_to_on_demand": (table.get("BillingModeSummary") or {}).get(
+                     "LastUpdateToPayPerRequestDateTime")},
+        )
+
+    def _live_encryption(self, aws, sse: dict | None) -> str:
+        if not sse or sse.get("Status") in ("DISABLED", "DISABLING"):
+            return "aws-owned"
+        arn = sse.get("KMSMasterKeyArn", "")
+        return "aws-managed" if self._is_aws_managed_key(aws, arn) else arn
+
+    def _is_aws_managed_key(self, aws, arn: str) -> bool:
+        """True for the account's `alias/aws/dynamodb` key; one DescribeKey per ARN, cached."""
+        if not arn:
+            return True
+        with self._lock:
+            if arn in self._aws_managed_keys:
+                return self._aws_managed_keys[arn]
+        try:
+            meta = aws.client("kms").describe_key(KeyId=arn)["KeyMetadata"]
+            managed = meta.get("KeyManager") == "AWS"
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "NotFoundException", "AccessDeniedException"):
+                raise
+            managed = False
+        with self._lock:
+            self._aws_managed_keys[arn] = managed
+        return managed
+
+    # ---- create ----------------------------------------------------------------------
+
+    def create(self, aws, desired: Desired, progress: Progress) -> None:
+        ddb = aws.client("dynamodb")
+        props, state = desired.props, desired.state
+        request: dict[str, Any] = {
+            "TableName": desired.name,
+            "AttributeDefinitions": _attribute_definitions(props),
+            "KeySchema": _key_schema(props.get("hash_key"), props.get("range_key")),
+            "BillingMode": state["billing_mode"],
+            "DeletionProtectionEnabled": state["deletion_protection"],
+            "Tags": tagging.as_pairs(desired.tags),
+        }
+        if state["capacity"]:
+            request["ProvisionedThroughput"] = _throughput(state["capacity"])
+        if _has_on_demand_limits(state):
+            request["OnDemandThroughput"] = _on_demand(state["on_demand_throughput"])
+        if state["global_indexes"]:
+            request["GlobalSecondaryIndexes"] = [
+                _gsi_request(name, props["global_indexes"][name], state)
+                for name in state["global_indexes"]]
+        if state["local_indexes"]:
+            request["LocalSecondaryIndexes"] = [
+                {"IndexName": name, "KeySchema": _key_schema(props["hash_key"], ix["range_key"]),
+                 "Projection": _projection_request(ix.get("projection"))}
+                for name, ix in props["local_indexes"].items()]
+        if state["stream"]:
+            request["StreamSpecification"] = {"StreamEnabled": True,
+                                              "StreamViewType": state["stream"]}
+        if state["encryption"] != "aws-owned":
+            request["SSESpecification"] = _sse_request(state["encryption"])
+        if state["table_class"] != "STANDARD":
+            request["TableClass"] = state["table_class"]
+        progress("CreateTable")
+        ddb.create_table(**request)
+        self._wait_active(aws, desired.name, progress, "table and indexes ACTIVE")
+        if state["ttl"]:
+            self._set_ttl(aws, desired.name, state["ttl"], True, progress)
+        if state["point_in_time_recovery"]["enabled"]:
+            self._set_pitr(aws, desired.name, state["point_in_time_recovery"], progress)
+
+    # ---- update ----------------------------------------------------------------------
+
+    def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
+               progress: Progress) -> None:
+        if not changes:
+            return
+        name, want, have = desired.name, desired.state, live.state
+        changed = {c.path.split(".")[0] for c in changes}
+        index_changes = {c.path.split(".")[1] for c in changes
+                         if c.path.startswith("global_indexes.")}
+        rebuilt = {n for n in index_changes
+                   if n in have["global_indexes"] and n in want["global_indexes"]
+                   and _index_identity(have["global_indexes"][n])
+                   != _index_identity(want["global_indexes"][n])}
+        deletes = sorted(n for n in index_changes if n not in want["global_indexes"]) \
+            + sorted(rebuilt)
+        creates = sorted(n for n in index_changes if n not in have["global_indexes"]) \
+            + sorted(rebuilt)
+        self._wait_active(aws, name, progress, "table ACTIVE before changing it")
+        for index in deletes:
+            self._delete_index(aws, name, index, progress)
+        if "table_class" in changed:
+            self._update_table(aws, name, progress, f"table class → {want['table_class']}",
+                               TableClass=want["table_class"])
+        if "stream" in changed and have["stream"] and want["stream"]:
+            self._update_table(aws, name, progress, "stream off (view type change)",
+                               StreamSpecification={"StreamEnabled": False})
+        self._update_table_settings(aws, desired, live, changed, index_changes - set(creates),
+                                    progress)
+        for index in creates:
+            self._create_index(aws, desired, index, progress)
+        if "encryption" in changed:
+            self._update_table(aws, name, progress, "encryption",
+                               SSESpecification=_sse_request(want["encryption"]))
+            self._wait_sse(aws, name, progress)
+        if "ttl" in changed:
+            attribute = want["ttl"] or have["ttl"]
+            self._set_ttl(aws, name, attribute, bool(want["ttl"]), progress)
+        if "point_in_time_recovery" in changed:
+            self._set_pitr(aws, name, want["point_in_time_recovery"], progress)
+        if "tags" in changed:
+            self.set_tags(aws, live, desired.tags)
+
+    def _update_table_settings(self, aws, desired: Desired, live: Live, changed: set[str],
+                               capacity_indexes: set[str], progress: Progress) -> None:
+        """Everything AWS accepts in one UpdateTable, sent as one call."""
+        want, have = desired.state, live.state
+        request: dict[str, Any] = {}
+        switching = "billing_mode" in changed
+        if switching:
+            request["BillingMode"] = want["billing_mode"]
+        if want["capacity"] and (switching or "capacity" in changed):
+            request["ProvisionedThroughput"] = _throughput(want["capacity"])
+        if "on_demand_throughput" in changed and want["on_demand_throughput"]:
+            request["OnDemandThroughput"] = _on_demand(want["on_demand_throughput"])
+        if "deletion_protection" in changed:
+            request["DeletionProtectionEnabled"] = want["deletion_protection"]
+        if "stream" in changed:
+            request["StreamSpecification"] = (
+                {"StreamEnabled": True, "StreamViewType": want["stream"]} if want["stream"]
+                else {"StreamEnabled": False})
+        index_updates = []
+        for index in sorted(set(want["global_indexes"]) & set(have["global_indexes"])):
+            capacity = want["global_indexes"][index]["capacity"]
+            if capacity and ((switching and want["billing_mode"] == "PROVISIONED")
+                             or index in capacity_indexes):
+                index_updates.append({"Update": {"IndexName": index,
+                                                 "ProvisionedThroughput": _throughput(capacity)}})
+        if index_updates:
+            request["GlobalSecondaryIndexUpdates"] = index_updates
+        if request:
+            self._update_table(aws, desired.name, progress, "table settings", **request)
+
+    def _update_table(self, aws, name: str, progress: Progress, what: str, **request) -> None:
+        progress(f"UpdateTable ({what})")
+        aws.client("dynamodb").update_table(TableName=name, **request)
+        self._wait_active(aws, name, progress, f"table ACTIVE after {what}")
+
+    def _delete_index(self, aws, name: str, index: str, progress: Progress) -> None:
+        progress(f"UpdateTable (delete index {index})")
+        aws.client("dynamodb").update_table(
+            TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": index}}])
+        ddb = aws.client("dynamodb")
+        wait_until(lambda: ddb.describe_table(TableName=name)["Table"],
+                   lambda t: t["TableStatus"] == "ACTIVE" and index not in
+                   {ix["IndexName"] for ix in t.get("GlobalSecondaryIndexes") or []},
+                   f"index {index} of {name} deleted", aws.wait)
+
+    def _create_index(self, aws, desired: Desired, index: str, progress: Progress) -> None:
+        props = desired.props
+        progress(f"UpdateTable (create index {index}); it serves queries once backfilled")
+        aws.client("dynamodb").update_table(
+            TableName=desired.name,
+            AttributeDefinitions=_attribute_definitions(props),
+            GlobalSecondaryIndexUpdates=[{"Create": _gsi_request(
+                index, props["global_indexes"][index], desired.state)}])
+        self._wait_active(aws, desired.name, progress, f"index {index} ACTIVE (backfill)")
+
+    # ---- waits and sub-settings ------------------------------------------------------
+
+    def _wait_active(self, aws, name: str, progress: Progress, what: str) -> None:
+        """Table and every index ACTIVE, twice in a row (AWS reports ACTIVE for a moment
+        right after UpdateTable, before the change starts)."""
+        ddb = aws.client("dynamodb")
+
+        def settled(table: dict) -> bool:
+            return table["TableStatus"] == "ACTIVE" and all(
+                ix.get("IndexStatus", "ACTIVE") == "ACTIVE"
+                for ix in table.get("GlobalSecondaryIndexes") or [])
+
+        table = ddb.describe_table(TableName=name)["Table"]
+        if settled(table):
+            return
+        progress(f"waiting: {what}")
+        wait_until(lambda: ddb.describe_table(TableName=name)["Table"], settled,
+                   f"{name}: {what}", aws.wait, consecutive=2)
+
+    def _wait_sse(self, aws, name: str, progress: Progress) -> None:
+        ddb = aws.client("dynamodb")
+        progress("waiting: encryption change to settle")
+        wait_until(lambda: ddb.describe_table(TableName=name)["Table"].get("SSEDescription"),
+                   lambda sse: not sse or sse.get("Status") not in SETTLING_SSE,
+                   f"{name}: encryption settled", aws.wait, consecutive=2)
+
+    def _set_ttl(self, aws, name: str, attribute: str, enabled: bool,
+                 progress: Progress) -> None:
+        ddb = aws.client("dynamodb")
+        progress(f"UpdateTimeToLive ({'enable' if enabled else 'disable'} on {attribute})")
+        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": enabled, "AttributeName": attribute})
+        target = "ENABLED" if enabled else "DISABLED"
+        wait_until(lambda: ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"],
+                   lambda d: d.get("TimeToLiveStatus") == target,
+                   f"{name}: TTL {target}", aws.wait)
+
+    def _set_pitr(self, aws, name: str, pitr: dict, progress: Progress) -> None:
+        ddb = aws.client("dynamodb")
+        spec: dict[str, Any] = {"PointInTimeRecoveryEnabled": pitr["enabled"]}
+        if pitr["enabled"]:
+            spec["RecoveryPeriodInDays"] = pitr["recovery_period_days"]
+        progress(f"UpdateContinuousBackups (PITR {'on' if pitr['enabled'] else 'off'})")
+        # New tables answer "Backups are being enabled" for up to ~10 minutes.
+        retry_when(lambda: ddb.update_continuous_backups(
+            TableName=name, PointInTimeRecoverySpecification=spec),
+            ("ContinuousBackupsUnavailableException",), f"{name}: PITR available", aws.wait,
+            timeout=20 * 60)
+        target = "ENABLED" if pitr["enabled"] else "DISABLED"
+        wait_until(lambda: _read_pitr(ddb, name),
+                   lambda d: d.get("PointInTimeRecoveryStatus") == target,
+                   f"{name}: PITR {target}", aws.wait)
+
+    # ---- delete, tags ----------------------------------------------------------------
+
+    def delete(self, aws, live: Live, progress: Progress) -> None:
+        ddb = aws.client("dynamodb")
+        progress("DeleteTable")
+        try:
+            ddb.delete_table(TableName=live.name)
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "ResourceNotFoundException"):
+                raise
+            return
+        progress("waiting: table deleted")
+        botocore_wait(ddb, "table_not_exists", aws.wait, TableName=live.name)
+
+    def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
+        ddb = aws.client("dynamodb")
+        to_set, to_remove = tagging.tag_delta(live.tags, tags)
+        if to_remove:
+            ddb.untag_resource(ResourceArn=live.arn, TagKeys=to_remove)
+        if to_set:
+            ddb.tag_resource(ResourceArn=live.arn, Tags=tagging.as_pairs(to_set))
+
+
+RESOURCE_TYPE = DynamoDBTable
+
+
+# ---- helpers: requests -------------------------------------------------------------------
+
+def _attribute_definitions(props: dict) -> list[dict]:
+    return [{"AttributeName": name, "AttributeType": kind}
+            for name, kind in sorted((props.get("attributes") or {}).items())]
+
+
+def _key_schema(hash_key: str, range_key: str | None) -> list[dict]:
+    schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    if range_key:
+        schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+    return schema
+
+
+def _throughput(capacity: dict) -> dict:
+    return {"ReadCapacityUnits": capacity["read"], "WriteCapacityUnits": capacity["write"]}
+
+
+def _on_demand(limits: dict) -> dict:
+    return {"MaxReadRequestUnits": limits["max_reads"],
+            "MaxWriteRequestUnits": limits["max_writes"]}
+
+
+def _has_on_demand_limits(state: dict) -> bool:
+    limits = state["on_demand_throughput"]
+    return bool(limits) and (limits["max_reads"] != -1 or limits["max_writes"] != -1)
+
+
+def _projection_request(value: Any) -> dict:
+    if value in (None, "ALL", "KEYS_ONLY"):
+        return {"ProjectionType": value or "ALL"}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(value)}
+
+
+def _gsi_request(name: str, index: dict, state: dict) -> dict:
+    request = {"IndexName": name, "KeySchema": _key_schema(index["hash_key"],
+                                                           index.get("range_key")),
+               "Projection": _projection_request(index.get("projection"))}
+    capacity = state["global_indexes"][name]["capacity"]
+    if capacity:
+        request["ProvisionedThroughput"] = _throughput(capacity)
+    return request
+
+
+def _sse_request(encryption: Any) -> dict:
+    if encryption == "aws-owned":
+        return {"Enabled": False}
+    if encryption == "aws-managed":
+        return {"Enabled": True, "SSEType": "KMS"}
+    if encryption is KNOWN_AFTER_APPLY:
+        raise ValueError("encryption key is not known yet")
+    return {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": encryption}
+
+
+# ---- helpers: reads ----------------------------------------------------------------------
+
+def _read_pitr(ddb, name: str) -> dict:
+    try:
+        description = ddb.describe_continuous_backups(TableName=name)
+    except errors.ClientError as exc:
+        if errors.is_code(exc, "TableNotFoundException"):
+            return {}
+        raise
+    return description["ContinuousBackupsDescription"].get(
+        "PointInTimeRecoveryDescription", {})
+
+
+def _read_tags(ddb, arn: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    kwargs: dict[str, Any] = {"ResourceArn": arn}
+    while True:
+        page = ddb.list_tags_of_resource(**kwargs)
+        tags.update(tagging.as_dict(page.get("Tags")))
+        if not page.get("NextToken"):
+            return tags
+        kwargs["NextToken"] = page["NextToken"]
+
+
+def _key_names(schema: list[dict]) -> dict[str, str]:
+    return {k["KeyType"]: k["AttributeName"] for k in schema}
+
+
+def _live_projection(projection: dict) -> Any:
+    kind = projection.get("ProjectionType", "ALL")
+    return sorted(projection.get("NonKeyAttributes") or []) if kind == "INCLUDE" else kind
+
+
+def _live_capacity(throughput: dict | None) -> dict | None:
+    if not throughput:
+        return None
+    return {"read": throughput.get("ReadCapacityUnits", 0),
+            "write": throughput.get("WriteCapacityUnits", 0)}
+
+
+def _index_identity(index: dict) -> tuple:
+    """What cannot change in place: keys and projection (a change means a rebuild)."""
+    return index["hash_key"], index["range_key"], str(index["projection"])
+
+
+def _index_changes(before: dict, after: dict, ignore_capacity: bool) -> list[AttributeChange]:
+    changes = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        path = f"global_indexes.{name}"
+        if old is None:
+            changes.append(AttributeChange(path, None, new, note=f"index {name} is created: "
+                                           f"it serves queries only once its backfill ends"))
+        elif new is None:
+            changes.append(AttributeChange(path, old, None, note=f"index {name} is deleted"))
+        elif _index_identity(old) != _index_identity(new):
+            changes.append(AttributeChange(path, old, new, note=f"index rebuild: {name} is "
+                                           f"deleted, then created; unavailable until backfilled"))
+        elif old["capacity"] != new["capacity"] and not ignore_capacity:
+            changes.extend(AttributeChange(p, b, a) for p, b, a in
+                           leaf_diff(f"{path}.capacity", old["capacity"], new["capacity"]))
+    return changes
+
+
+def _within_a_day(when: Any) -> bool:
+    if not isinstance(when, dt.datetime):
+        return False
+    now = dt.datetime.now(tz=when.tzinfo or dt.timezone.utc)
+    return now - when < dt.timedelta(days=1)

@@ -1,0 +1,1 @@
+"""The spec language: YAML files with line marks, environments, interpolation, validation."""

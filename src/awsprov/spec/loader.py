@@ -1,0 +1,276 @@
+"""Spec files → a validated Stack. Runs no AWS call; every error names file, line, property."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from awsprov.engine import graph
+from awsprov.errors import Location, SpecError, SpecErrors
+from awsprov.resources import registry
+from awsprov.spec import interpolate, validate
+from awsprov.spec.model import ResourceSpec, Stack
+from awsprov.spec.yamlfile import Positions, dotted, load_yaml, locate, parse_yaml
+
+TOP_LEVEL_MERGED = ("tags", "vars", "environments")
+
+
+def spec_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir()
+                       if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            raise SpecError(f"no *.yaml or *.yml files in folder {path}")
+        return files
+    if not path.exists():
+        raise SpecError(f"spec not found: {path}")
+    return [path]
+
+
+def read_sources(path: Path) -> dict[str, str]:
+    """The text of every spec file, keyed by the name errors will show."""
+    sources = {}
+    for file in spec_files(path):
+        try:
+            sources[str(file)] = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SpecError(f"cannot read spec: {exc}", Location(str(file), 1)) from None
+    return sources
+
+
+def load_stack(path: str | Path, env: str | None = None, region: str | None = None,
+               sources: dict[str, str] | None = None) -> Stack:
+    """Read, merge, overlay, interpolate and validate a spec file or folder."""
+    if sources is None:
+        sources = read_sources(Path(path))
+    documents = [(name, *parse_yaml(text, name)) for name, text in sources.items()]
+    doc, positions = _merge_documents(documents)
+    validate.check_top_level(doc, positions)
+    doc, positions = _apply_environment(doc, positions, env)
+    effective_region = region or doc.get("region")
+    doc = _interpolate_static(doc, positions, env, effective_region)
+    validate.check_schema(doc, positions)
+    stack = _build_stack(doc, positions, env, effective_region, sources)
+    _check_semantics(stack)
+    return stack
+
+
+def load_file(path: Path) -> tuple[Any, Positions]:
+    return load_yaml(path)
+
+
+# ---- merging files ----------------------------------------------------------------------
+
+def _merge_documents(documents: list[tuple[str, Any, Positions]]) -> tuple[dict, Positions]:
+    merged: dict[str, Any] = {}
+    positions: Positions = {}
+    stack_from: Location | None = None
+    sections = set(registry.sections())
+    for name, data, pos in documents:
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            raise SpecError("a spec must be a mapping with `stack:` and resource sections",
+                            pos.get((), Location(name, 1)))
+        for key, value in data.items():
+            where = pos[(key,)]
+            if key == "stack":
+                if "stack" in merged and merged["stack"] != value:
+                    raise SpecError(f"stack '{value}' differs from '{merged['stack']}' "
+                                    f"declared at {stack_from}", where, "stack")
+                merged["stack"], stack_from = value, where
+            elif key in sections or key in TOP_LEVEL_MERGED:
+                _merge_named(merged, positions, pos, key, value, where)
+                continue
+            elif key in merged:
+                raise SpecError(f"defined twice (also at {positions[(key,)]})", where, key)
+            else:
+                merged[key] = value
+            _copy_positions(pos, positions, (key,))
+    if not merged:
+        first = documents[0][0] if documents else "spec"
+        raise SpecError("the spec is empty", Location(first, 1))
+    return merged, positions
+
+
+def _merge_named(merged: dict, positions: Positions, pos: Positions, key: str, value: Any,
+                 where: Location) -> None:
+    """Sections and named maps merge across files; a name defined twice is an error."""
+    if not isinstance(value, dict):
+        raise SpecError(f"must be a mapping, not {_type_name(value)}", where, key)
+    target = merged.setdefault(key, {})
+    positions.setdefault((key,), where)
+    for name, item in value.items():
+        if name in target:
+            first = positions[(key, name)]
+            raise SpecError(f"defined twice: at {first} and here", pos[(key, name)],
+                            f"{key}.{name}")
+        target[name] = item
+        _copy_positions(pos, positions, (key, name))
+
+
+def _copy_positions(src: Positions, dst: Positions, prefix: tuple, to: tuple | None = None) -> None:
+    n = len(prefix)
+    for path, loc in src.items():
+        if path[:n] == prefix:
+            dst[(to if to is not None else prefix) + path[n:]] = loc
+
+
+# ---- environments -----------------------------------------------------------------------
+
+def _apply_environment(doc: dict, positions: Positions, env: str | None) -> tuple[dict, Positions]:
+    environments = doc.get("environments") or {}
+    if env is None:
+        return doc, positions
+    if env not in environments:
+        defined = ", ".join(sorted(environments)) or "none"
+        where = positions.get(("environments",)) or positions.get(("stack",))
+        raise SpecError(f"environment '{env}' is not defined (defined: {defined})", where,
+                        "environments")
+    overlay = environments[env] or {}
+    doc = copy.deepcopy(doc)
+    positions = dict(positions)
+    base = ("environments", env)
+    if "region" in overlay:
+        doc["region"] = overlay["region"]
+        positions[("region",)] = positions[(*base, "region")]
+    for key in ("vars", "tags"):
+        if key in overlay:
+            doc[key] = {**(doc.get(key) or {}), **(overlay[key] or {})}
+            _copy_positions(positions, positions, (*base, key), (key,))
+    for section, resources in (overlay.get("overrides") or {}).items():
+        for logical, props in (resources or {}).items():
+            current = doc.setdefault(section, {}).get(logical) or {}
+            doc[section][logical] = deep_merge(current, props or {})
+            _copy_positions(positions, positions, (*base, "overrides", section, logical),
+                            (section, logical))
+    return doc, positions
+
+
+def deep_merge(base: Any, overlay: Any) -> Any:
+    """Maps merge key by key; anything else (lists included) is replaced by the overlay."""
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        out = dict(base)
+        for key, value in overlay.items():
+            out[key] = deep_merge(base.get(key), value) if key in base else value
+        return out
+    return overlay
+
+
+# ---- interpolation ----------------------------------------------------------------------
+
+def _interpolate_static(doc: dict, positions: Positions, env: str | None,
+                        region: str | None) -> dict:
+    sections = set(registry.sections())
+    variables = doc.get("vars") or {}
+    statics = {"env": env, "stack": doc.get("stack"), "region": region}
+
+    def lookup_at(path: tuple):
+        def lookup(expr: str) -> Any:
+            if expr.startswith("var."):
+                name = expr[4:]
+                if name not in variables:
+                    known = ", ".join(sorted(variables)) or "none"
+                    raise SpecError(f"undefined variable '{name}' in ${{{expr}}} "
+                                    f"(defined: {known})", locate(positions, path), dotted(path))
+                return variables[name]
+            if expr in statics:
+                if statics[expr] is None:
+                    hint = {"env": "choose one with --env",
+                            "region": "set `region:` or --region"}.get(expr, "")
+                    raise SpecError(f"${{{expr}}} is used but not set ({hint})",
+                                    locate(positions, path), dotted(path))
+                return statics[expr]
+            if expr in interpolate.LATE_NAMES:
+                return None
+            if interpolate.parse_reference(expr, sections):
+                return None  # a resource reference: resolved at plan time
+            raise SpecError(f"unknown interpolation ${{{expr}}} (expected var.NAME, env, stack, "
+                            f"region, account_id or SECTION.NAME[.ATTR])",
+                            locate(positions, path), dotted(path))
+        return lookup
+
+    out = dict(doc)
+    for key in [*sections, "tags"]:
+        if key in doc:
+            out[key] = interpolate.map_strings(
+                doc[key], lambda text, path, k=key: interpolate.substitute(text, lookup_at((k,
+                                                                                         *path))))
+    return out
+
+
+# ---- stack and semantic checks ----------------------------------------------------------
+
+def _build_stack(doc: dict, positions: Positions, env: str | None, region: str | None,
+                 sources: dict[str, str]) -> Stack:
+    resources: dict[str, ResourceSpec] = {}
+    for section in registry.sections():
+        for logical, props in (doc.get(section) or {}).items():
+            spec = ResourceSpec(section, logical, props)
+            resources[spec.address] = spec
+    uses_account = any("${account_id}" in text for text in sources.values())
+    return Stack(
+        name=doc["stack"], env=env, region=region,
+        tags={str(k): str(v) for k, v in (doc.get("tags") or {}).items()},
+        vars=doc.get("vars") or {}, resources=resources, positions=positions,
+        sources=sources, uses_account_id=uses_account,
+    )
+
+
+def _check_semantics(stack: Stack) -> None:
+    problems: list[SpecError] = []
+    sections = set(registry.sections())
+    names_seen: dict[tuple[str, str], str] = {}
+    for address, spec in stack.resources.items():
+        rtype = registry.get(spec.section)
+        base = (spec.section, spec.logical)
+        for problem in rtype.check(spec.props):
+            if problem.severity == "error":
+                path = (*base, *problem.path)
+                problems.append(SpecError(problem.message, stack.location(*path), dotted(path)))
+        for ref in interpolate.references_in(spec.props, sections):
+            target = stack.resources.get(ref.address)
+            path = _path_of_reference(spec.props, ref, base)
+            if target is None:
+                problems.append(SpecError(f"reference to undefined resource {ref.address}",
+                                          stack.location(*path), dotted(path)))
+            elif ref.attribute not in registry.get(ref.section).reference_attributes:
+                allowed = ", ".join(registry.get(ref.section).reference_attributes)
+                problems.append(SpecError(
+                    f"{ref.address} has no attribute '{ref.attribute}' (has: {allowed})",
+                    stack.location(*path), dotted(path)))
+        name = rtype.physical_name(spec.props)
+        if isinstance(name, str):
+            key = (spec.section, name)
+            if key in names_seen:
+                problems.append(SpecError(
+                    f"name '{name}' is also used by {names_seen[key]}",
+                    stack.location(*base, "name"), f"{address}.name"))
+            names_seen[key] = address
+    if problems:
+        raise SpecErrors(problems) if len(problems) > 1 else problems[0]
+    try:
+        graph.batches(graph.dependencies(stack))
+    except graph.CycleError as exc:
+        first = exc.cycle[0]
+        raise SpecError(f"dependency cycle: {' -> '.join(exc.cycle)}",
+                        stack.location(*first.split(".")), first) from None
+
+
+def _path_of_reference(props: dict, ref: interpolate.Reference, base: tuple) -> tuple:
+    sections = set(registry.sections())
+    found: list[tuple] = []
+
+    def visit(text: str, path: tuple) -> str:
+        if ref in interpolate.references_in(text, sections) and not found:
+            found.append(path)
+        return text
+
+    interpolate.map_strings(props, visit)
+    return (*base, *(found[0] if found else ()))
+
+
+def _type_name(value: Any) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number",
+            bool: "a boolean", type(None): "empty"}.get(type(value), type(value).__name__)

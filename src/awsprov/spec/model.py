@@ -1,0 +1,36 @@
+"""A loaded stack: resources with their props and the file:line of every value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from awsprov.errors import Location
+from awsprov.spec.yamlfile import Positions, locate
+
+
+@dataclass
+class ResourceSpec:
+    section: str
+    logical: str
+    props: dict[str, Any]
+
+    @property
+    def address(self) -> str:
+        return f"{self.section}.{self.logical}"
+
+
+@dataclass
+class Stack:
+    name: str
+    env: str | None
+    region: str | None
+    tags: dict[str, str]
+    vars: dict[str, Any]
+    resources: dict[str, ResourceSpec]
+    positions: Positions
+    sources: dict[str, str] = field(default_factory=dict)
+    uses_account_id: bool = False
+
+    def location(self, *path: Any) -> Location | None:
+        return locate(self.positions, tuple(path))
