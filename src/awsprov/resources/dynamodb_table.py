@@ -27,6 +27,7 @@ NAME_CHARS = r"^(?:[a-zA-Z0-9_.-]|\$\{account_id\})+$"
 SETTLING_SSE = ("ENABLING", "UPDATING", "DISABLING")
 TTL_IN_PROGRESS = ("ENABLING", "DISABLING")
 PITR_DEFAULT_DAYS = 35
+AWS_MANAGED_ALIAS = "alias/aws/dynamodb"
 SWITCHES_TO_ON_DEMAND_PER_DAY = 4
 DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
 
@@ -378,9 +379,11 @@ class DynamoDBTable(ResourceType):
         with self._lock:
             if arn in self._aws_managed_keys:
                 return self._aws_managed_keys[arn]
+        kms = aws.client("kms")
         try:
-            meta = aws.client("kms").describe_key(KeyId=arn)["KeyMetadata"]
-            managed = meta.get("KeyManager") == "AWS"
+            managed = kms.describe_key(KeyId=arn)["KeyMetadata"].get("KeyManager") == "AWS" \
+                or AWS_MANAGED_ALIAS in {a["AliasName"] for a in
+                                         kms.list_aliases(KeyId=arn).get("Aliases", [])}
         except errors.ClientError as exc:
             if not errors.is_code(exc, "NotFoundException", "AccessDeniedException"):
                 raise

@@ -1,0 +1,45 @@
+"""Fixtures: in-process moto for lifecycle tests, with real AWS unreachable by construction."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.helpers import make_context
+
+AWS_ENV = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
+           "AWS_SECURITY_TOKEN")
+
+
+@pytest.fixture(autouse=True)
+def isolated_aws_env(monkeypatch, tmp_path):
+    """No test can reach real AWS or read the developer's config."""
+    for key in list(os.environ):
+        if key in AWS_ENV or key.startswith("AWS_ENDPOINT_URL"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWSPROV_HOME", str(tmp_path / "awsprov-home"))
+
+
+@pytest.fixture
+def moto():
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def aws(moto):
+    """(AwsContext, CallLog) in us-east-1 against in-process moto, waits shrunk."""
+    return make_context("us-east-1")
+
+
+@pytest.fixture
+def aws_london(moto):
+    return make_context("eu-west-2")
