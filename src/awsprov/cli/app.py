@@ -46,13 +46,39 @@ def global_options(
     ctx.obj = GlobalOptions(profile, region, endpoint_url, local, no_color, verbose)
 
 
+GLOBAL_FLAGS = {"--local", "--no-color", "--verbose", "-v"}
+GLOBAL_VALUES = {"--profile", "--region", "--endpoint-url"}
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Let global options stand anywhere (`awsprov plan x.yaml --region eu-west-2`)."""
+    front: list[str] = []
+    rest: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            rest.append(arg)
+            rest.extend(args)
+        elif name in GLOBAL_FLAGS:
+            front.append(arg)
+        elif name in GLOBAL_VALUES:
+            front.append(arg)
+            if "=" not in arg:
+                front.append(next(args, ""))
+        else:
+            rest.append(arg)
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error becomes one line on stderr and an exit code."""
     import click
 
-    verbose = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)
+    argv = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    verbose = "--verbose" in argv or "-v" in argv
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="awsprov", standalone_mode=False)
     except AwsprovError as exc:
         _print_error(str(exc))
         code = exc.exit_code

@@ -22,7 +22,7 @@ from awsprov.engine.changes import (
 from awsprov.errors import AwsprovError, SpecError
 from awsprov.resources import registry
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, ResourceType
+from awsprov.resources.base import Desired, Live, ResourceType, leaf_diff
 from awsprov.spec import interpolate
 from awsprov.spec.model import ResourceSpec, Stack
 
@@ -165,9 +165,9 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
 
 def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
     changes = rtype.diff(desired, live)
-    if "tags" not in desired.ignore and live.tags != desired.tags:
-        changes.append(AttributeChange("tags", dict(sorted(live.tags.items())),
-                                       dict(sorted(desired.tags.items()))))
+    if "tags" not in desired.ignore:
+        changes.extend(AttributeChange(path, before, after)
+                       for path, before, after in leaf_diff("tags", live.tags, desired.tags))
     return changes
 
 

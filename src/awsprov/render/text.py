@@ -35,6 +35,21 @@ def attribute_line(change: AttributeChange, creating: bool) -> str:
     return f"{change.path}: {value_text(change.before)} → {value_text(change.after)}{marker}"
 
 
+def _lines(change: AttributeChange, creating: bool) -> list[str]:
+    """A created resource's maps one entry per line (one level deep), empty ones left out."""
+    if not creating or change.sensitive or not isinstance(change.after, dict):
+        return [attribute_line(change, creating)]
+    lines = []
+    for key, value in change.after.items():
+        if value in (None, {}, []):
+            continue
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if v is not None}
+        nested = AttributeChange(f"{change.path}.{key}", None, value, change.kind)
+        lines.append(attribute_line(nested, creating))
+    return lines
+
+
 def render_plan(plan: Plan, out: Console, header: bool = True) -> None:
     if header:
         env = plan.env or "-"
@@ -68,7 +83,8 @@ def _render_change(change, out: Console) -> None:
               f"[{style}]({change.action.value})[/] {escape(change.name)}{reason}")
     creating = change.action is Action.CREATE
     for attribute in change.attributes:
-        out.print(f"      {escape(attribute_line(attribute, creating))}")
+        for line in _lines(attribute, creating):
+            out.print(f"      {escape(line)}")
     if change.data_at_risk:
         out.print(f"      [warn]data at risk: {escape(change.data_at_risk)}[/]")
     for warning in change.warnings:

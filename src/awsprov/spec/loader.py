@@ -112,7 +112,7 @@ def _merge_named(merged: dict, positions: Positions, pos: Positions, key: str, v
 
 def _copy_positions(src: Positions, dst: Positions, prefix: tuple, to: tuple | None = None) -> None:
     n = len(prefix)
-    for path, loc in src.items():
+    for path, loc in list(src.items()):  # src may be dst (overlay within one document)
         if path[:n] == prefix:
             dst[(to if to is not None else prefix) + path[n:]] = loc
 
