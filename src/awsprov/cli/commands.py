@@ -152,7 +152,7 @@ def verify(
     stack = context.load(spec, env, options)
     aws = context.aws_context(stack.region, options, parallelism)
     result = make_plan(stack, aws, PlanOptions(parallelism=parallelism))
-    report = run_verify(result)
+    report = run_verify(result, baseline=baseline)
     if output is VerifyOutput.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     elif output is VerifyOutput.junit:

@@ -42,8 +42,11 @@ class VerifyReport:
         }
 
 
-def verify(result: PlanResult, include_orphans: bool = True) -> VerifyReport:
+def verify(result: PlanResult, include_orphans: bool = True,
+           baseline: bool = False) -> VerifyReport:
     report = VerifyReport(result.plan.stack)
+    if baseline:
+        report.findings.extend(_baseline(result))
     for change in result.plan.changes:
         if not change.is_change:
             continue
@@ -54,3 +57,13 @@ def verify(result: PlanResult, include_orphans: bool = True) -> VerifyReport:
             continue
         report.drift.append(change)
     return report
+
+
+def _baseline(result: PlanResult) -> list[Finding]:
+    findings = []
+    for address, planned in result.resources.items():
+        if planned.live is None or planned.spec is None:
+            continue
+        for rule, severity, message in planned.rtype.baseline(planned.live):
+            findings.append(Finding(address, rule, severity, message))
+    return findings

@@ -110,6 +110,10 @@ class ResourceType:
         """Why deleting this live resource must not happen (beyond deletion protection)."""
         return None
 
+    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+        """Security-baseline findings (rule, severity, message) for `verify --baseline`."""
+        return []
+
     def name_from_arn(self, arn: str) -> str:
         return arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 

@@ -293,6 +293,19 @@ class DynamoDBTable(ResourceType):
                              f"24 hours")
         return notes
 
+    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+        state = live.state
+        findings = []
+        if not state["point_in_time_recovery"]["enabled"]:
+            findings.append(("table-pitr", "warning", "point-in-time recovery is off: a bad "
+                             "write or delete cannot be rolled back"))
+        if not state["deletion_protection"]:
+            findings.append(("table-deletion-protection", "info", "deletion protection is off"))
+        if state["encryption"] == "aws-owned":
+            findings.append(("table-kms", "info", "encrypted with an AWS-owned key: no key "
+                             "policy or CloudTrail record of its use"))
+        return findings
+
     def name_from_arn(self, arn: str) -> str:
         return arn.split(":table/", 1)[-1].split("/", 1)[0]
 
@@ -426,12 +439,28 @@ class DynamoDBTable(ResourceType):
         if state["table_class"] != "STANDARD":
             request["TableClass"] = state["table_class"]
         progress("CreateTable")
-        ddb.create_table(**request)
+        try:
+            ddb.create_table(**request)
+        except errors.ClientError as exc:
+            in_use = errors.is_code(exc, "ResourceInUseException")
+            if not (in_use and self._deleting(ddb, desired.name)):
+                raise
+            # A replacement or an interrupted destroy left the old table DELETING.
+            progress("waiting: the previous table of this name to finish deleting")
+            botocore_wait(ddb, "table_not_exists", aws.wait, TableName=desired.name)
+            ddb.create_table(**request)
         self._wait_active(aws, desired.name, progress, "table and indexes ACTIVE")
         if state["ttl"]:
             self._set_ttl(aws, desired.name, state["ttl"], True, progress)
         if state["point_in_time_recovery"]["enabled"]:
             self._set_pitr(aws, desired.name, state["point_in_time_recovery"], progress)
+
+    @staticmethod
+    def _deleting(ddb, name: str) -> bool:
+        try:
+            return ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "DELETING"
+        except errors.ClientError:
+            return False
 
     # ---- update ----------------------------------------------------------------------
 
