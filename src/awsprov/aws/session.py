@@ -70,9 +70,6 @@ class ClientFactory:
             for client in self._clients.values():
                 client.meta.events.register(event, handler)
 
-    def has_credentials(self) -> bool:
-        return self._session.get_credentials() is not None
-
     def _endpoint_for(self, service: str) -> str | None:
         if self.target.endpoint_url:
             return self.target.endpoint_url

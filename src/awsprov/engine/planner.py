@@ -153,7 +153,8 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
 
     props = interpolate.unescape(interpolate.map_strings(
         spec.props, lambda text, _path: interpolate.substitute(text, lookup)))
-    props["name"] = name if "name" in props else props.get("name")
+    if "name" in props:
+        props["name"] = name  # with ${account_id} resolved
     user_tags = {**stack.tags, **{str(k): str(v) for k, v in (props.get("tags") or {}).items()}}
     return Desired(
         section=spec.section, logical=spec.logical, name=name, props=props,
