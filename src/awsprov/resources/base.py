@@ -68,7 +68,9 @@ class ResourceType:
     fields: ClassVar[dict[str, FieldKind]] = {}
     reference_attributes: ClassVar[tuple[str, ...]] = ("arn", "name")
     holds_data: ClassVar[bool] = False
-    name_pattern_hint: ClassVar[str] = ""
+    # IAM actions plan/verify ("read") and apply/destroy ("write") need, on this type's ARN;
+    # "lookup" actions cannot be scoped to a resource and are granted on "*".
+    permissions: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     # ---- pure: no AWS ----------------------------------------------------------------
 
@@ -113,6 +115,14 @@ class ResourceType:
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         """Security-baseline findings (rule, severity, message) for `verify --baseline`."""
         return []
+
+    def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
+        """The ARNs an IAM policy scopes this resource's actions to."""
+        raise NotImplementedError
+
+    def export(self, live: Live) -> dict[str, Any]:
+        """Spec properties that reproduce live (AWS defaults left out): `awsprov export`."""
+        raise NotImplementedError(f"{self.kind} cannot be exported yet")
 
     def name_from_arn(self, arn: str) -> str:
         return arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]

@@ -129,6 +129,15 @@ class DynamoDBTable(ResourceType):
         "deletion_protection": {"type": "boolean"},
         "table_class": {"enum": list(TABLE_CLASSES)},
     }
+    permissions = {
+        "read": ("dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive",
+                 "dynamodb:DescribeContinuousBackups", "dynamodb:ListTagsOfResource"),
+        "write": ("dynamodb:CreateTable", "dynamodb:UpdateTable", "dynamodb:DeleteTable",
+                  "dynamodb:UpdateTimeToLive", "dynamodb:UpdateContinuousBackups",
+                  "dynamodb:TagResource", "dynamodb:UntagResource"),
+        # telling the AWS-managed key from a customer key
+        "lookup": ("kms:DescribeKey", "kms:ListAliases"),
+    }
     fields = {
         "hash_key": FieldKind.REPLACE,
         "range_key": FieldKind.REPLACE,
@@ -308,6 +317,39 @@ class DynamoDBTable(ResourceType):
 
     def name_from_arn(self, arn: str) -> str:
         return arn.split(":table/", 1)[-1].split("/", 1)[0]
+
+    def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
+        table = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+        return [table, f"{table}/index/*"]
+
+    def export(self, live: Live) -> dict[str, Any]:
+        table, state = live.raw["table"], live.state
+        attrs = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+        keys = _key_names(table["KeySchema"])
+        props: dict[str, Any] = {"name": live.name, "hash_key": keys["HASH"]}
+        if "RANGE" in keys:
+            props["range_key"] = keys["RANGE"]
+        props["attributes"] = attrs
+        if state["billing_mode"] == "PROVISIONED":
+            props["billing_mode"] = "PROVISIONED"
+            props["capacity"] = state["capacity"]
+        props.update(_export_indexes(table, state))
+        defaults = self.desired_state({"hash_key": keys["HASH"]})
+        for key in ("ttl", "stream", "deletion_protection", "table_class", "encryption"):
+            if state[key] != defaults[key]:
+                props[key] = state[key]
+        pitr = state["point_in_time_recovery"]
+        if pitr["enabled"]:
+            props["point_in_time_recovery"] = (
+                True if pitr["recovery_period_days"] == PITR_DEFAULT_DAYS
+                else {"enabled": True, "recovery_period_days": pitr["recovery_period_days"]})
+        odt = state["on_demand_throughput"]
+        if odt and odt != {"max_reads": -1, "max_writes": -1}:
+            props["on_demand_throughput"] = odt
+        user_tags = {k: v for k, v in live.tags.items() if not k.startswith("awsprov:")}
+        if user_tags:
+            props["tags"] = user_tags
+        return props
 
     # ---- read ------------------------------------------------------------------------
 
@@ -731,6 +773,35 @@ def _live_capacity(throughput: dict | None) -> dict | None:
         return None
     return {"read": throughput.get("ReadCapacityUnits", 0),
             "write": throughput.get("WriteCapacityUnits", 0)}
+
+
+def _export_indexes(table: dict, state: dict) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    gsis = {}
+    for ix in table.get("GlobalSecondaryIndexes") or []:
+        keys = _key_names(ix["KeySchema"])
+        entry: dict[str, Any] = {"hash_key": keys["HASH"]}
+        if "RANGE" in keys:
+            entry["range_key"] = keys["RANGE"]
+        projection = _live_projection(ix["Projection"])
+        if projection != "ALL":
+            entry["projection"] = projection
+        capacity = state["global_indexes"][ix["IndexName"]]["capacity"]
+        if capacity:
+            entry["capacity"] = capacity
+        gsis[ix["IndexName"]] = entry
+    if gsis:
+        out["global_indexes"] = gsis
+    lsis = {}
+    for ix in table.get("LocalSecondaryIndexes") or []:
+        entry = {"range_key": _key_names(ix["KeySchema"])["RANGE"]}
+        projection = _live_projection(ix["Projection"])
+        if projection != "ALL":
+            entry["projection"] = projection
+        lsis[ix["IndexName"]] = entry
+    if lsis:
+        out["local_indexes"] = lsis
+    return out
 
 
 def _index_identity(index: dict) -> tuple:
