@@ -31,7 +31,19 @@ def load(spec: Path, env: str | None, options: GlobalOptions,
          sources: dict[str, str] | None = None) -> Stack:
     from awsprov.spec.loader import load_stack
 
-    return load_stack(spec, env=env, region=options.region, sources=sources)
+    stack = load_stack(spec, env=env, region=options.region, sources=sources)
+    _print_warnings(stack.warnings)
+    return stack
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    if not warnings:
+        return
+    from awsprov.render import console
+
+    err = console.stderr()
+    for warning in warnings:
+        err.print(f"[warn]warning:[/] {warning}", markup=True, highlight=False)
 
 
 def aws_context(stack_region: str | None, options: GlobalOptions,

@@ -20,6 +20,7 @@ from awsprov.engine import graph
 from awsprov.engine.changes import Action, FieldKind, ResourceChange
 from awsprov.engine.planner import PlannedResource, PlanResult, build_desired, diff_with_tags
 from awsprov.errors import AwsprovError
+from awsprov.resources.base import Owner
 from awsprov.spec.model import Stack
 
 
@@ -141,13 +142,17 @@ def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
     else:
         if change.action is Action.RESTORE:
             rtype.restore(aws, desired, live, progress)
-            live = rtype.read(aws, desired.name) or live
+            live = rtype.read(aws, desired.name, _owner(stack, change)) or live
         todo = diff_with_tags(rtype, desired, live)
         irreversible = [c.path for c in todo if c.kind is FieldKind.IRREVERSIBLE]
         if irreversible and not options.allow_irreversible:
             raise Refused(f"irreversible change to {', '.join(irreversible)}: rerun with "
                           f"--allow-irreversible")
         rtype.update(aws, desired, live, todo, progress)
-    fresh = rtype.read(aws, desired.name)
+    fresh = rtype.read(aws, desired.name, _owner(stack, change))
     if fresh is not None:
         attributes[change.address] = dict(fresh.attributes)
+
+
+def _owner(stack: Stack, change: ResourceChange) -> Owner:
+    return Owner(stack.name, change.address)

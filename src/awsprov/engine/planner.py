@@ -22,7 +22,7 @@ from awsprov.engine.changes import (
 from awsprov.errors import AwsprovError, SpecError
 from awsprov.resources import registry
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, ResourceType, leaf_diff
+from awsprov.resources.base import Desired, Live, Owner, ResourceType, leaf_diff
 from awsprov.spec import interpolate
 from awsprov.spec.model import ResourceSpec, Stack
 
@@ -64,8 +64,8 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
     order = [[a for a in layer if a in selected] for layer in graph.batches(deps)]
     order = [layer for layer in order if layer]
     names = {a: _physical_name(stack, a, aws) for a in selected}
-    lives = _read_all(aws, [(a, stack.resources[a].section, names[a]) for a in selected],
-                      options.parallelism)
+    lives = _read_all(aws, [(a, stack.resources[a].section, names[a], Owner(stack.name, a))
+                            for a in selected], options.parallelism)
     resources: dict[str, PlannedResource] = {}
     changes: list[ResourceChange] = []
     attributes: dict[str, dict[str, Any]] = {}
@@ -118,12 +118,12 @@ def _physical_name(stack: Stack, address: str, aws: AwsContext) -> str:
     return resolved
 
 
-def _read_all(aws: AwsContext, items: list[tuple[str, str, str]],
+def _read_all(aws: AwsContext, items: list[tuple[str, str, str, Owner | None]],
               parallelism: int) -> dict[str, Live | None]:
-    def read(item: tuple[str, str, str]) -> tuple[str, Live | None]:
-        address, section, name = item
+    def read(item: tuple[str, str, str, Owner | None]) -> tuple[str, Live | None]:
+        address, section, name, owner = item
         try:
-            return address, registry.get(section).read(aws, name)
+            return address, registry.get(section).read(aws, name, owner)
         except AwsprovError:
             raise
         except Exception as exc:
@@ -246,7 +246,8 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str],
             continue
         address = tag_map.get(tagging.ADDRESS_TAG) or f"{rtype.section}.{name}"
         found.append((address, rtype, name, arn))
-    lives = _read_all(aws, [(a, t.section, n) for a, t, n, _ in found], options.parallelism)
+    lives = _read_all(aws, [(a, t.section, n, None) for a, t, n, _ in found],
+                      options.parallelism)
     out = []
     for address, rtype, name, _arn in found:
         live = lives[address]

@@ -10,6 +10,7 @@ from awsprov.engine.changes import AttributeChange, FieldKind
 
 if TYPE_CHECKING:
     from awsprov.aws.context import AwsContext
+    from awsprov.spec.model import Stack
 
 
 @dataclass
@@ -56,6 +57,15 @@ class Live:
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Who a resource should belong to: lets `read` find it by its awsprov:* tags when its
+    name alone does not (a KMS key whose alias was never created: a killed apply)."""
+
+    stack: str
+    address: str
+
+
 class ResourceType:
     """Base class: subclasses declare their schema and fields and implement the AWS calls."""
 
@@ -79,6 +89,12 @@ class ResourceType:
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
         """Semantic checks the schema cannot express. Pure; never calls AWS."""
+        return []
+
+    def check_stack(self, address: str, props: dict[str, Any], stack: Stack) -> list[Problem]:
+        """Checks across resources of the stack (a topic's key must let CloudWatch use it).
+        Pure; runs after every resource passed `check` and every reference resolved to a
+        resource of the stack. Paths are relative to this resource, as in `check`."""
         return []
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +145,9 @@ class ResourceType:
 
     # ---- AWS -------------------------------------------------------------------------
 
-    def read(self, aws: AwsContext, name: str) -> Live | None:
+    def read(self, aws: AwsContext, name: str, owner: Owner | None = None) -> Live | None:
+        """The live resource named `name`, or None. `owner` (absent for orphans) lets a type
+        fall back to its awsprov:* tags where a name can go missing."""
         raise NotImplementedError
 
     def create(self, aws: AwsContext, desired: Desired, progress: Progress) -> None:

@@ -353,7 +353,7 @@ class DynamoDBTable(ResourceType):
 
     # ---- read ------------------------------------------------------------------------
 
-    def read(self, aws, name: str) -> Live | None:
+    def read(self, aws, name: str, owner=None) -> Live | None:
         ddb = aws.client("dynamodb")
         try:
             table = ddb.describe_table(TableName=name)["Table"]

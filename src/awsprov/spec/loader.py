@@ -226,9 +226,12 @@ def _check_semantics(stack: Stack) -> None:
         rtype = registry.get(spec.section)
         base = (spec.section, spec.logical)
         for problem in rtype.check(spec.props):
+            path = (*base, *problem.path)
+            error = SpecError(problem.message, stack.location(*path), dotted(path))
             if problem.severity == "error":
-                path = (*base, *problem.path)
-                problems.append(SpecError(problem.message, stack.location(*path), dotted(path)))
+                problems.append(error)
+            else:
+                stack.warnings.append(error.message)
         for ref in interpolate.references_in(spec.props, sections):
             target = stack.resources.get(ref.address)
             path = _path_of_reference(spec.props, ref, base)
@@ -250,12 +253,29 @@ def _check_semantics(stack: Stack) -> None:
             names_seen[key] = address
     if problems:
         raise SpecErrors(problems) if len(problems) > 1 else problems[0]
+    _check_across_resources(stack)
     try:
         graph.batches(graph.dependencies(stack))
     except graph.CycleError as exc:
         first = exc.cycle[0]
         raise SpecError(f"dependency cycle: {' -> '.join(exc.cycle)}",
                         stack.location(*first.split(".")), first) from None
+
+
+def _check_across_resources(stack: Stack) -> None:
+    """Each type's cross-resource checks; errors stop here, warnings ride on the stack."""
+    problems: list[SpecError] = []
+    for address, spec in stack.resources.items():
+        rtype = registry.get(spec.section)
+        for problem in rtype.check_stack(address, spec.props, stack):
+            path = (spec.section, spec.logical, *problem.path)
+            error = SpecError(problem.message, stack.location(*path), dotted(path))
+            if problem.severity == "error":
+                problems.append(error)
+            else:
+                stack.warnings.append(error.message)
+    if problems:
+        raise SpecErrors(problems) if len(problems) > 1 else problems[0]
 
 
 def _path_of_reference(props: dict, ref: interpolate.Reference, base: tuple) -> tuple:

@@ -31,6 +31,7 @@ class Stack:
     positions: Positions
     sources: dict[str, str] = field(default_factory=dict)
     uses_account_id: bool = False
+    warnings: list[str] = field(default_factory=list)  # "FILE:LINE: path: message"
 
     def location(self, *path: Any) -> Location | None:
         return locate(self.positions, tuple(path))

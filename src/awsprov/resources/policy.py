@@ -1,0 +1,159 @@
+"""Policy documents compared by meaning, not text: the one comparer keys, buckets, topics
+and queues share.
+
+AWS hands a policy back rewritten: a single statement or action becomes a list or the
+other way round, `"Principal": "*"` may come back as `{"AWS": "*"}`, an account id comes
+back as `arn:aws:iam::ID:root`, condition values come back as strings, statements and
+list items in another order. `canonical()` maps every such spelling to one form, so
+`same(desired, live)` is true exactly when AWS would enforce the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+VERSION = "2012-10-17"
+_LIST_KEYS = ("Action", "NotAction", "Resource", "NotResource")
+_PRINCIPAL_KEYS = ("Principal", "NotPrincipal")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+class PolicyError(ValueError):
+    """A policy that is not a JSON object with statements."""
+
+
+def parse(document: Any) -> dict[str, Any]:
+    """A policy given as a map or as JSON text (as AWS returns it), as a map."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError as exc:
+            raise PolicyError(f"policy is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise PolicyError("a policy must be a map with Statement")
+    return document
+
+
+def canonical(document: Any) -> dict[str, Any]:
+    """One spelling of a policy: lists sorted and deduplicated, principals and condition
+    values normalized, statements in a stable order. Sids are kept (they are visible in
+    the console and in errors), the Id is dropped (AWS ignores it for evaluation)."""
+    doc = parse(document)
+    statements = doc.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    normalized = [_statement(s) for s in statements]
+    unique = {json.dumps(s, sort_keys=True): s for s in normalized}
+    return {"Version": doc.get("Version", VERSION),
+            "Statement": [unique[k] for k in sorted(unique)]}
+
+
+def same(a: Any, b: Any) -> bool:
+    """True when two policies mean the same (None equals None only)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return canonical(a) == canonical(b)
+
+
+def to_json(document: Any) -> str:
+    """Compact JSON for a Put*Policy call."""
+    return json.dumps(parse(document), separators=(",", ":"), sort_keys=True)
+
+
+def with_statements(document: Any | None, statements: list[dict[str, Any]]) -> dict[str, Any]:
+    """`document` plus `statements`, replacing any statement with the same Sid."""
+    doc = dict(parse(document)) if document is not None else {"Version": VERSION}
+    existing = doc.get("Statement", [])
+    if isinstance(existing, dict):
+        existing = [existing]
+    sids = {s.get("Sid") for s in statements if s.get("Sid")}
+    kept = [s for s in existing if not (s.get("Sid") and s.get("Sid") in sids)]
+    doc["Statement"] = [*kept, *statements]
+    doc.setdefault("Version", VERSION)
+    return doc
+
+
+def statements_of(document: Any | None) -> list[dict[str, Any]]:
+    if document is None:
+        return []
+    return canonical(document)["Statement"]
+
+
+def allows(document: Any | None, principal_service: str, action: str) -> bool:
+    """Whether some Allow statement grants `action` to the service principal (used by the
+    cross-resource checks: may CloudWatch use this key?). Conditions are not evaluated:
+    a statement with conditions still counts as allowing."""
+    for statement in statements_of(document):
+        if statement.get("Effect") != "Allow":
+            continue
+        principals = statement.get("Principal", {})
+        services = principals.get("Service", []) if isinstance(principals, dict) else []
+        everyone = principals.get("AWS") == ["*"] if isinstance(principals, dict) else False
+        if principal_service not in services and not everyone:
+            continue
+        if any(_action_matches(pattern, action) for pattern in statement.get("Action", [])):
+            return True
+    return False
+
+
+def _statement(statement: Any) -> dict[str, Any]:
+    if not isinstance(statement, dict):
+        raise PolicyError("each Statement must be a map")
+    out: dict[str, Any] = {}
+    for key, value in statement.items():
+        if key in _LIST_KEYS:
+            items = _as_list(value)
+            if key in ("Action", "NotAction"):
+                items = [str(i).lower() for i in items]  # IAM action names ignore case
+            out[key] = sorted(set(map(str, items)))
+        elif key in _PRINCIPAL_KEYS:
+            out[key] = _principal(value)
+        elif key == "Condition":
+            out[key] = _condition(value)
+        else:
+            out[key] = value
+    return out
+
+
+def _principal(value: Any) -> Any:
+    if value == "*":
+        return {"AWS": ["*"]}
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for kind, ids in value.items():
+        items = [_account_arn(str(i)) if kind == "AWS" else str(i) for i in _as_list(ids)]
+        out[kind] = sorted(set(items))
+    return out
+
+
+def _account_arn(principal: str) -> str:
+    """AWS stores `123456789012` as `arn:aws:iam::123456789012:root`."""
+    return f"arn:aws:iam::{principal}:root" if _ACCOUNT_ID.match(principal) else principal
+
+
+def _condition(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {op: {key: sorted({_condition_value(v) for v in _as_list(vals)})
+                 for key, vals in (keys or {}).items()}
+            for op, keys in value.items()}
+
+
+def _condition_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _action_matches(pattern: str, action: str) -> bool:
+    regex = "^" + re.escape(pattern.lower()).replace(r"\*", ".*").replace(r"\?", ".") + "$"
+    return re.match(regex, action.lower()) is not None
