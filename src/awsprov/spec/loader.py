@@ -101,6 +101,9 @@ def _merge_named(merged: dict, positions: Positions, pos: Positions, key: str, v
         raise SpecError(f"must be a mapping, not {_type_name(value)}", where, key)
     target = merged.setdefault(key, {})
     positions.setdefault((key,), where)
+    if key == "environments":
+        _merge_leaves(target, value, (key,), positions, pos)
+        return
     for name, item in value.items():
         if name in target:
             first = positions[(key, name)]
@@ -108,6 +111,22 @@ def _merge_named(merged: dict, positions: Positions, pos: Positions, key: str, v
                             f"{key}.{name}")
         target[name] = item
         _copy_positions(pos, positions, (key, name))
+
+
+def _merge_leaves(target: dict, value: dict, path: tuple, positions: Positions,
+                  pos: Positions) -> None:
+    """Environments merge across files down to their leaves, so each file of a folder
+    stack can carry the overrides of its own resources; a leaf set twice is an error."""
+    for name, item in value.items():
+        here = (*path, name)
+        if name in target and isinstance(target[name], dict) and isinstance(item, dict):
+            _merge_leaves(target[name], item, here, positions, pos)
+            continue
+        if name in target:
+            raise SpecError(f"defined twice: at {positions[here]} and here", pos[here],
+                            dotted(here))
+        target[name] = item
+        _copy_positions(pos, positions, here)
 
 
 def _copy_positions(src: Positions, dst: Positions, prefix: tuple, to: tuple | None = None) -> None:
