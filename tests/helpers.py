@@ -94,3 +94,31 @@ def emulator_gap(subject: str) -> str:
         if name == subject:
             return f"emulator gap: {reason}"
     raise KeyError(f"{subject} is not in KNOWN_EMULATOR_GAPS; record it there first")
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """The real entry point, in process: (exit code, stdout, stderr)."""
+    from awsprov.cli.app import main
+
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def forbid_aws_clients(monkeypatch) -> list[str]:
+    """Make building any AWS client fail the test: proves bad input never reaches AWS.
+    Returns the list of services asked for (empty when none was)."""
+    from awsprov.aws.session import ClientFactory
+
+    asked: list[str] = []
+
+    def refuse(self, service, region=None):
+        asked.append(service)
+        raise AssertionError(f"an AWS client ({service}) was built for bad input")
+
+    monkeypatch.setattr(ClientFactory, "client", refuse)
+    return asked

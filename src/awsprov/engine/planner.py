@@ -118,21 +118,41 @@ def _physical_name(stack: Stack, address: str, aws: AwsContext) -> str:
     return resolved
 
 
-def _read_all(aws: AwsContext, items: list[tuple[str, str, str, Owner | None]],
+ReadItem = tuple[str, str, str, "Owner | None"]  # address, section, physical name, owner
+
+
+def _read_all(aws: AwsContext, items: list[ReadItem],
               parallelism: int) -> dict[str, Live | None]:
-    def read(item: tuple[str, str, str, Owner | None]) -> tuple[str, Live | None]:
-        address, section, name, owner = item
+    """Every live resource, read `parallelism` tasks at a time. A type with a batch read
+    (DescribeAlarms takes 100 names) gets one task per batch instead of one per resource."""
+    tasks: list[list[ReadItem]] = []
+    by_section: dict[str, list[ReadItem]] = {}
+    for item in items:
+        by_section.setdefault(item[1], []).append(item)
+    for section, group in by_section.items():
+        size = registry.get(section).batch_size
+        tasks.extend(group[i:i + size] for i in range(0, len(group), size))
+
+    def run(task: list[ReadItem]) -> list[tuple[str, Live | None]]:
+        rtype = registry.get(task[0][1])
+        what = task[0][0] if len(task) == 1 else f"{len(task)} {task[0][1]}"
         try:
-            return address, registry.get(section).read(aws, name, owner)
+            if len(task) == 1:
+                address, _section, name, owner = task[0]
+                return [(address, rtype.read(aws, name, owner))]
+            found = rtype.read_batch(aws, [(name, owner) for _a, _s, name, owner in task])
+            return [(address, found.get(name)) for address, _s, name, _o in task]
         except AwsprovError:
             raise
         except Exception as exc:
-            raise errors.describe(exc, f"reading {address} ({name})") from None
+            raise errors.describe(exc, f"reading {what}") from None
 
-    if parallelism <= 1 or len(items) <= 1:
-        return dict(map(read, items))
-    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="read") as pool:
-        return dict(pool.map(read, items))
+    if parallelism <= 1 or len(tasks) <= 1:
+        results = list(map(run, tasks))
+    else:
+        with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="read") as pool:
+            results = list(pool.map(run, tasks))
+    return {address: live for batch in results for address, live in batch}
 
 
 def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: str,

@@ -78,6 +78,9 @@ class ResourceType:
     fields: ClassVar[dict[str, FieldKind]] = {}
     reference_attributes: ClassVar[tuple[str, ...]] = ("arn", "name")
     holds_data: ClassVar[bool] = False
+    # >1 when AWS describes many resources in one call: the planner then calls
+    # read_batch with up to this many names instead of read once per resource.
+    batch_size: ClassVar[int] = 1
     # IAM actions plan/verify ("read") and apply/destroy ("write") need, on this type's ARN;
     # "lookup" actions cannot be scoped to a resource and are granted on "*".
     permissions: ClassVar[dict[str, tuple[str, ...]]] = {}
@@ -148,6 +151,12 @@ class ResourceType:
     def read(self, aws: AwsContext, name: str, owner: Owner | None = None) -> Live | None:
         """The live resource named `name`, or None. `owner` (absent for orphans) lets a type
         fall back to its awsprov:* tags where a name can go missing."""
+        raise NotImplementedError
+
+    def read_batch(self, aws: AwsContext,
+                   items: list[tuple[str, Owner | None]]) -> dict[str, Live | None]:
+        """Read up to `batch_size` resources at once: {name: Live or None}. Only called
+        when batch_size > 1."""
         raise NotImplementedError
 
     def create(self, aws: AwsContext, desired: Desired, progress: Progress) -> None:
