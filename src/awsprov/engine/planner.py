@@ -186,7 +186,7 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
 
 def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
     changes = rtype.diff(desired, live)
-    if "tags" not in desired.ignore:
+    if rtype.taggable and "tags" not in desired.ignore:
         changes.extend(AttributeChange(path, before, after)
                        for path, before, after in leaf_diff("tags", live.tags, desired.tags))
     return changes
@@ -258,7 +258,7 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str],
     in_spec = {(stack.resources[a].section, n) for a, n in names.items()}
     found: list[tuple[str, ResourceType, str, str]] = []
     for arn, tag_map in _tagged_with_stack(aws, stack.name, types):
-        rtype = next((t for t in types.values() if _arn_matches(t, arn)), None)
+        rtype = next((t for t in types.values() if t.taggable and _arn_matches(t, arn)), None)
         if rtype is None:
             continue
         name = rtype.name_from_arn(arn)
@@ -290,7 +290,7 @@ def _tagged_with_stack(aws: AwsContext, stack: str, types: dict[str, ResourceTyp
     paginator = client.get_paginator("get_resources")
     pages = paginator.paginate(
         TagFilters=[{"Key": tagging.STACK_TAG, "Values": [stack]}],
-        ResourceTypeFilters=sorted({t.tagging_type for t in types.values()}),
+        ResourceTypeFilters=sorted({t.tagging_type for t in types.values() if t.taggable}),
     )
     for page in pages:
         for item in page.get("ResourceTagMappingList", []):

@@ -9,6 +9,11 @@ from awsprov.resources.base import ResourceType
 # Section → module. Order is the order of sections in the schema and the docs.
 _MODULES = {
     "tables": "awsprov.resources.dynamodb_table",
+    "topics": "awsprov.resources.sns_topic",
+    "queues": "awsprov.resources.sqs_queue",
+    "log_groups": "awsprov.resources.log_group",
+    "alarms": "awsprov.resources.alarm",
+    "dashboards": "awsprov.resources.dashboard",
 }
 
 _TYPES: dict[str, ResourceType] = {}
