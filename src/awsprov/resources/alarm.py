@@ -4,7 +4,7 @@ PutMetricAlarm replaces the whole alarm, so every create and update sends the co
 desired alarm; tags of an existing alarm change only through TagResource/UntagResource
 (PutMetricAlarm ignores them on update). Reads are batched: DescribeAlarms takes 100
 names, and the tags of those 100 come from one Resource Groups Tagging API call
-(GetResources with their ARNs), instead of one ListTagsForResource per alarm.
+(GetResources with 100 ARNs), instead of one ListTagsForResource per alarm.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ MISSING_DATA = ("missing", "breaching", "notBreaching", "ignore")
 ACTION_LISTS = ("actions", "ok_actions", "insufficient_data_actions")
 _API_ACTIONS = {"actions": "AlarmActions", "ok_actions": "OKActions",
                 "insufficient_data_actions": "InsufficientDataActions"}
-DESCRIBE_BATCH = 100  # DescribeAlarms AlarmNames and GetResources ResourceARNList maximum
+DESCRIBE_BATCH = 100  # DescribeAlarms takes up to 100 AlarmNames
+# GetResources takes up to 100 ARNs and answers them whole (AWS refuses pagination
+# parameters with ResourceARNList); moto pages the answer anyway, so a token is followed.
+TAGGING_BATCH = 100
 DEFAULTS = {"statistic": "Average", "period": 300, "evaluation_periods": 1,
             "comparison": "GreaterThanThreshold", "treat_missing_data": "missing"}
 
@@ -176,11 +179,15 @@ class MetricAlarm(ResourceType):
         tags: dict[str, dict[str, str]] = {}
         if self.tags_from_tagging_api:
             tagging_api = aws.client("resourcegroupstaggingapi")
-            for start in range(0, len(arns), DESCRIBE_BATCH):
-                page = tagging_api.get_resources(
-                    ResourceARNList=arns[start:start + DESCRIBE_BATCH])
-                for item in page.get("ResourceTagMappingList", []):
-                    tags[item["ResourceARN"]] = tagging.as_dict(item.get("Tags"))
+            for start in range(0, len(arns), TAGGING_BATCH):
+                request: dict[str, Any] = {"ResourceARNList": arns[start:start + TAGGING_BATCH]}
+                while True:
+                    page = tagging_api.get_resources(**request)
+                    for item in page.get("ResourceTagMappingList", []):
+                        tags[item["ResourceARN"]] = tagging.as_dict(item.get("Tags"))
+                    if not page.get("PaginationToken"):
+                        break
+                    request["PaginationToken"] = page["PaginationToken"]
         with self._lock:
             recent = set(self._tagged_here)
         cloudwatch = aws.client("cloudwatch")
