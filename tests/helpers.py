@@ -35,6 +35,31 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
     ("tables: one index create/delete per UpdateTable, TTL once an hour, billing switches",
      "moto accepts what AWS refuses",
      "the planner refuses or sequences these; asserted on the calls made"),
+    ("topics.subscriptions (pending confirmation)",
+     "moto confirms email/http subscriptions at once; AWS lists them as PendingConfirmation "
+     "and refuses to delete them",
+     "an after-call hook rewrites ListSubscriptionsByTopic: tests/resources/"
+     "test_topic_lifecycle.py"),
+    ("queues: QueueDeletedRecently",
+     "moto re-creates a deleted queue's name at once; AWS refuses it for 60 s",
+     "Stubber: tests/resources/test_queue_lifecycle.py"),
+    ("queues: attribute propagation",
+     "moto applies SetQueueAttributes at once; AWS takes up to 60 s (retention 15 min)",
+     "Stubber (stale read, then two matching): tests/resources/test_queue_lifecycle.py"),
+    ("log_groups.kms_key (update)",
+     "moto does not implement AssociateKmsKey/DisassociateKmsKey (NotImplementedError)",
+     "Stubber: tests/resources/test_log_group_lifecycle.py; creates with a key use moto"),
+    ("dashboards: DashboardValidationMessages",
+     "moto validates no dashboard body and always answers with no messages",
+     "Stubber: tests/resources/test_dashboard_lifecycle.py"),
+    ("alarms: tags by ResourceARNList",
+     "moto pages GetResources answers at 100 tags even for an ARN list; AWS answers up to "
+     "100 ARNs whole and refuses pagination parameters with one",
+     "calls counted with moto's paging: tests/resources/test_alarm_lifecycle.py"),
+    ("keys: service grants in key policies",
+     "moto never checks a key policy (a topic, queue or log group with a key CloudWatch, "
+     "SNS or Logs cannot use is accepted)",
+     "the cross-resource checks, offline: tests/unit/test_messaging_checks.py"),
 ]
 
 WRITE_PREFIXES = ("Create", "Update", "Delete", "Put", "Tag", "Untag", "Enable", "Disable",

@@ -9,6 +9,7 @@ names, and the tags of those 100 come from one Resource Groups Tagging API call
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -34,8 +35,7 @@ DEFAULTS = {"statistic": "Average", "period": 300, "evaluation_periods": 1,
             "comparison": "GreaterThanThreshold", "treat_missing_data": "missing"}
 
 _ACTIONS = {"type": "array", "maxItems": 5, "uniqueItems": True,
-            "items": {"type": "string", "anyOf": [{"pattern": REFERENCE},
-                                                  {"pattern": r"^arn:aws[a-z-]*:"}]},
+            "items": {"type": "string", "minLength": 1},
             "description": "${topics.NAME} references or action ARNs (at most 5)"}
 
 
@@ -62,12 +62,10 @@ class MetricAlarm(ResourceType):
         "dimensions": {"type": "object", "maxProperties": 30,
                        "propertyNames": {"minLength": 1, "maxLength": 255},
                        "additionalProperties": {"type": ["string", "number"]}},
-        "statistic": {"anyOf": [{"enum": list(STATISTICS)},
-                                {"type": "string", "pattern": PERCENTILE}],
+        "statistic": {"type": "string", "minLength": 1,
                       "description": "Sum, Average, Minimum, Maximum, SampleCount, or a "
                                      "percentile such as p95 or p99.9"},
-        "period": {"anyOf": [{"enum": [10, 20, 30]},
-                             {"type": "integer", "minimum": 60, "multipleOf": 60}],
+        "period": {"type": "integer", "minimum": 10,
                    "description": "Seconds: 10, 20, 30 or a multiple of 60 (default 300)"},
         "evaluation_periods": {"type": "integer", "minimum": 1},
         "datapoints_to_alarm": {"type": "integer", "minimum": 1},
@@ -96,12 +94,28 @@ class MetricAlarm(ResourceType):
     # ---- validation (pure) -----------------------------------------------------------
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
+        problems = []
+        statistic = props.get("statistic")
+        if isinstance(statistic, str) and statistic not in STATISTICS \
+                and not re.match(PERCENTILE, statistic):
+            problems.append(Problem(("statistic",), f"'{statistic}' is not a statistic: use "
+                                    f"{', '.join(STATISTICS)} or a percentile such as p95 "
+                                    f"or p99.9"))
+        period = props.get("period")
+        if isinstance(period, int) and period not in (10, 20, 30) and period % 60:
+            problems.append(Problem(("period",), f"{period} s: CloudWatch takes 10, 20, 30 "
+                                    f"or a multiple of 60 seconds"))
         evaluation = props.get("evaluation_periods", DEFAULTS["evaluation_periods"])
         datapoints = props.get("datapoints_to_alarm")
         if datapoints is not None and datapoints > evaluation:
-            return [Problem(("datapoints_to_alarm",), f"{datapoints} datapoints cannot be "
-                            f"found in {evaluation} evaluation periods")]
-        return []
+            problems.append(Problem(("datapoints_to_alarm",), f"{datapoints} datapoints "
+                                    f"cannot be found in {evaluation} evaluation periods"))
+        for key in ACTION_LISTS:
+            for i, action in enumerate(props.get(key) or []):
+                if not (re.match(REFERENCE, action) or action.startswith("arn:aws")):
+                    problems.append(Problem((key, i), f"'{action}' is neither "
+                                            f"${{topics.NAME}} nor an action ARN"))
+        return problems
 
     def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
         problems = []

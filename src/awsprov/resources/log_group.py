@@ -16,7 +16,6 @@ from awsprov.engine.changes import AttributeChange
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
-from awsprov.spec.schema import REFERENCE
 
 # The only values PutRetentionPolicy accepts.
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
@@ -43,10 +42,7 @@ class LogGroup(ResourceType):
                  "description": "Log group name: 1-512 of A-Z a-z 0-9 . - _ / #"},
         "retention_days": {"enum": list(RETENTION_DAYS),
                            "description": "Days events are kept; absent = forever"},
-        "kms_key": {"type": "string", "anyOf": [{"pattern": REFERENCE},
-                                                {"pattern": access.KEY_ARN}],
-                    "description": "${keys.NAME} or a key ARN (CloudWatch Logs takes no "
-                                   "alias)"},
+        "kms_key": access.KMS_KEY_ARN,
     }
     permissions = {
         "read": ("logs:DescribeLogGroups", "logs:ListTagsForResource"),
@@ -54,6 +50,10 @@ class LogGroup(ResourceType):
                   "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey",
                   "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource"),
     }
+
+    def check(self, props: dict[str, Any]) -> list[Problem]:
+        problem = access.key_format_problem(props.get("kms_key"), aliases=False)
+        return [Problem(("kms_key",), problem)] if problem else []
 
     def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
         service = f"logs.{stack.region or '<region>'}.amazonaws.com"

@@ -25,16 +25,32 @@ KEYS_SECTION = "keys"
 _WHOLE_REFERENCE = re.compile(r"^\$\{([a-z_]+)\.([a-z][a-z0-9_-]*)(?:\.([a-z_]+))?\}$")
 
 # A key given by ARN, alias (`alias/...`, also as an alias ARN), key id, or reference.
+# The forms are checked by `key_format_problem` (a message a user can read, where a
+# schema anyOf of patterns would print regular expressions).
 KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"
+_KEY_ALIAS = r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/[A-Za-z0-9/_-]+$"
+_KEY_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 KMS_KEY = {
-    "type": "string",
+    "type": "string", "minLength": 1,
     "description": "A KMS key: ${keys.NAME}, a key ARN, an alias (alias/NAME or its ARN) "
                    "or a key id",
-    "anyOf": [{"pattern": REFERENCE},
-              {"pattern": KEY_ARN},
-              {"pattern": r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/[A-Za-z0-9/_-]+$"},
-              {"pattern": r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"}],
 }
+KMS_KEY_ARN = {
+    "type": "string", "minLength": 1,
+    "description": "A KMS key: ${keys.NAME} or a key ARN",
+}
+
+
+def key_format_problem(value: Any, aliases: bool = True) -> str | None:
+    """Why `value` is not a way to name a KMS key (None when it is)."""
+    if not isinstance(value, str) or re.match(REFERENCE, value) or re.match(KEY_ARN, value):
+        return None
+    if aliases and (re.match(_KEY_ALIAS, value) or re.match(_KEY_ID, value)):
+        return None
+    if aliases:
+        return (f"'{value}' is not a KMS key: use ${{keys.NAME}}, a key ARN, alias/NAME or "
+                f"a key id")
+    return f"'{value}' is not a key ARN: this service takes ${{keys.NAME}} or a key ARN only"
 
 
 def reference_of(value: Any) -> tuple[str, str] | None:

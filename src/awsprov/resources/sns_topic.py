@@ -114,6 +114,9 @@ class SnsTopic(ResourceType):
     def check(self, props: dict[str, Any]) -> list[Problem]:
         problems: list[Problem] = []
         name, fifo = props.get("name", ""), bool(props.get("fifo", False))
+        key_problem = access.key_format_problem(props.get("kms_key"))
+        if key_problem:
+            problems.append(Problem(("kms_key",), key_problem))
         if fifo and not name.endswith(".fifo"):
             problems.append(Problem(("name",), "a FIFO topic's name must end in .fifo"))
         if name.endswith(".fifo") and not fifo:

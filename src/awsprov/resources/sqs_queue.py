@@ -12,6 +12,7 @@ a bounded time. A queue holds messages: it is not deleted while it holds any, un
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from awsprov.aws import errors
@@ -70,8 +71,7 @@ class SqsQueue(ResourceType):
             "type": "object", "additionalProperties": False,
             "required": ["queue", "max_receive_count"],
             "properties": {
-                "queue": {"type": "string", "anyOf": [{"pattern": REFERENCE},
-                                                      {"pattern": QUEUE_ARN}],
+                "queue": {"type": "string", "minLength": 1,
                           "description": "${queues.NAME} or a queue ARN"},
                 "max_receive_count": {"type": "integer", "minimum": 1, "maximum": 1000}}},
         "kms_key": access.KMS_KEY,
@@ -92,6 +92,14 @@ class SqsQueue(ResourceType):
     def check(self, props: dict[str, Any]) -> list[Problem]:
         problems = []
         name, fifo = props.get("name", ""), bool(props.get("fifo", False))
+        key_problem = access.key_format_problem(props.get("kms_key"))
+        if key_problem:
+            problems.append(Problem(("kms_key",), key_problem))
+        target = (props.get("dead_letter") or {}).get("queue")
+        if isinstance(target, str) and not (re.match(REFERENCE, target)
+                                            or re.match(QUEUE_ARN, target)):
+            problems.append(Problem(("dead_letter", "queue"), f"'{target}' is neither "
+                                    f"${{queues.NAME}} nor a queue ARN"))
         if fifo and not name.endswith(".fifo"):
             problems.append(Problem(("name",), "a FIFO queue's name must end in .fifo"))
         if name.endswith(".fifo") and not fifo:
@@ -139,10 +147,12 @@ class SqsQueue(ResourceType):
                 return [Problem(path, "a dead-letter queue is given by its ARN: "
                                       "${queues.NAME}")]
             dlq_fifo, where = bool(queue.props.get("fifo", False)), None
-        else:
+        elif re.match(QUEUE_ARN, target):
             region = target.split(":")[3]
             dlq_fifo = target.endswith(".fifo")
             where = region if stack.region and region != stack.region else None
+        else:
+            return []  # `check` reported it
         if where:
             return [Problem(path, f"the dead-letter queue is in {where}, this queue in "
                                   f"{stack.region}: SQS needs both in one region")]
