@@ -35,6 +35,14 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
     ("tables: one index create/delete per UpdateTable, TTL once an hour, billing switches",
      "moto accepts what AWS refuses",
      "the planner refuses or sequences these; asserted on the calls made"),
+    ("keys.rotation_period_days",
+     "moto ignores EnableKeyRotation's RotationPeriodInDays and never returns it",
+     "Stubber: tests/resources/test_kms_key_stubbed.py; examples keep the 365-day default"),
+    ("keys: alias/aws/*, deletion window 7-30, key spec/usage pairs, disabled-key rotation",
+     "moto creates alias/aws/* aliases, accepts PendingWindowInDays=3, invalid spec/usage "
+     "pairs and rotation changes on a disabled key; AWS refuses all four",
+     "awsprov refuses them before any call: tests/cli/test_bad_input_keys_secrets.py and "
+     "test_rotation_change_on_a_key_that_stays_disabled_is_refused"),
 ]
 
 WRITE_PREFIXES = ("Create", "Update", "Delete", "Put", "Tag", "Untag", "Enable", "Disable",

@@ -52,6 +52,9 @@ class Live:
     data_at_risk: str | None = None
     deletion_protected: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The spec's properties when a resource still in the spec is deleted (destroy), None
+    # for an orphan: lets `delete` honour delete-time settings such as a deletion window.
+    spec_props: dict[str, Any] | None = field(default=None, repr=False)
 
 
 Progress = Callable[[str], None]

@@ -8,6 +8,7 @@ from awsprov.resources.base import ResourceType
 
 # Section → module. Order is the order of sections in the schema and the docs.
 _MODULES = {
+    "keys": "awsprov.resources.kms_key",
     "tables": "awsprov.resources.dynamodb_table",
 }
 
