@@ -188,8 +188,9 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
 def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
     changes = rtype.diff(desired, live)
     if "tags" not in desired.ignore:
+        managed = {k: v for k, v in live.tags.items() if not tagging.is_marker(k)}
         changes.extend(AttributeChange(path, before, after)
-                       for path, before, after in leaf_diff("tags", live.tags, desired.tags))
+                       for path, before, after in leaf_diff("tags", managed, desired.tags))
     return changes
 
 
@@ -198,7 +199,8 @@ def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | N
     change = ResourceChange(desired.address, desired.section, desired.name, Action.NOOP)
     if live is None:
         change.action, change.reason = Action.CREATE, "not found"
-        change.attributes = [AttributeChange(key, None, value)
+        change.attributes = [AttributeChange(key, None, value,
+                                             sensitive=key in rtype.sensitive_fields)
                              for key, value in desired.state.items() if value is not None]
         return change
     owner = tagging.owner_of(live.tags)

@@ -87,6 +87,11 @@ class ResourceType:
     # IAM actions plan/verify ("read") and apply/destroy ("write") need, on this type's ARN;
     # "lookup" actions cannot be scoped to a resource and are granted on "*".
     permissions: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Desired.state keys whose values are never shown (plan, JSON, plan files, logs).
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    # Property paths holding file paths relative to the spec file that sets them; the
+    # loader rewrites them relative to the working directory before any check runs.
+    relative_paths: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     # ---- pure: no AWS ----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from awsprov.resources.base import ResourceType
 _MODULES = {
     "keys": "awsprov.resources.kms_key",
     "tables": "awsprov.resources.dynamodb_table",
+    "secrets": "awsprov.resources.secret",
 }
 
 _TYPES: dict[str, ResourceType] = {}
