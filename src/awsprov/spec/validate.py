@@ -86,6 +86,8 @@ def _describe(error) -> tuple[tuple, str]:
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return path, f"expected {expected}, got {_json_type(instance)} {instance!r}"
+    if error.validator == "pattern" and schema.get("description"):
+        return path, f"{instance!r} is not valid: {schema['description']}"
     if error.validator == "enum":
         return path, f"{instance!r} is not one of {error.validator_value}"
     return path, error.message
