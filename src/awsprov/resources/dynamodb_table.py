@@ -616,12 +616,14 @@ class DynamoDBTable(ResourceType):
                 ix.get("IndexStatus", "ACTIVE") == "ACTIVE"
                 for ix in table.get("GlobalSecondaryIndexes") or [])
 
-        table = ddb.describe_table(TableName=name)["Table"]
-        if settled(table):
-            return
-        progress(f"waiting: {what}")
-        wait_until(lambda: ddb.describe_table(TableName=name)["Table"], settled,
-                   f"{name}: {what}", aws.wait, consecutive=2)
+        first = ddb.describe_table(TableName=name)["Table"]
+        if not settled(first):
+            progress(f"waiting: {what}")
+        # A first ACTIVE read alone proves nothing (see above): it counts as one of two.
+        streak = [settled(first)]
+        wait_until(lambda: ddb.describe_table(TableName=name)["Table"],
+                   lambda table: _second_in_a_row(streak, settled(table)),
+                   f"{name}: {what}", aws.wait)
 
     def _wait_sse(self, aws, name: str, progress: Progress) -> None:
         ddb = aws.client("dynamodb")
@@ -828,6 +830,13 @@ def _index_changes(before: dict, after: dict, ignore_capacity: bool) -> list[Att
             changes.extend(AttributeChange(p, b, a) for p, b, a in
                            leaf_diff(f"{path}.capacity", old["capacity"], new["capacity"]))
     return changes
+
+
+def _second_in_a_row(streak: list[bool], now: bool) -> bool:
+    """True when this read and the one before it both settled."""
+    done = now and streak[-1]
+    streak.append(now)
+    return done
 
 
 def _within_a_day(when: Any) -> bool:

@@ -69,6 +69,7 @@ def _merge_documents(documents: list[tuple[str, Any, Positions]]) -> tuple[dict,
     stack_from: Location | None = None
     sections = set(registry.sections())
     for name, data, pos in documents:
+        positions.setdefault((), pos.get((), Location(name, 1)))
         if data is None:
             continue
         if not isinstance(data, dict):
