@@ -9,6 +9,7 @@ from awsprov.resources.base import ResourceType
 # Section → module. Order is the order of sections in the schema and the docs.
 _MODULES = {
     "tables": "awsprov.resources.dynamodb_table",
+    "buckets": "awsprov.resources.s3_bucket",
 }
 
 _TYPES: dict[str, ResourceType] = {}
