@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> None:
 def _print_error(message: str) -> None:
     from awsprov.render import console
 
+    from rich.markup import escape
+
     err = console.stderr()
     for line in message.splitlines() or [""]:
-        err.print(f"[error]error:[/] {line}", markup=True, highlight=False)
+        # escaped: a message quoting a pattern like [a-z0-9.-] is not rich markup
+        err.print(f"[error]error:[/] {escape(line)}", markup=True, highlight=False)

@@ -68,7 +68,6 @@ BUCKET_PROPAGATION_TIMEOUT = 120
 VERSIONING_STABLE_TIMEOUT = 60
 LIFECYCLE_STEADY_TIMEOUT = 180
 
-_NAME_CHARS = r"^(?:[a-z0-9.-]|\$\{account_id\})+$"
 _IP_FORM = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
@@ -225,7 +224,8 @@ class S3Bucket(ResourceType):
     holds_data = True
     reference_attributes = ("arn", "name", "domain_name")
     properties = {
-        "name": {"type": "string", "minLength": 3, "pattern": _NAME_CHARS,
+        # The naming rules are checked in check(), one clear message per rule.
+        "name": {"type": "string", "minLength": 1,
                  "description": "Bucket name (globally unique): 3-63 of a-z 0-9 . -"},
         "versioning": {"type": "boolean",
                        "description": "Enabling is irreversible (it can only be suspended)"},
