@@ -108,6 +108,8 @@ def _print_error(message: str) -> None:
 
     from awsprov.render import console
 
+    from rich.markup import escape
+
     err = console.stderr()
     for line in message.splitlines() or [""]:
         # escaped: messages quote patterns like [a-z] that rich would take for markup
