@@ -8,7 +8,10 @@ from awsprov.resources.base import ResourceType
 
 # Section → module. Order is the order of sections in the schema and the docs.
 _MODULES = {
+    "keys": "awsprov.resources.kms_key",
     "tables": "awsprov.resources.dynamodb_table",
+    "buckets": "awsprov.resources.s3_bucket",
+    "secrets": "awsprov.resources.secret",
     "topics": "awsprov.resources.sns_topic",
     "queues": "awsprov.resources.sqs_queue",
     "log_groups": "awsprov.resources.log_group",
