@@ -108,7 +108,6 @@ def _print_error(message: str) -> None:
 
     from awsprov.render import console
 
-    from rich.markup import escape
 
     err = console.stderr()
     for line in message.splitlines() or [""]:
