@@ -123,7 +123,9 @@ def key_grant_problem(stack: Stack, key_value: Any, service: str, actions: tuple
              f"the policy of {key.address} does not let {service} use it "
              f"({', '.join(missing)})")
     fix = grant_statement(service, actions, sid)
-    return f"{whose}: {consequence}. Add to {key.address}.policy: {as_text(fix)}"
+    where = (f"Give {key.address} a policy with the account-root statement and"
+             if document is None else f"Add to {key.address}.policy")
+    return f"{whose}: {consequence}. {where}: {as_text(fix)}"
 
 
 def _probe(action: str) -> str:
