@@ -59,7 +59,7 @@ def test_dashboard_lifecycle(aws, tmp_path):
     v2 = lc.load(tmp_path, SPEC.replace("TITLE", "Runbook v2"))
     result = lc.plan(ctx, v2)
     assert lc.changed(result) == {"dashboards.ops": Action.UPDATE}
-    assert lc.paths(result, "dashboards.ops") == {"body.widgets"}
+    assert lc.paths(result, "dashboards.ops") == {"body.widgets[1]"}
     lc.apply(ctx, v2)
     lc.assert_converged(ctx, log, v2)
 
@@ -72,7 +72,7 @@ def test_dashboard_lifecycle(aws, tmp_path):
     # Behind awsprov's back: a widget removed.
     cloudwatch.put_dashboard(DashboardName="mon-ops",
                              DashboardBody=json.dumps({"widgets": _body()["widgets"][:1]}))
-    assert lc.drift_paths(ctx, v2) == {"dashboards.ops": {"body.widgets"}}
+    assert lc.drift_paths(ctx, v2) == {"dashboards.ops": {"body.widgets[1]"}}
     lc.apply(ctx, v2)
     assert len(_body()["widgets"]) == 2
     lc.assert_converged(ctx, log, v2)

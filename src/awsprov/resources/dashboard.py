@@ -75,6 +75,26 @@ class Dashboard(ResourceType):
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
         return {"body": canonical_body(props.get("body"))}
 
+    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
+        """Widget by widget, so a one-widget change does not print the whole body."""
+        if "body" in desired.ignore:
+            return []
+        want, have = desired.state["body"], live.state["body"]
+        if not isinstance(want, dict) or not isinstance(have, dict):
+            return [AttributeChange("body", have, want)] if want != have else []
+        changes = []
+        for key in sorted(set(want) | set(have)):
+            before, after = have.get(key), want.get(key)
+            if key == "widgets" and isinstance(before, list) and isinstance(after, list):
+                for i in range(max(len(before), len(after))):
+                    old = before[i] if i < len(before) else None
+                    new = after[i] if i < len(after) else None
+                    if old != new:
+                        changes.append(AttributeChange(f"body.widgets[{i}]", old, new))
+            elif before != after:
+                changes.append(AttributeChange(f"body.{key}", before, after))
+        return changes
+
     def name_from_arn(self, arn: str) -> str:
         return arn.split(":dashboard/", 1)[-1]
 
