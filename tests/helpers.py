@@ -35,6 +35,9 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
     ("tables: one index create/delete per UpdateTable, TTL once an hour, billing switches",
      "moto accepts what AWS refuses",
      "the planner refuses or sequences these; asserted on the calls made"),
+    ("cost --pricing api (AWS Price List GetProducts)",
+     "moto has no pricing service; the Price List answers only from us-east-1",
+     "Stubber: tests/cost/test_price_list.py"),
 ]
 
 WRITE_PREFIXES = ("Create", "Update", "Delete", "Put", "Tag", "Untag", "Enable", "Disable",

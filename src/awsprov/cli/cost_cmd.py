@@ -87,6 +87,18 @@ def prices_for(stack: Stack, options: context.GlobalOptions,
     return load_prices(region)
 
 
+def plan_cost(stack: Stack, result, region: str) -> dict | None:
+    """The plan's cost_delta, or None (with a warning) where the region is not priced."""
+    from awsprov.cost.catalogue import PricingError, load_prices
+    from awsprov.cost.estimator import plan_cost_delta
+
+    try:
+        return plan_cost_delta(stack, result, load_prices(region))
+    except PricingError as exc:
+        typer.echo(f"warning: no cost shown: {exc}", err=True)
+        return None
+
+
 def _print(left: Estimate, right: Estimate | None, output: CostOutput) -> None:
     from awsprov.render import console
     from awsprov.render import cost as render
