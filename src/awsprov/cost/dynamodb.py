@@ -15,7 +15,8 @@ USAGE_PROPERTIES = {
     "writes_per_month": per_month("Write request units written to the table (1 KB = 1)"),
     "index_writes_per_month": named_counts(
         "Write request units each global index receives; default: every table write"),
-    "storage_gb": gigabytes("Table size including indexes"),
+    "storage_gb": gigabytes("Table size: items, index projections and about 100 bytes "
+                            "of overhead per item"),
     "stream_reads_per_month": per_month("Stream read request units by consumers other than "
                                         "Lambda triggers"),
 }
@@ -38,11 +39,10 @@ def table_cost(props: dict[str, Any], usage: dict[str, Any],
     storage = number(usage, "storage_gb")
     components.append(priced(
         prices, "dynamodb.storage.standard_ia" if ia else "dynamodb.storage.standard",
-        "Storage (Standard-IA class)" if ia else "Storage", storage,
-        note="table data, index projections and about 100 bytes per item"))
+        "Storage (Standard-IA class)" if ia else "Storage", storage))
     if _pitr_enabled(props):
         components.append(priced(prices, "dynamodb.pitr", "Point-in-time recovery", storage,
-                                 note="billed on the table's size"))
+                                 note="billed on the table's size, storage_gb"))
     if props.get("stream"):
         components.append(priced(prices, "dynamodb.streams.reads", "Stream reads",
                                  number(usage, "stream_reads_per_month"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from rich.console import Console
@@ -14,11 +15,13 @@ UNKNOWN = "usage unknown"
 
 
 def money(value: float | None) -> str:
+    """Cents, rounded half up as on a bill ($0.625 → $0.63); sub-cent amounts to 4 places."""
     if value is None:
         return UNKNOWN
     if value != 0 and abs(value) < 0.01:
         return f"${value:.4f}"
-    return f"${value:,.2f}"
+    cents = Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"${cents:,.2f}"
 
 
 def signed(value: float) -> str:
