@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from awsprov.cli import commands, local_cmd, tools
+from awsprov.cli import commands, cost_cmd, local_cmd, tools
 from awsprov.cli.context import GlobalOptions
 from awsprov.errors import EXIT_ERROR, AwsprovError
 
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(local_cmd.app, name="local")
 commands.register(app)
 tools.register(app)
+cost_cmd.register(app)
 
 
 @app.callback()
@@ -108,7 +109,6 @@ def _print_error(message: str) -> None:
 
     from awsprov.render import console
 
-    from rich.markup import escape
 
     err = console.stderr()
     for line in message.splitlines() or [""]:
