@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: local emulator, then plan → apply → verify → plan (no changes) on a real spec
+## demo: local emulator, then plan → apply → verify → plan (no changes) → cost-estimate
 demo: $(STAMP)
 	$(BIN)/awsprov local start --port $(PORT)
 	@set -e; trap '$(BIN)/awsprov local stop' EXIT; \
@@ -25,7 +25,9 @@ demo: $(STAMP)
 	echo '--- apply'; $(BIN)/awsprov --local apply $(DEMO_SPEC) --yes; \
 	echo '--- verify'; $(BIN)/awsprov --local verify $(DEMO_SPEC); \
 	echo '--- plan again (expect no changes)'; \
-	$(BIN)/awsprov --local plan $(DEMO_SPEC) --detailed-exitcode
+	$(BIN)/awsprov --local plan $(DEMO_SPEC) --detailed-exitcode; \
+	echo '--- cost-estimate (offline, list prices)'; \
+	$(BIN)/awsprov cost-estimate $(DEMO_SPEC)
 
 ## test: install, lint, check the schema is current, run the whole suite
 test: $(STAMP)

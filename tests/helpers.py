@@ -52,6 +52,9 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
      "pairs and rotation changes on a disabled key; AWS refuses all four",
      "awsprov refuses them before any call: tests/cli/test_bad_input_keys_secrets.py and "
      "test_rotation_change_on_a_key_that_stays_disabled_is_refused"),
+    ("cost --pricing api (AWS Price List GetProducts)",
+     "moto has no pricing service; the Price List answers only from us-east-1",
+     "Stubber: tests/cost/test_price_list.py"),
     ("topics.subscriptions (pending confirmation)",
      "moto confirms email/http subscriptions at once; AWS lists them as PendingConfirmation "
      "and refuses to delete them",

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from awsprov.cli import commands, local_cmd, tools
+from awsprov.cli import commands, cost_cmd, local_cmd, tools
 from awsprov.cli.context import GlobalOptions
 from awsprov.errors import EXIT_ERROR, AwsprovError
 
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(local_cmd.app, name="local")
 commands.register(app)
 tools.register(app)
+cost_cmd.register(app)
 
 
 @app.callback()

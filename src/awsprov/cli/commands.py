@@ -59,6 +59,8 @@ def plan(
     force_adopt: bool = typer.Option(False, "--force-adopt",
                                      help="Take over resources tagged by another stack."),
     parallelism: int = PARALLELISM_OPT,
+    no_cost: bool = typer.Option(False, "--no-cost", help="Skip the monthly cost before → "
+                                 "after the change."),
 ) -> None:
     """Show what apply would change, against live AWS."""
     from awsprov.engine import planfile
@@ -69,6 +71,10 @@ def plan(
     aws = context.aws_context(stack.region, options, parallelism)
     plan_options = PlanOptions(tuple(target), force_adopt, False, parallelism)
     result = make_plan(stack, aws, plan_options)
+    if not no_cost:
+        from awsprov.cli.cost_cmd import plan_cost
+
+        result.plan.cost_delta = plan_cost(stack, result, aws.region)
     _print_plan(result.plan, output)
     if out:
         settings = {"env": env, "region": aws.region, "targets": list(target),
@@ -197,8 +203,13 @@ def _print_plan(plan, output: TextOrJson) -> None:
 
     if output is TextOrJson.json:
         sys.stdout.write(json.dumps(plan.to_json(), indent=2) + "\n")
-    else:
-        text.render_plan(plan, console.stdout())
+        return
+    out = console.stdout()
+    text.render_plan(plan, out)
+    if plan.cost_delta:
+        from awsprov.render.cost import plan_cost_line
+
+        out.print(plan_cost_line(plan.cost_delta))
 
 
 def _confirm(yes: bool, question: str) -> None:

@@ -139,6 +139,7 @@ class Plan:
     region: str
     changes: list[ResourceChange]
     prune: bool = False
+    cost_delta: dict[str, Any] | None = None  # monthly cost before → after, when priced
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys(SUMMARY_KEYS, 0)
@@ -164,7 +165,7 @@ class Plan:
             "region": self.region,
             "changes": [c.to_json() for c in self.changes if c.is_change],
             "summary": self.summary(),
-            "cost_delta": None,
+            "cost_delta": self.cost_delta,
         }
 
 

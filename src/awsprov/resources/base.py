@@ -10,6 +10,8 @@ from awsprov.engine.changes import AttributeChange, FieldKind
 
 if TYPE_CHECKING:
     from awsprov.aws.context import AwsContext
+    from awsprov.cost.catalogue import Prices
+    from awsprov.cost.model import CostComponent
     from awsprov.spec.model import Stack
 
 
@@ -95,6 +97,8 @@ class ResourceType:
     # Property paths holding file paths relative to the spec file that sets them; the
     # loader rewrites them relative to the working directory before any check runs.
     relative_paths: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    # JSON Schema of each key of this type's `usage:` block (cost-estimate only).
+    usage_properties: ClassVar[dict] = {}
 
     # ---- pure: no AWS ----------------------------------------------------------------
 
@@ -144,6 +148,12 @@ class ResourceType:
 
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         """Security-baseline findings (rule, severity, message) for `verify --baseline`."""
+        return []
+
+    def cost(self, props: dict[str, Any], usage: dict[str, Any],
+             prices: Prices) -> list[CostComponent]:
+        """Monthly cost components of a resource with these properties and this usage.
+        Pure and offline; a quantity the usage leaves unknown is None, never 0."""
         return []
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:

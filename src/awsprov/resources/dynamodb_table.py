@@ -14,6 +14,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
+from awsprov.cost import dynamodb as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import kms_refs
 from awsprov.resources import tags as tagging
@@ -139,6 +140,7 @@ class DynamoDBTable(ResourceType):
         # telling the AWS-managed key from a customer key
         "lookup": ("kms:DescribeKey", "kms:ListAliases"),
     }
+    usage_properties = pricing.USAGE_PROPERTIES
     fields = {
         "hash_key": FieldKind.REPLACE,
         "range_key": FieldKind.REPLACE,
@@ -210,6 +212,9 @@ class DynamoDBTable(ResourceType):
                 problems.append(Problem(("global_indexes", name, "capacity"),
                                         "index capacity is only for billing_mode PROVISIONED"))
         return problems
+
+    def cost(self, props, usage, prices):
+        return pricing.table_cost(props, usage, prices)
 
     # ---- normalization (pure) --------------------------------------------------------
 

@@ -24,10 +24,7 @@ TAGS = {
 def _resource_schema(rtype: Any) -> dict[str, Any]:
     props = dict(rtype.properties)
     props["tags"] = {"$ref": "#/$defs/tags"}
-    props["usage"] = {
-        "type": "object",
-        "description": "Monthly usage figures for cost-estimate; never sent to AWS.",
-    }
+    props["usage"] = usage_schema(rtype)
     props["ignore_changes"] = {
         "type": "array",
         "description": "Properties that plan, apply and verify leave as live has them.",
@@ -40,6 +37,15 @@ def _resource_schema(rtype: Any) -> dict[str, Any]:
         "additionalProperties": False,
         "required": list(rtype.required),
         "properties": props,
+    }
+
+
+def usage_schema(rtype: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "Monthly usage figures for cost-estimate; never sent to AWS.",
+        "additionalProperties": False,
+        "properties": dict(rtype.usage_properties),
     }
 
 

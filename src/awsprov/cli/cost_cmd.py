@@ -1,0 +1,118 @@
+"""`awsprov cost-estimate`: the monthly cost of a spec, offline (no credentials, no
+network, no boto3) unless `--pricing api` asks the AWS Price List for fresh figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from awsprov.cli import context
+from awsprov.errors import AwsprovError
+
+if TYPE_CHECKING:
+    from awsprov.cost.catalogue import Prices
+    from awsprov.cost.model import Estimate
+    from awsprov.spec.model import Stack
+
+
+class CostOutput(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class PricingSource(str, Enum):
+    catalogue = "catalogue"
+    api = "api"
+
+
+def cost_estimate(
+    ctx: typer.Context,
+    spec: Path = typer.Argument(..., help="A spec file, or a folder of *.yaml forming one "
+                                "stack."),
+    env: str | None = typer.Option(None, "--env", "-e", help="Environment to estimate."),
+    compare: str | None = typer.Option(None, "--compare",
+                                       help="A second environment, shown side by side."),
+    usage: Path | None = typer.Option(None, "--usage", help="YAML map of address → usage "
+                                      "figures; wins over the spec's usage: blocks."),
+    output: CostOutput = typer.Option(CostOutput.text, "--output", "-o"),
+    pricing: PricingSource = typer.Option(
+        PricingSource.catalogue, "--pricing",
+        help="catalogue: the dated figures shipped with awsprov (offline); api: refresh "
+             "them from the AWS Price List first (needs credentials)."),
+) -> None:
+    """Monthly cost of the spec at list price, with unknown usage shown as unknown."""
+    options = ctx.obj or context.GlobalOptions()
+    left = _estimate(spec, env, usage, options, pricing)
+    right = _estimate(spec, compare, usage, options, pricing) if compare else None
+    _print(left, right, output)
+
+
+def _estimate(spec: Path, env: str | None, usage_file: Path | None,
+              options: context.GlobalOptions, pricing: PricingSource) -> Estimate:
+    from awsprov.cost.estimator import estimate, load_usage_file
+
+    stack = context.load(spec, env, options)
+    usage = load_usage_file(usage_file, stack) if usage_file else None
+    return estimate(stack, prices_for(stack, options, pricing), usage)
+
+
+def offline_region(stack: Stack, options: context.GlobalOptions) -> str:
+    region = (options.region or stack.region or os.environ.get("AWS_REGION")
+              or os.environ.get("AWS_DEFAULT_REGION"))
+    if not region:
+        raise AwsprovError("no region to price: set `region:` in the spec, --region, or "
+                           "AWS_REGION")
+    return region
+
+
+def prices_for(stack: Stack, options: context.GlobalOptions,
+               pricing: PricingSource = PricingSource.catalogue) -> Prices:
+    from awsprov.cost.catalogue import load_prices
+
+    region = offline_region(stack, options)
+    if pricing is PricingSource.api:
+        from awsprov.cost import price_list
+
+        aws = context.aws_context(region, options)
+        data = price_list.refresh(aws.client("pricing", price_list.PRICING_REGION), region)
+        typer.echo(f"Fetched {len(data['prices'])} prices for {region} from the AWS Price "
+                   f"List into {price_list.cache_path(region)}", err=True)
+    return load_prices(region)
+
+
+def plan_cost(stack: Stack, result, region: str) -> dict | None:
+    """The plan's cost_delta, or None (with a warning) where the region is not priced."""
+    from awsprov.cost.catalogue import PricingError, load_prices
+    from awsprov.cost.estimator import plan_cost_delta
+
+    try:
+        return plan_cost_delta(stack, result, load_prices(region))
+    except PricingError as exc:
+        typer.echo(f"warning: no cost shown: {exc}", err=True)
+        return None
+
+
+def _print(left: Estimate, right: Estimate | None, output: CostOutput) -> None:
+    from awsprov.render import console
+    from awsprov.render import cost as render
+
+    if output is CostOutput.json:
+        sys.stdout.write(json.dumps(render.estimate_json(left, right), indent=2) + "\n")
+    elif output is CostOutput.markdown:
+        sys.stdout.write(render.render_compare_markdown(left, right) if right
+                         else render.render_markdown(left))
+    elif right is not None:
+        render.render_compare_text(left, right, console.stdout())
+    else:
+        render.render_text(left, console.stdout())
+
+
+def register(app: typer.Typer) -> None:
+    app.command("cost-estimate")(cost_estimate)

@@ -1,0 +1,202 @@
+"""Cost estimates as a rich table, markdown (for pull-request comments) and JSON."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from awsprov.cost.model import CostComponent, Estimate, ResourceCost
+
+UNKNOWN = "usage unknown"
+
+
+def money(value: float | None) -> str:
+    """Cents, rounded half up as on a bill ($0.625 → $0.63); sub-cent amounts to 4 places."""
+    if value is None:
+        return UNKNOWN
+    if value != 0 and abs(value) < 0.01:
+        return f"${value:.4f}"
+    cents = Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"${cents:,.2f}"
+
+
+def signed(value: float) -> str:
+    return ("+" if value > 0 else "-" if value < 0 else "±") + money(abs(value))
+
+
+def unit_price(value: float) -> str:
+    return f"${value:.10g}"
+
+
+def quantity(component: CostComponent) -> str:
+    if component.quantity is None:
+        return "unknown"
+    return f"{component.quantity:,.4f}".rstrip("0").rstrip(".")
+
+
+def _header(estimate: Estimate) -> str:
+    env = estimate.env or "-"
+    return (f"Stack {estimate.stack} · region {estimate.region} · env {env} · "
+            f"prices as of {estimate.prices_as_of} ({estimate.pricing_source}), USD, list "
+            f"price, no free tier, 730 h/month")
+
+
+def _total_line(estimate: Estimate) -> str:
+    text = (f"Total {money(estimate.monthly)}/month (fixed {money(estimate.part(False))}, "
+            f"usage-based {money(estimate.part(True))})")
+    if not estimate.complete:
+        n = estimate.unknown_components
+        text += (f" — incomplete: {n} component{'s have' if n != 1 else ' has'} unknown "
+                 f"usage (listed with its price, left out of the total)")
+    return text
+
+
+def _by_section(estimate: Estimate) -> dict[str, list[ResourceCost]]:
+    sections: dict[str, list[ResourceCost]] = {}
+    for resource in estimate.resources:
+        sections.setdefault(resource.section, []).append(resource)
+    return sections
+
+
+def _subtotal(resource: ResourceCost) -> str:
+    if not resource.components:
+        return "no charge"
+    return money(resource.monthly) + ("" if resource.complete else " + unknown")
+
+
+# ---- text -----------------------------------------------------------------------------
+
+def _wide(out: Console) -> None:
+    """A pipe or CI log is not 80 columns: give the table room instead of wrapping it."""
+    if not out.is_terminal:
+        out.width = max(out.width, 140)
+
+
+def render_text(estimate: Estimate, out: Console) -> None:
+    _wide(out)
+    out.print(f"[bold]{escape(_header(estimate))}[/]")
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for column, justify in (("Resource / component", "left"), ("Kind", "left"),
+                            ("Quantity", "right"), ("Unit", "left"),
+                            ("Unit price", "right"), ("Monthly", "right")):
+        table.add_column(column, justify=justify)
+    for section, resources in _by_section(estimate).items():
+        table.add_row(f"[bold]{section}[/]", "", "", "", "", "")
+        for resource in resources:
+            table.add_row(f"  [bold]{escape(resource.address)}[/] {escape(resource.name)}",
+                          "", "", "", "", f"[bold]{_subtotal(resource)}[/]")
+            for c in resource.components:
+                monthly = money(c.monthly) if c.known else f"[warn]{UNKNOWN}[/]"
+                table.add_row(f"    {escape(c.name)}", "usage" if c.usage_based else "fixed",
+                              quantity(c), escape(c.unit), unit_price(c.unit_price), monthly)
+                if c.note:
+                    table.add_row(f"      [note]{escape(c.note)}[/]", "", "", "", "", "")
+    out.print(table)
+    out.print(f"[bold]{escape(_total_line(estimate))}[/]")
+    for warning in estimate.warnings:
+        out.print(f"[warn]warning:[/] {escape(warning)}")
+
+
+def render_compare_text(left: Estimate, right: Estimate, out: Console) -> None:
+    _wide(out)
+    out.print(f"[bold]Stack {escape(left.stack)} · {_env(left)} ({left.region}) vs "
+              f"{_env(right)} ({right.region}) · prices as of {left.prices_as_of}[/]")
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("Resource")
+    table.add_column(_env(left), justify="right")
+    table.add_column(_env(right), justify="right")
+    table.add_column("Difference", justify="right")
+    for address, a, b in _pairs(left, right):
+        table.add_row(escape(address), _cell(a), _cell(b),
+                      signed((b.monthly if b else 0) - (a.monthly if a else 0)))
+    table.add_row("[bold]Total[/]", _total_cell(left), _total_cell(right),
+                  signed(right.monthly - left.monthly))
+    out.print(table)
+    if not (left.complete and right.complete):
+        out.print("[warn]incomplete:[/] some usage is unknown; totals sum what is known")
+    for warning in dict.fromkeys([*left.warnings, *right.warnings]):
+        out.print(f"[warn]warning:[/] {escape(warning)}")
+
+
+def _env(estimate: Estimate) -> str:
+    return estimate.env or "(no env)"
+
+
+def _pairs(left: Estimate, right: Estimate):
+    a = {r.address: r for r in left.resources}
+    b = {r.address: r for r in right.resources}
+    for address in dict.fromkeys([*a, *b]):
+        yield address, a.get(address), b.get(address)
+
+
+def _cell(resource: ResourceCost | None) -> str:
+    return "-" if resource is None else _subtotal(resource)
+
+
+def _total_cell(estimate: Estimate) -> str:
+    return money(estimate.monthly) + ("" if estimate.complete else " + unknown")
+
+
+# ---- markdown -------------------------------------------------------------------------
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_markdown(estimate: Estimate) -> str:
+    lines = [f"### Monthly cost: {_md(estimate.stack)}", "", _md(_header(estimate)), "",
+             "| Resource | Component | Kind | Quantity | Unit | Unit price | Monthly |",
+             "|---|---|---|---:|---|---:|---:|"]
+    for resource in estimate.resources:
+        lines.append(f"| **{_md(resource.address)}** | {_md(resource.name)} | | | | | "
+                     f"**{_subtotal(resource)}** |")
+        for c in resource.components:
+            lines.append(f"| | {_md(c.name)} | {'usage' if c.usage_based else 'fixed'} | "
+                         f"{quantity(c)} | {_md(c.unit)} | {unit_price(c.unit_price)} | "
+                         f"{money(c.monthly)} |")
+    lines += ["", f"**{_md(_total_line(estimate))}**"]
+    if estimate.warnings:
+        lines.append("")
+        lines += [f"> ⚠️ {_md(w)}" for w in estimate.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def render_compare_markdown(left: Estimate, right: Estimate) -> str:
+    lines = [f"### Monthly cost: {_md(left.stack)}, {_env(left)} vs {_env(right)}", "",
+             f"Prices as of {left.prices_as_of}, USD, list price, no free tier.", "",
+             f"| Resource | {_env(left)} ({left.region}) | {_env(right)} ({right.region}) "
+             "| Difference |", "|---|---:|---:|---:|"]
+    for address, a, b in _pairs(left, right):
+        lines.append(f"| {_md(address)} | {_cell(a)} | {_cell(b)} | "
+                     f"{signed((b.monthly if b else 0) - (a.monthly if a else 0))} |")
+    lines.append(f"| **Total** | **{_total_cell(left)}** | **{_total_cell(right)}** | "
+                 f"**{signed(right.monthly - left.monthly)}** |")
+    warnings = list(dict.fromkeys([*left.warnings, *right.warnings]))
+    if warnings:
+        lines.append("")
+        lines += [f"> ⚠️ {_md(w)}" for w in warnings]
+    return "\n".join(lines) + "\n"
+
+
+# ---- JSON -----------------------------------------------------------------------------
+
+def estimate_json(estimate: Estimate, compare: Estimate | None = None) -> dict[str, Any]:
+    doc = estimate.to_json()
+    if compare is not None:
+        doc["compare"] = compare.to_json()
+    return doc
+
+
+# ---- the cost line under a plan ---------------------------------------------------------
+
+def plan_cost_line(delta: dict[str, Any]) -> str:
+    before, after = delta["before"], delta["after"]
+    text = (f"Monthly cost: {money(before['monthly'])} → {money(after['monthly'])} "
+            f"({signed(delta['delta'])}), prices as of {delta['prices_as_of']}")
+    if not (before["complete"] and after["complete"]):
+        text += "; usage unknown for some components (awsprov cost-estimate lists them)"
+    return text
