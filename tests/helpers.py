@@ -76,11 +76,44 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
      "moto pages GetResources answers at 100 tags even for an ARN list; AWS answers up to "
      "100 ARNs whole and refuses pagination parameters with one",
      "calls counted with moto's paging: tests/resources/test_alarm_lifecycle.py"),
+    ("alarms: concurrent PutMetricAlarm and DescribeAlarms",
+     "moto's CloudWatch backend iterates its alarm dict while other threads insert "
+     "(RuntimeError: dictionary changed size during iteration); AWS serves them concurrently",
+     "thread_safe_moto() snapshots the dict for iteration (tests/conftest.py `moto`)"),
     ("keys: service grants in key policies",
      "moto never checks a key policy (a topic, queue or log group with a key CloudWatch, "
      "SNS or Logs cannot use is accepted)",
      "the cross-resource checks, offline: tests/unit/test_messaging_checks.py"),
 ]
+
+class _SnapshotDict(dict):
+    """A dict whose iteration works on a copy, so readers never see it change size."""
+
+    def values(self):
+        return list(super().values())
+
+    def items(self):
+        return list(super().items())
+
+    def __iter__(self):
+        return iter(list(super().keys()))
+
+
+def thread_safe_moto() -> None:
+    """Parallel applies write alarms from several threads (KNOWN_EMULATOR_GAPS)."""
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    if getattr(CloudWatchBackend.__init__, "_snapshots", False):
+        return
+    original = CloudWatchBackend.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.alarms = _SnapshotDict(self.alarms)
+
+    init._snapshots = True
+    CloudWatchBackend.__init__ = init
+
 
 WRITE_PREFIXES = ("Create", "Update", "Delete", "Put", "Tag", "Untag", "Enable", "Disable",
                   "Schedule", "Cancel", "Restore", "Set", "Associate", "Disassociate",
