@@ -34,7 +34,8 @@ queues:
           Principal: {Service: sns.amazonaws.com}
           Action: sqs:SendMessage
           Resource: arn:aws:sqs:us-east-1:${account_id}:crash-work
-          Condition: {ArnEquals: {"aws:SourceArn": "arn:aws:sns:us-east-1:${account_id}:crash-alerts"}}
+          Condition:
+            ArnEquals: {"aws:SourceArn": "arn:aws:sns:us-east-1:${account_id}:crash-alerts"}
 log_groups:
   app: {name: /crash/app, retention_days: 14}
 alarms:

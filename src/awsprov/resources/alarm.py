@@ -17,6 +17,7 @@ from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Owner, Problem, Progress, ResourceType
+from awsprov.resources.state_export import exported
 from awsprov.spec.schema import REFERENCE
 
 COMPARISONS = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold",
@@ -159,6 +160,20 @@ class MetricAlarm(ResourceType):
             **{key: _sorted_actions(props.get(key)) for key in ACTION_LISTS},
             "description": props.get("description") or None,
         }
+
+    def export(self, live: Live) -> dict[str, Any]:
+        state = live.state
+        required = {"name": live.name, "namespace": state["namespace"],
+                    "metric": state["metric"], "threshold": state["threshold"]}
+        defaults = {**self.desired_state({}),
+                    "datapoints_to_alarm": state["evaluation_periods"]}
+        props = exported(live, defaults, required)
+        if isinstance(props["threshold"], float) and props["threshold"].is_integer():
+            props["threshold"] = int(props["threshold"])
+        shorthand = {v: k for k, v in COMPARISONS.items()}
+        if "comparison" in props:
+            props["comparison"] = shorthand.get(props["comparison"], props["comparison"])
+        return props
 
     def name_from_arn(self, arn: str) -> str:
         return arn.split(":alarm:", 1)[-1]

@@ -95,6 +95,9 @@ class Dashboard(ResourceType):
                 changes.append(AttributeChange(f"body.{key}", before, after))
         return changes
 
+    def export(self, live: Live) -> dict[str, Any]:
+        return {"name": live.name, "body": live.state["body"]}
+
     def name_from_arn(self, arn: str) -> str:
         return arn.split(":dashboard/", 1)[-1]
 

@@ -16,6 +16,7 @@ from awsprov.engine.changes import AttributeChange
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.state_export import exported
 
 # The only values PutRetentionPolicy accepts.
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
@@ -82,6 +83,9 @@ class LogGroup(ResourceType):
         if not live.state["kms_key"]:
             findings.append(("log-kms", "info", "encrypted with CloudWatch-owned keys"))
         return findings
+
+    def export(self, live: Live) -> dict[str, Any]:
+        return exported(live, self.desired_state({}), {"name": live.name})
 
     def name_from_arn(self, arn: str) -> str:
         return untagged_arn(arn).split(":log-group:", 1)[-1]

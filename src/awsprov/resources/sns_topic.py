@@ -19,6 +19,7 @@ from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
+from awsprov.resources.state_export import exported
 
 PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda",
              "firehose")
@@ -219,6 +220,22 @@ class SnsTopic(ResourceType):
         if live.state["kms_key"]:
             return []
         return [("topic-kms", "warning", "messages are stored unencrypted: set kms_key")]
+
+    def export(self, live: Live) -> dict[str, Any]:
+        props = exported(live, self.desired_state({}), {"name": live.name})
+        subscriptions = []
+        for key, sub in live.state["subscriptions"].items():
+            protocol, _, endpoint = key.partition(":")
+            entry: dict[str, Any] = {"protocol": protocol, "endpoint": endpoint}
+            if sub.get("raw_message_delivery"):
+                entry["raw_message_delivery"] = True
+            if sub.get("filter_policy"):
+                entry["filter_policy"] = sub["filter_policy"]
+            subscriptions.append(entry)
+        props.pop("subscriptions", None)
+        if subscriptions:
+            props["subscriptions"] = subscriptions
+        return props
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         topic = f"arn:aws:sns:{region}:{account}:{name}"

@@ -22,6 +22,7 @@ from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.state_export import exported
 from awsprov.spec.schema import REFERENCE
 
 NOT_FOUND = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
@@ -202,6 +203,9 @@ class SqsQueue(ResourceType):
             findings.append(("queue-kms", "info", "encrypted with SQS-owned keys (SSE-SQS): "
                              "no key policy or CloudTrail record of their use"))
         return findings
+
+    def export(self, live: Live) -> dict[str, Any]:
+        return exported(live, self.desired_state({}), {"name": live.name})
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         return [f"arn:aws:sqs:{region}:{account}:{name}"]
