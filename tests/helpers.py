@@ -80,6 +80,9 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
      "moto's CloudWatch backend iterates its alarm dict while other threads insert "
      "(RuntimeError: dictionary changed size during iteration); AWS serves them concurrently",
      "thread_safe_moto() snapshots the dict for iteration (tests/conftest.py `moto`)"),
+    ("log_groups: Tagging API filter logs:log-group",
+     "moto's GetResources answers nothing for ResourceTypeFilters logs:log-group, only for logs",
+     "log groups filter on logs (AWS accepts both): tests/resources/test_messaging_orphans.py"),
     ("keys: service grants in key policies",
      "moto never checks a key policy (a topic, queue or log group with a key CloudWatch, "
      "SNS or Logs cannot use is accepted)",

@@ -164,3 +164,14 @@ def test_comparison_shorthands_and_percentiles_normalize():
         assert rtype.desired_state({**base, "comparison": short})["comparison"] == long
     state = rtype.desired_state({**base, "statistic": "p99.9", "evaluation_periods": 4})
     assert (state["statistic"], state["datapoints_to_alarm"]) == ("p99.9", 4)
+
+
+def test_actions_disabled_behind_the_back_are_drift_and_reverted(aws, tmp_path):
+    ctx, log = aws
+    stack = lc.converge(ctx, log, tmp_path, V1)
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    cloudwatch.disable_alarm_actions(AlarmNames=["mon-api-latency"])
+    assert lc.drift_paths(ctx, stack) == {"alarms.latency": {"actions_enabled"}}
+    lc.apply(ctx, stack)
+    assert _alarm()["ActionsEnabled"] is True
+    lc.assert_converged(ctx, log, stack)

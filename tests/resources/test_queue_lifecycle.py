@@ -182,3 +182,16 @@ def test_propagation_is_awaited_until_two_matching_reads():
 ])
 def test_fifo_and_name_agree(props, path):
     assert [p.path for p in registry.get("queues").check(props)] == [path]
+
+
+def test_encryption_switched_off_behind_the_back_is_drift_and_reverted(aws, tmp_path):
+    ctx, log = aws
+    stack = lc.converge(ctx, log, tmp_path, "stack: msg\nregion: us-east-1\nqueues:\n"
+                                            "  plain: {name: msg-plain}\n")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="msg-plain")["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"SqsManagedSseEnabled": "false"})
+    assert lc.drift_paths(ctx, stack) == {"queues.plain": {"kms_key"}}
+    lc.apply(ctx, stack)
+    assert _attributes("msg-plain")["SqsManagedSseEnabled"] == "true"
+    lc.assert_converged(ctx, log, stack)

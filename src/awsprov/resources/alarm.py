@@ -159,6 +159,9 @@ class MetricAlarm(ResourceType):
                                             DEFAULTS["treat_missing_data"]),
             **{key: _sorted_actions(props.get(key)) for key in ACTION_LISTS},
             "description": props.get("description") or None,
+            # Not a property: an alarm whose actions were disabled behind awsprov's back
+            # (DisableAlarmActions) notifies nobody, so it is drift like any other.
+            "actions_enabled": True,
         }
 
     def export(self, live: Live) -> dict[str, Any]:
@@ -168,12 +171,19 @@ class MetricAlarm(ResourceType):
         defaults = {**self.desired_state({}),
                     "datapoints_to_alarm": state["evaluation_periods"]}
         props = exported(live, defaults, required)
+        props.pop("actions_enabled", None)
         if isinstance(props["threshold"], float) and props["threshold"].is_integer():
             props["threshold"] = int(props["threshold"])
         shorthand = {v: k for k, v in COMPARISONS.items()}
         if "comparison" in props:
             props["comparison"] = shorthand.get(props["comparison"], props["comparison"])
         return props
+
+    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+        if live.state["actions"]:
+            return []
+        return [("alarm-actions", "warning", "no alarm actions: nobody is told when it "
+                 "fires")]
 
     def name_from_arn(self, arn: str) -> str:
         return arn.split(":alarm:", 1)[-1]
@@ -308,6 +318,7 @@ def _live(alarm: dict, tags: dict[str, str]) -> Live:
         "treat_missing_data": alarm.get("TreatMissingData", DEFAULTS["treat_missing_data"]),
         **{key: _sorted_actions(alarm.get(_API_ACTIONS[key])) for key in ACTION_LISTS},
         "description": alarm.get("AlarmDescription") or None,
+        "actions_enabled": alarm.get("ActionsEnabled", True),
     }
     return Live(name=alarm["AlarmName"], arn=alarm["AlarmArn"], state=state, tags=tags,
                 attributes={"arn": alarm["AlarmArn"], "name": alarm["AlarmName"]},

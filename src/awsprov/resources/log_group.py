@@ -36,7 +36,9 @@ class LogGroup(ResourceType):
     section = "log_groups"
     kind = "CloudWatch log group"
     service = "logs"
-    tagging_type = "logs:log-group"
+    # "logs:log-group" is the finer filter; moto only answers "logs" (no other logs
+    # resource carries awsprov tags, so the coarser filter finds the same).
+    tagging_type = "logs"
     holds_data = True
     properties = {
         "name": {"type": "string", "pattern": r"^[.\-_/#A-Za-z0-9]{1,512}$",

@@ -31,6 +31,9 @@ DELETED_RECENTLY = ("AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeleted
 NAME_EMBARGO_SECONDS = 75
 QUEUE_ARN = r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$"
 SNS = "sns.amazonaws.com"
+# How live state shows a queue with neither a key nor SSE-SQS (switched off by hand, or
+# made before 2022): drift from the default, which apply turns SSE-SQS back on for.
+UNENCRYPTED = "(unencrypted)"
 SNS_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 
 # spec property → (SQS attribute, AWS default)
@@ -199,7 +202,9 @@ class SqsQueue(ResourceType):
 
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         findings = []
-        if not live.state["kms_key"]:
+        if live.state["kms_key"] == UNENCRYPTED:
+            findings.append(("queue-encryption", "warning", "messages are stored unencrypted"))
+        elif not live.state["kms_key"]:
             findings.append(("queue-kms", "info", "encrypted with SQS-owned keys (SSE-SQS): "
                              "no key policy or CloudTrail record of their use"))
         return findings
@@ -311,7 +316,8 @@ def live_state(attributes: dict[str, str]) -> dict[str, Any]:
                                 "max_receive_count": int(parsed["maxReceiveCount"])}
     else:
         state["dead_letter"] = None
-    state["kms_key"] = attributes.get("KmsMasterKeyId") or None
+    state["kms_key"] = attributes.get("KmsMasterKeyId") or (
+        None if attributes.get("SqsManagedSseEnabled", "true") == "true" else UNENCRYPTED)
     document = attributes.get("Policy")
     state["policy"] = policies.canonical(document) if document else None
     return state
