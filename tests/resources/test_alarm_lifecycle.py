@@ -175,3 +175,23 @@ def test_actions_disabled_behind_the_back_are_drift_and_reverted(aws, tmp_path):
     lc.apply(ctx, stack)
     assert _alarm()["ActionsEnabled"] is True
     lc.assert_converged(ctx, log, stack)
+
+
+def test_ignored_properties_are_sent_as_live_has_them(aws, tmp_path):
+    """PutMetricAlarm replaces the whole alarm: an ignored threshold must survive it."""
+    ctx, log = aws
+    lc.converge(ctx, log, tmp_path, V1)
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    alarm = _alarm()
+    request = {k: alarm[k] for k in ("AlarmName", "Namespace", "MetricName", "Dimensions",
+                                     "ExtendedStatistic", "Period", "EvaluationPeriods",
+                                     "ComparisonOperator", "AlarmActions", "AlarmDescription")}
+    cloudwatch.put_metric_alarm(**request, Threshold=4321)  # tuned by hand
+    tuned = lc.load(tmp_path, V1.replace("    threshold: 1000\n", "    threshold: 1000\n"
+                                         "    ignore_changes: [threshold]\n")
+                    .replace("evaluation_periods: 3", "evaluation_periods: 4"))
+    result = lc.plan(ctx, tuned)
+    assert lc.paths(result, "alarms.latency") == {"evaluation_periods", "datapoints_to_alarm"}
+    lc.apply(ctx, tuned)
+    assert (_alarm()["Threshold"], _alarm()["EvaluationPeriods"]) == (4321, 4)
+    lc.assert_converged(ctx, log, tuned)

@@ -4,6 +4,8 @@ AssociateKmsKey/DisassociateKmsKey: KNOWN_EMULATOR_GAPS)."""
 from __future__ import annotations
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from awsprov.engine.changes import Action
@@ -115,4 +117,29 @@ def test_key_removal_uses_disassociate_and_warns_about_old_events():
         stub.add_response("disassociate_kms_key", {},
                           {"logGroupName": "/aws/apigateway/logs-api"})
         rtype.update(ctx, desired, live, changes, lambda _m: None)
+        stub.assert_no_pending_responses()
+
+
+def test_create_retries_while_a_new_key_is_not_yet_usable():
+    ctx, _log = make_context("us-east-1")
+    logs = ctx.client("logs")
+    rtype = registry.get("log_groups")
+    desired = _desired(KEY)
+    with Stubber(logs) as stub:
+        stub.add_client_error("create_log_group", "AccessDeniedException",
+                              f"The specified KMS key does not exist or is not allowed to be "
+                              f"used with Arn '{KEY}'")
+        stub.add_response("create_log_group", {})
+        rtype.create(ctx, desired, lambda _m: None)
+        stub.assert_no_pending_responses()
+
+
+def test_a_refusal_that_is_not_about_the_key_is_not_retried():
+    ctx, _log = make_context("us-east-1")
+    logs = ctx.client("logs")
+    with Stubber(logs) as stub:
+        stub.add_client_error("create_log_group", "AccessDeniedException",
+                              "User is not authorized to perform logs:CreateLogGroup")
+        with pytest.raises(ClientError, match="not authorized"):
+            registry.get("log_groups").create(ctx, _desired(KEY), lambda _m: None)
         stub.assert_no_pending_responses()

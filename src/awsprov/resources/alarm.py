@@ -216,10 +216,13 @@ class MetricAlarm(ResourceType):
 
     def _read_tags(self, aws, arns: list[str]) -> dict[str, dict[str, str]]:
         tags: dict[str, dict[str, str]] = {}
+        with self._lock:
+            recent = set(self._tagged_here)
         if self.tags_from_tagging_api:
             tagging_api = aws.client("resourcegroupstaggingapi")
-            for start in range(0, len(arns), TAGGING_BATCH):
-                request: dict[str, Any] = {"ResourceARNList": arns[start:start + TAGGING_BATCH]}
+            ask = [arn for arn in arns if arn not in recent]
+            for start in range(0, len(ask), TAGGING_BATCH):
+                request: dict[str, Any] = {"ResourceARNList": ask[start:start + TAGGING_BATCH]}
                 while True:
                     page = tagging_api.get_resources(**request)
                     for item in page.get("ResourceTagMappingList", []):
@@ -227,8 +230,6 @@ class MetricAlarm(ResourceType):
                     if not page.get("PaginationToken"):
                         break
                     request["PaginationToken"] = page["PaginationToken"]
-        with self._lock:
-            recent = set(self._tagged_here)
         cloudwatch = aws.client("cloudwatch")
         for arn in arns:
             # Untagged alarms are missing from the Tagging API's answer, and new ones may
@@ -251,7 +252,7 @@ class MetricAlarm(ResourceType):
         changed = {c.path.split(".")[0] for c in changes}
         if changed - {"tags"}:
             progress("PutMetricAlarm (the whole alarm: it replaces every setting)")
-            aws.client("cloudwatch").put_metric_alarm(**_request(desired))
+            aws.client("cloudwatch").put_metric_alarm(**_request(desired, live))
         if "tags" in changed:
             self.set_tags(aws, live, desired.tags)
 
@@ -277,9 +278,12 @@ class MetricAlarm(ResourceType):
 RESOURCE_TYPE = MetricAlarm
 
 
-def _request(desired: Desired) -> dict[str, Any]:
-    """The complete alarm: PutMetricAlarm resets whatever it is not sent."""
-    state = desired.state
+def _request(desired: Desired, live: Live | None = None) -> dict[str, Any]:
+    """The complete alarm: PutMetricAlarm resets whatever it is not sent, so properties
+    under `ignore_changes` are sent as live has them."""
+    state = dict(desired.state)
+    if live is not None:
+        state.update({k: live.state[k] for k in desired.ignore if k in live.state})
     request: dict[str, Any] = {
         "AlarmName": desired.name,
         "Namespace": state["namespace"],

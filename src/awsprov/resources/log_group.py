@@ -25,6 +25,10 @@ LOGS_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:Gener
                     "kms:Describe*")
 # DeleteLogGroup answers OperationAbortedException while another operation runs on it.
 DELETE_RETRY_SECONDS = 60
+# A key created moments ago (or its policy just changed) is "not allowed to be used"
+# until KMS has propagated it.
+KEY_PROPAGATION_SECONDS = 120
+KEY_NOT_YET_USABLE = (("AccessDeniedException", "InvalidParameterException"), ("KMS", "key"))
 
 
 def untagged_arn(arn: str) -> str:
@@ -134,7 +138,8 @@ class LogGroup(ResourceType):
         if desired.state["kms_key"]:
             request["kmsKeyId"] = desired.state["kms_key"]
         progress("CreateLogGroup")
-        logs.create_log_group(**request)
+        self._with_new_key(aws, lambda: logs.create_log_group(**request), desired.name,
+                           bool(desired.state["kms_key"]))
         if desired.state["retention_days"]:
             self._set_retention(logs, desired.name, desired.state["retention_days"], progress)
 
@@ -146,7 +151,8 @@ class LogGroup(ResourceType):
         if "kms_key" in changed:
             if want["kms_key"]:
                 progress("AssociateKmsKey")
-                logs.associate_kms_key(logGroupName=desired.name, kmsKeyId=want["kms_key"])
+                self._with_new_key(aws, lambda: logs.associate_kms_key(
+                    logGroupName=desired.name, kmsKeyId=want["kms_key"]), desired.name, True)
             else:
                 progress("DisassociateKmsKey (older events still need the old key)")
                 logs.disassociate_kms_key(logGroupName=desired.name)
@@ -154,6 +160,15 @@ class LogGroup(ResourceType):
             self._set_retention(logs, desired.name, want["retention_days"], progress)
         if "tags" in changed:
             self.set_tags(aws, live, desired.tags)
+
+    @staticmethod
+    def _with_new_key(aws, call, name: str, keyed: bool) -> None:
+        if not keyed:
+            call()
+            return
+        codes, messages = KEY_NOT_YET_USABLE
+        retry_when(call, codes, f"{name}: key usable by CloudWatch Logs", aws.wait,
+                   timeout=KEY_PROPAGATION_SECONDS, messages=messages)
 
     @staticmethod
     def _set_retention(logs, name: str, days: int | None, progress: Progress) -> None:

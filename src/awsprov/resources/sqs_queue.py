@@ -29,6 +29,10 @@ NOT_FOUND = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 DELETED_RECENTLY = ("AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently")
 # AWS refuses a deleted queue's name for 60 s; a little more covers clock skew.
 NAME_EMBARGO_SECONDS = 75
+# A dead-letter queue created moments ago may not be visible to CreateQueue yet.
+DEAD_LETTER_VISIBLE_SECONDS = 60
+INVALID_ATTRIBUTE = ("InvalidAttributeValue", "InvalidParameterValue",
+                     "AWS.SimpleQueueService.InvalidAttributeValue")
 QUEUE_ARN = r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$"
 SNS = "sns.amazonaws.com"
 # How live state shows a queue with neither a key nor SSE-SQS (switched off by hand, or
@@ -249,8 +253,11 @@ class SqsQueue(ResourceType):
         progress("CreateQueue")
 
         def create() -> str:
-            return sqs.create_queue(QueueName=desired.name, Attributes=attributes,
-                                    tags=dict(desired.tags))["QueueUrl"]
+            return retry_when(
+                lambda: sqs.create_queue(QueueName=desired.name, Attributes=attributes,
+                                         tags=dict(desired.tags))["QueueUrl"],
+                INVALID_ATTRIBUTE, f"{desired.name}: dead-letter queue visible", aws.wait,
+                timeout=DEAD_LETTER_VISIBLE_SECONDS, messages=("ead-letter target", "ead letter"))
 
         try:
             url = create()
