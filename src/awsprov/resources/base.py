@@ -85,7 +85,8 @@ class ResourceType:
     # read_batch with up to this many names instead of read once per resource.
     batch_size: ClassVar[int] = 1
     # IAM actions plan/verify ("read") and apply/destroy ("write") need, on this type's ARN;
-    # "lookup" actions cannot be scoped to a resource and are granted on "*".
+    # "lookup" actions cannot be scoped to a resource and are granted on "*"
+    # ("write_lookup": the same, for apply/destroy only).
     permissions: ClassVar[dict[str, tuple[str, ...]]] = {}
     # Desired.state keys whose values are never shown (plan, JSON, plan files, logs).
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()

@@ -116,8 +116,9 @@ class Secret(ResourceType):
                   "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret",
                   "secretsmanager:RestoreSecret", "secretsmanager:TagResource",
                   "secretsmanager:UntagResource"),
-        "lookup": ("secretsmanager:GetRandomPassword", "kms:DescribeKey", "kms:ListAliases",
-                   "kms:Decrypt", "kms:GenerateDataKey"),
+        # a customer key's Decrypt (GetSecretValue) and GenerateDataKey (writes)
+        "lookup": ("kms:DescribeKey", "kms:ListAliases", "kms:Decrypt"),
+        "write_lookup": ("secretsmanager:GetRandomPassword", "kms:GenerateDataKey"),
     }
 
     # ---- validation (pure: reads the environment and the file system, never AWS) -----
@@ -178,6 +179,19 @@ class Secret(ResourceType):
         # arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX (names may hold "/")
         name = arn.split(":secret:", 1)[-1]
         return name[:-7] if re.search(r"-[A-Za-z0-9]{6}$", name) else name
+
+    def export(self, live: Live) -> dict[str, Any]:
+        """Never the value: it stays where it is (no `value`), or the user names its
+        source (from_env, from_file) after export."""
+        props: dict[str, Any] = {"name": live.name}
+        if live.state["description"]:
+            props["description"] = live.state["description"]
+        if live.state["kms_key"]:
+            props["kms_key"] = live.state["kms_key"]
+        user_tags = {k: v for k, v in live.tags.items() if not k.startswith("awsprov:")}
+        if user_tags:
+            props["tags"] = user_tags
+        return props
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         return [f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-??????"]
