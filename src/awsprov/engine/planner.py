@@ -273,11 +273,11 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[
     lives = _read_all(aws, [(a, t.section, n, None) for a, t, n, _ in found],
                       options.parallelism)
     out = []
-    for address, rtype, name, _arn in found:
+    for address, rtype, _name, _arn in found:
         live = lives[address]
         if live is None or live.pending_deletion or tagging.owner_of(live.tags) != stack.name:
             continue
-        change = ResourceChange(address, rtype.section, name, Action.DELETE, orphan=True,
+        change = ResourceChange(address, rtype.section, live.name, Action.DELETE, orphan=True,
                                 reason="orphan: tagged with this stack, gone from the spec; "
                                        "apply --prune deletes it",
                                 data_at_risk=live.data_at_risk if rtype.holds_data else None)

@@ -394,6 +394,9 @@ class KmsKey(ResourceType):
                progress: Progress) -> None:
         if not changes:
             return
+        refused = self.refusal(desired, live, changes)
+        if refused:  # reached after a restore: the plan's action was restore, not refused
+            raise AwsprovError(f"refused: {refused}")
         kms = aws.client("kms")
         key_id = live.raw["key_id"]
         want, have = desired.state, live.state
