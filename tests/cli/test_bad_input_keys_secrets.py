@@ -121,3 +121,11 @@ def test_from_file_is_relative_to_the_spec_file_not_the_working_directory(tmp_pa
     code, _out, err = run_cli(capsys, "validate", "stack/stack.yaml")
     assert code == 1 and "stack/stack.yaml:6: secrets.s.value.from_file" in err
     assert "stack/token.txt does not exist" in err
+
+
+def test_a_name_like_an_arn_suffix_is_a_warning_not_an_error(tmp_path, capsys, monkeypatch):
+    spec = write_spec(tmp_path, HEAD + "secrets:\n  s:\n    name: app/db-abc123\n")
+    forbid_aws_clients(monkeypatch)
+    code, _out, err = run_cli(capsys, "validate", str(spec))
+    assert code == 0
+    assert f"warning: {spec}:5: secrets.s.name: a name ending in a hyphen" in err

@@ -214,3 +214,14 @@ def test_destroy_honours_the_recovery_window(aws, spec):
     assert (api_deleted["DeletedDate"] - api_deleted["LastChangedDate"]).days >= 29
     log.clear()
     assert not make_destroy_plan(stack, ctx, PlanOptions()).plan.has_changes
+
+
+def test_ignore_changes_leaves_a_value_managed_elsewhere(aws, spec):
+    ctx, log = aws
+    path = write_spec(spec, SPEC.replace("value: {from_env: VAULT_API}",
+                                         "value: {from_env: VAULT_API}\n"
+                                         "    ignore_changes: [value]"))
+    _apply(ctx, path)
+    _sm().put_secret_value(SecretId="vault/api", SecretString="rotated-by-lambda")
+    _assert_converged(ctx, log, path)
+    assert _value("vault/api") == "rotated-by-lambda"

@@ -125,6 +125,12 @@ class Secret(ResourceType):
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
         problems: list[Problem] = []
+        name = props.get("name")
+        if isinstance(name, str) and re.search(r"-[A-Za-z0-9]{6}$", name):
+            problems.append(Problem(("name",), "a name ending in a hyphen and six characters "
+                                    "looks like an ARN's random suffix; AWS advises against "
+                                    "it (lookups by partial ARN may find another secret)",
+                                    severity="warning"))
         window = props.get("recovery_window_days")
         if isinstance(window, int) and 0 < window < 7:
             problems.append(Problem(("recovery_window_days",), f"{window} is not allowed: 0 "
