@@ -155,8 +155,9 @@ class Secret(ResourceType):
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
         key = props.get("kms_key")
-        if key in (DEFAULT_KEY_ALIAS, None):
-            key = None
+        if isinstance(key, str) and (key == DEFAULT_KEY_ALIAS
+                                     or key.endswith(f":{DEFAULT_KEY_ALIAS}")):
+            key = None  # the default, however it is spelled
         return {
             "description": props.get("description", ""),
             "kms_key": key,
