@@ -124,24 +124,9 @@ class Secret(ResourceType):
     # ---- validation (pure: reads the environment and the file system, never AWS) -----
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
-        problems: list[Problem] = []
-        name = props.get("name")
-        if isinstance(name, str) and re.search(r"-[A-Za-z0-9]{6}$", name):
-            problems.append(Problem(("name",), "a name ending in a hyphen and six characters "
-                                    "looks like an ARN's random suffix; AWS advises against "
-                                    "it (lookups by partial ARN may find another secret)",
-                                    severity="warning"))
-        window = props.get("recovery_window_days")
-        if isinstance(window, int) and 0 < window < 7:
-            problems.append(Problem(("recovery_window_days",), f"{window} is not allowed: 0 "
-                                    f"(delete at once, no recovery) or 7-30 days"))
-        key = props.get("kms_key")
-        if isinstance(key, str):
-            ref = interpolate.parse_reference(key[2:-1], _sections()) \
-                if key.startswith("${") else None
-            if ref is not None and ref.section != "keys":
-                problems.append(Problem(("kms_key",), f"kms_key must name a key "
-                                                      f"(${{keys.NAME}}), not {ref.address}"))
+        problems = [*_check_name(props.get("name")),
+                    *_check_window(props.get("recovery_window_days")),
+                    *_check_key_reference(props.get("kms_key"))]
         value = props.get("value") or {}
         if "from_env" in value:
             problems.extend(_check_env(value["from_env"]))
@@ -479,6 +464,31 @@ def _sections() -> set[str]:
     from awsprov.resources import registry
 
     return set(registry.sections())
+
+
+def _check_name(name: Any) -> list[Problem]:
+    if isinstance(name, str) and re.search(r"-[A-Za-z0-9]{6}$", name):
+        return [Problem(("name",), "a name ending in a hyphen and six characters looks like "
+                        "an ARN's random suffix; AWS advises against it (lookups by partial "
+                        "ARN may find another secret)", severity="warning")]
+    return []
+
+
+def _check_window(window: Any) -> list[Problem]:
+    if isinstance(window, int) and 0 < window < 7:
+        return [Problem(("recovery_window_days",), f"{window} is not allowed: 0 (delete at "
+                        f"once, no recovery) or 7-30 days")]
+    return []
+
+
+def _check_key_reference(key: Any) -> list[Problem]:
+    if not isinstance(key, str) or not key.startswith("${"):
+        return []
+    ref = interpolate.parse_reference(key[2:-1], _sections())
+    if ref is not None and ref.section != "keys":
+        return [Problem(("kms_key",), f"kms_key must name a key (${{keys.NAME}}), not "
+                                      f"{ref.address}")]
+    return []
 
 
 def _check_env(var: str) -> list[Problem]:
