@@ -226,9 +226,6 @@ class KmsKey(ResourceType):
                          "fails until it is enabled again")
         return notes
 
-    def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
-        return None
-
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         findings = []
         if live.state["key_spec"] == SYMMETRIC and not live.state["rotation"]:
