@@ -111,6 +111,13 @@ def test_queue_whose_key_does_not_let_sns_deliver(tmp_path):
     assert stack.warnings == []
 
 
+def test_queue_under_the_aws_managed_key_cannot_receive_from_sns(tmp_path):
+    text = TOPIC_TO_QUEUE.replace("POLICY", "").replace('"${keys.alerts}"', "alias/aws/sqs")
+    error = _error(tmp_path, text)
+    assert error.path == "queues.work.kms_key"
+    assert "alias/aws/sqs" in error.message and "SNS cannot deliver" in error.message
+
+
 def test_topic_delivering_to_a_queue_whose_policy_does_not_allow_it_is_a_warning(tmp_path):
     grant = _key(_statement("sns.amazonaws.com", "kms:*"))
     stack = _load(tmp_path, grant + TOPIC_TO_QUEUE.replace("POLICY", ""))

@@ -122,7 +122,14 @@ class SqsQueue(ResourceType):
                    for i, sub in enumerate(t.props.get("subscriptions") or [])
                    if sub.get("protocol") == "sqs" and access.refers_to(sub.get("endpoint"),
                                                                         address)]
-        if senders:
+        if senders and access.is_aws_managed_key(props.get("kms_key"), "sqs"):
+            topics = ", ".join(sorted({t.address for t, _ in senders}))
+            problems.append(Problem(("kms_key",), (
+                f"{topics} delivers to this queue, but the AWS-managed key alias/aws/sqs lets "
+                f"no other service use it: SNS cannot deliver. Use a customer managed key "
+                f"(${{keys.NAME}}) that allows sns.amazonaws.com kms:Decrypt and "
+                f"kms:GenerateDataKey*, or leave kms_key out (SSE-SQS)")))
+        elif senders:
             topics = ", ".join(sorted({t.address for t, _ in senders}))
             problem = access.key_grant_problem(
                 stack, props.get("kms_key"), SNS, SNS_KEY_ACTIONS,
