@@ -131,25 +131,22 @@ def _many_alarms(count: int) -> str:
     return f"stack: mon\nregion: us-east-1\nalarms:\n{body}\n"
 
 
-def test_no_op_plan_of_150_alarms_reads_them_in_batches(aws, tmp_path):
+def test_no_op_plan_of_150_alarms_reads_them_in_batches(aws, tmp_path, monkeypatch):
     ctx, log = aws
     stack = lc.converge(ctx, log, tmp_path, _many_alarms(150))
     fresh = type(registry.get("alarms"))()  # a new process: nothing tagged here
-    registry.all_types()["alarms"] = fresh
-    try:
-        log.clear()
-        assert lc.changed(lc.plan(ctx, stack)) == {}
-        calls = log.count()
-        assert calls["DescribeAlarms"] <= 2
-        # Tags: one Tagging API call per 100 alarms on AWS, none per alarm.
-        assert calls["ListTagsForResource"] == 0
-        by_tagging_api = calls["GetResources"]
-        fresh.tags_from_tagging_api = False
-        log.clear()
-        assert lc.changed(lc.plan(ctx, stack)) == {}
-        per_alarm = log.count()
-    finally:
-        registry.all_types()["alarms"] = type(fresh)()
+    monkeypatch.setitem(registry.all_types(), "alarms", fresh)
+    log.clear()
+    assert lc.changed(lc.plan(ctx, stack)) == {}
+    calls = log.count()
+    assert calls["DescribeAlarms"] <= 2
+    # Tags: one Tagging API call per 100 alarms on AWS, none per alarm.
+    assert calls["ListTagsForResource"] == 0
+    by_tagging_api = calls["GetResources"]
+    fresh.tags_from_tagging_api = False
+    log.clear()
+    assert lc.changed(lc.plan(ctx, stack)) == {}
+    per_alarm = log.count()
     assert per_alarm["DescribeAlarms"] <= 2 and per_alarm["ListTagsForResource"] == 150
     # The orphan search pages through the stack's tags either way; the alarms' tags take
     # 2 GetResources on AWS, 5 on moto, which pages each answer at 100 tags (2 per alarm).
