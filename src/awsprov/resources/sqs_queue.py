@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from awsprov.aws import errors
-from awsprov.aws.waiters import retry_when, wait_until
+from awsprov.aws.waiters import WaitPolicy, retry_when, wait_until
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
@@ -29,6 +29,9 @@ NOT_FOUND = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 DELETED_RECENTLY = ("AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently")
 # AWS refuses a deleted queue's name for 60 s; a little more covers clock skew.
 NAME_EMBARGO_SECONDS = 75
+# Attribute propagation is polled this often: the confirming read comes 2 s after the
+# first matching one (Terraform: six reads 5 s apart).
+PROPAGATION_POLL_SECONDS = 2.0
 # A dead-letter queue created moments ago may not be visible to CreateQueue yet.
 DEAD_LETTER_VISIBLE_SECONDS = 60
 INVALID_ATTRIBUTE = ("InvalidAttributeValue", "InvalidParameterValue",
@@ -293,10 +296,12 @@ class SqsQueue(ResourceType):
         sqs = aws.client("sqs")
         want = {k: v for k, v in desired.state.items() if k not in desired.ignore}
         progress("waiting: queue attributes to propagate")
+        poll = WaitPolicy(delay=min(aws.wait.delay, PROPAGATION_POLL_SECONDS),
+                          timeout=aws.wait.timeout)
         wait_until(lambda: live_state(sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["All"])["Attributes"]),
             lambda have: all(have.get(k) == v for k, v in want.items()),
-            f"{desired.name}: attributes applied", aws.wait, consecutive=2)
+            f"{desired.name}: attributes applied", poll, consecutive=2)
 
     def delete(self, aws, live: Live, progress: Progress) -> None:
         progress("DeleteQueue (AWS then refuses its name for 60 s)")
