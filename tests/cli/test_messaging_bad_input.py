@@ -76,6 +76,12 @@ CASES = [
      "queues.work.kms_key", "is not a KMS key"),
     ("alarm-action-not-an-arn", ALARM + "    actions: [alerts]\n", 9,
      "alarms.depth.actions[0]", "neither ${topics.NAME} nor an action ARN"),
+    ("queue-policy-refers-to-itself", QUEUE + "    policy: {Statement: [{Effect: Allow, "
+     "Principal: '*', Action: 'sqs:*', Resource: '${queues.work}'}]}\n", 6,
+     "queues.work.policy.Statement[0].Resource", "refers to this queue itself"),
+    ("topic-policy-refers-to-itself", TOPIC + "    policy: {Statement: [{Effect: Allow, "
+     "Principal: '*', Action: 'sns:Publish', Resource: '${topics.alerts.arn}'}]}\n", 6,
+     "topics.alerts.policy.Statement[0].Resource", "refers to this topic itself"),
     ("dashboard-tags", BOARD + "    body: {widgets: []}\n    tags: {a: b}\n", 7,
      "dashboards.ops.tags", "cannot be tagged"),
 ]

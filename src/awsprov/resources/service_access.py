@@ -16,12 +16,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from awsprov.resources import policy
+from awsprov.resources.base import Problem
 from awsprov.spec.schema import REFERENCE
 
 if TYPE_CHECKING:
     from awsprov.spec.model import ResourceSpec, Stack
 
 KEYS_SECTION = "keys"
+_ANY_REFERENCE = re.compile(r"(?<!\$)\$\{([a-z_]+\.[a-z][a-z0-9_-]*(?:\.[a-z_]+)?)\}")
 _WHOLE_REFERENCE = re.compile(r"^\$\{([a-z_]+)\.([a-z][a-z0-9_-]*)(?:\.([a-z_]+))?\}$")
 
 # A key given by ARN, alias (`alias/...`, also as an alias ARN), key id, or reference.
@@ -67,6 +69,25 @@ def reference_of(value: Any) -> tuple[str, str] | None:
 def refers_to(value: Any, address: str) -> bool:
     ref = reference_of(value)
     return ref is not None and ref[0] == address
+
+
+def self_references(address: str, props: Any, path: tuple = ()) -> list[Problem]:
+    """A resource referring to itself (its policy's Resource, say) cannot be resolved when
+    it is created: the value does not exist before the resource does."""
+    if isinstance(props, str):
+        own = [m for m in _ANY_REFERENCE.findall(props)
+               if ".".join(m.split(".")[:2]) == address]
+        if own:
+            section = address.split(".")[0]
+            return [Problem(path, f"${{{own[0]}}} refers to this {section[:-1]} itself, which "
+                                  f"does not exist before it is created: write its ARN out "
+                                  f"(with ${{region}} and ${{account_id}})")]
+        return []
+    if isinstance(props, dict):
+        return [p for k, v in props.items() for p in self_references(address, v, (*path, k))]
+    if isinstance(props, list):
+        return [p for i, v in enumerate(props) for p in self_references(address, v, (*path, i))]
+    return []
 
 
 def resources_of(stack: Stack, section: str) -> list[ResourceSpec]:

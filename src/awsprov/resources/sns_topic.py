@@ -160,7 +160,7 @@ class SnsTopic(ResourceType):
         return problems
 
     def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
-        problems = []
+        problems = access.self_references(address, props)
         publishers = [a.address for a in access.resources_of(stack, "alarms")
                       if any(access.refers_to(action, address)
                              for key in ("actions", "ok_actions", "insufficient_data_actions")

@@ -120,7 +120,9 @@ class SqsQueue(ResourceType):
         return problems
 
     def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
-        problems = self._check_dead_letter(address, props, stack)
+        problems = [p for p in access.self_references(address, props)
+                    if p.path[:2] != ("dead_letter", "queue")]  # said more precisely below
+        problems += self._check_dead_letter(address, props, stack)
         senders = [(t, i) for t in access.resources_of(stack, "topics")
                    for i, sub in enumerate(t.props.get("subscriptions") or [])
                    if sub.get("protocol") == "sqs" and access.refers_to(sub.get("endpoint"),
