@@ -104,9 +104,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _print_error(message: str) -> None:
-    from awsprov.render import console
-
     from rich.markup import escape
+
+    from awsprov.render import console
 
     err = console.stderr()
     for line in message.splitlines() or [""]:

@@ -155,6 +155,10 @@ def _human_bytes(size: int) -> str:
     return f"{size} bytes"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -187,8 +191,8 @@ class ObjectCount:
         if not self.complete:
             return (f"{at_least}{entries:,} objects, versions and delete markers "
                     f"(listing stopped at {entries:,}), {at_least}{_human_bytes(self.size)}")
-        return (f"{self.objects:,} objects ({self.versions:,} versions, {self.markers:,} "
-                f"delete markers), {_human_bytes(self.size)}")
+        return (f"{_plural(self.objects, 'object')} ({_plural(self.versions, 'version')}, "
+                f"{_plural(self.markers, 'delete marker')}), {_human_bytes(self.size)}")
 
 
 class BucketLive(Live):
