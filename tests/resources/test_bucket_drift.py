@@ -8,6 +8,10 @@ import json
 import boto3
 import pytest
 
+from awsprov.engine.executor import ApplyOptions, apply_plan
+from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.engine.verify import verify
+from awsprov.spec.loader import load_stack
 from tests.helpers import run_cli, write_spec
 
 NAME = "drift-data-bucket"
@@ -105,15 +109,21 @@ def test_every_setting_drifted_at_once_is_named_by_verify_and_reverted(moto, fas
 
 
 @pytest.mark.parametrize("drift", sorted(DRIFTS))
-def test_one_drift_is_found_and_reverted(moto, fast_cli, tmp_path, capsys, drift):
-    spec = str(write_spec(tmp_path, SPEC))
-    assert run_cli(capsys, "apply", spec, "--yes")[0] == 0
+def test_one_drift_is_found_and_reverted(aws, tmp_path, drift):
+    """The same, one setting at a time, through the engine (the CLI is proven above)."""
+    stack = load_stack(write_spec(tmp_path, SPEC))
+    ctx, log = aws
+    assert apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx,
+                      ApplyOptions()).failures == []
     change, path = DRIFTS[drift]
     change(boto3.client("s3", region_name="us-east-1"))
-    code, out, _ = run_cli(capsys, "verify", spec)
-    assert code == 2
-    assert "buckets.data" in out and f"{path}" in out
-    code, out, err = run_cli(capsys, "apply", spec, "--yes")
-    assert code == 0, out + err
-    code, out, _ = run_cli(capsys, "verify", spec)
-    assert code == 0, out
+    report = verify(make_plan(stack, ctx, PlanOptions()))
+    [drifted] = report.drift
+    paths = {a.path for a in drifted.attributes}
+    assert drifted.address == "buckets.data"
+    assert path in paths or any(p.startswith(path + ".") for p in paths), paths
+    result = make_plan(stack, ctx, PlanOptions())
+    assert apply_plan(stack, result, ctx, ApplyOptions()).failures == []
+    log.clear()
+    assert verify(make_plan(stack, ctx, PlanOptions())).clean
+    assert log.writes == []
