@@ -241,3 +241,72 @@ def test_lifecycle_min_object_size_converges_on_the_emulator(aws, tmp_path):
     (".dot-first", False), ("under_score", False)])
 def test_bucket_naming_rules(name, ok):
     assert (s3_bucket.name_problems(name) == []) is ok
+
+
+def test_exported_bucket_adopts_with_only_tag_changes(aws, tmp_path):
+    import yaml
+
+    from awsprov.engine.export import export_resources
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="hand-made-export")
+    # What AWS gives every bucket (the emulator does not): default SSE-S3.
+    s3.put_bucket_encryption(Bucket="hand-made-export", ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3.put_bucket_versioning(Bucket="hand-made-export",
+                             VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_lifecycle_configuration(Bucket="hand-made-export", LifecycleConfiguration={
+        "Rules": [{"ID": "old", "Status": "Enabled", "Filter": {"Prefix": "logs/"},
+                   "Expiration": {"Days": 30}}]})
+    s3.put_bucket_tagging(Bucket="hand-made-export",
+                          Tagging={"TagSet": [{"Key": "Owner", "Value": "ops"}]})
+    ctx, _log = aws
+    document = export_resources(ctx, "buckets", ["hand-made-export"])
+    exported = document["buckets"]["hand_made_export"]
+    assert exported["versioning"] is True and exported["enforce_tls"] is False
+    assert exported["public_access_block"] is False  # the emulator made it without one
+    assert exported["lifecycle"] == [{"id": "old", "prefix": "logs/", "expiration_days": 30}]
+    spec = tmp_path / "exported.yaml"
+    spec.write_text(yaml.safe_dump({**document, "stack": "adopted"}))
+    from awsprov.spec.loader import load_stack
+
+    [change] = make_plan_for(load_stack(spec), ctx).plan.changes
+    assert change.action is Action.ADOPT
+    assert {a.path for a in change.attributes} == {"tags.awsprov:stack", "tags.awsprov:address"}
+
+
+def make_plan_for(stack, ctx):
+    from awsprov.engine.planner import make_plan
+
+    return make_plan(stack, ctx, PlanOptions())
+
+
+def test_iam_policy_scopes_bucket_actions_to_the_spec_buckets(capsys):
+    from tests.helpers import run_cli
+
+    code, out, _ = run_cli(capsys, "iam-policy", "specs/p2p-automation.yaml")
+    assert code == 0
+    [statement] = [s for s in json.loads(out)["Statement"] if s["Sid"] == "AwsprovBuckets"]
+    bucket = "arn:aws:s3:::p2p-payment-xml-storage-20250721-005155-6839"
+    assert statement["Resource"] == [bucket, f"{bucket}/*"]
+    assert {"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteObjectVersion"} <= set(
+        statement["Action"])
+
+
+def test_ignore_changes_leaves_live_alone_once_the_bucket_exists(aws, tmp_path):
+    h = Harness(aws, tmp_path)
+    spec = {"data": {"name": "ignored-bucket", "ignore_changes": ["lifecycle", "enforce_tls"],
+                     "lifecycle": [{"id": "a", "expiration_days": 5}]}}
+    h.converge(spec)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    # Set at create all the same, as Terraform does.
+    assert s3.get_bucket_lifecycle_configuration(Bucket="ignored-bucket")["Rules"][0]["ID"] == "a"
+    assert _sids_of(s3, "ignored-bucket") == {TLS_SID}
+    s3.delete_bucket_lifecycle(Bucket="ignored-bucket")
+    s3.delete_bucket_policy(Bucket="ignored-bucket")
+    assert not h.plan(spec).plan.has_changes
+
+
+def _sids_of(s3, name: str) -> set:
+    return {s.get("Sid") for s in json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])[
+        "Statement"]}

@@ -16,6 +16,7 @@ those, and one on an emulator that lacks the defaults gets them set.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -436,11 +437,16 @@ class S3Bucket(ResourceType):
 
     def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
         changes: list[AttributeChange] = []
+        ignore = set(desired.ignore)
+        if "lifecycle" in ignore:  # the minimum size is part of the lifecycle document
+            ignore.add("lifecycle_min_object_size")
         for key, after in desired.state.items():
-            if key in desired.ignore:
+            if key in ignore:
                 continue
             before = live.state.get(key)
             if key == "policy":
+                if "enforce_tls" in desired.ignore:  # the TLS statement lives in the policy
+                    continue
                 if not _same_policy(before, after):
                     changes.append(AttributeChange("policy", before, after))
                 continue
@@ -492,14 +498,14 @@ class S3Bucket(ResourceType):
         return notes
 
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
-        count = live.object_count if isinstance(live, BucketLive) else None
-        if count is None or count.empty:
-            return None
         # A bucket gone from the spec is judged by the force_destroy its last apply left.
         force = live.state.get("force_destroy") if props is None else \
             bool(props.get("force_destroy", False))
         if force:
-            live.raw["empty_before_delete"] = True
+            live.raw["empty_before_delete"] = True  # delete() empties it first
+            return None
+        count = live.object_count if isinstance(live, BucketLive) else None
+        if count is None or count.empty:
             return None
         if props is None:
             return (f"bucket holds {count}: not deleted; apply it with force_destroy: true "
@@ -634,6 +640,7 @@ class S3Bucket(ResourceType):
         live = self.read(aws, name)
         if live is None:
             raise AwsprovError(f"bucket {name} vanished right after CreateBucket")
+        desired = dataclasses.replace(desired, ignore=frozenset())  # ignored once it exists
         changes = self.diff(desired, live) + [
             AttributeChange(p, b, a) for p, b, a in leaf_diff("tags", live.tags, desired.tags)]
         if state["object_lock"] and live.state["object_lock"] is None:
