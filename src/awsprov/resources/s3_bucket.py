@@ -68,6 +68,7 @@ BUCKET_PROPAGATION_TIMEOUT = 120
 # lifecycleConfigurationRulesSteadyTimeout 2 min, two identical reads in a row).
 VERSIONING_STABLE_TIMEOUT = 60
 LIFECYCLE_STEADY_TIMEOUT = 180
+PUBLIC_POLICY_TIMEOUT = 60
 
 _IP_FORM = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -219,6 +220,12 @@ class BucketLive(Live):
     @data_at_risk.setter
     def data_at_risk(self, _value: str | None) -> None:
         pass  # always computed from the listing
+
+    def __repr__(self) -> str:  # never lists objects just to print itself
+        return f"BucketLive(name={self.name!r}, state={self.state!r}, tags={self.tags!r})"
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
 
 class S3Bucket(ResourceType):
@@ -660,10 +667,15 @@ class S3Bucket(ResourceType):
             request["ObjectLockEnabledForBucket"] = True
         progress("CreateBucket")
         try:
-            # OperationAborted: a conflicting operation on this name (it was just freed).
-            retry_when(lambda: s3.create_bucket(**request), ("OperationAborted",),
-                       f"{desired.name}: name free to create", aws.wait,
-                       timeout=BUCKET_PROPAGATION_TIMEOUT)
+            try:
+                self._send_create(aws, s3, request)
+            except errors.ClientError as exc:
+                # A partition without tags-on-create: create, and the converge step tags.
+                if not errors.is_code(exc, "InvalidArgument", "MalformedXML",
+                                      "NotImplemented"):
+                    raise
+                configuration.pop("Tags")
+                self._send_create(aws, s3, request)
         except errors.ClientError as exc:
             if errors.is_code(exc, "BucketAlreadyOwnedByYou"):
                 return
@@ -671,6 +683,13 @@ class S3Bucket(ResourceType):
                 raise AwsprovError(f"bucket name '{desired.name}' is taken by another AWS "
                                    f"account (bucket names are global): choose another") from None
             raise
+
+    @staticmethod
+    def _send_create(aws, s3, request: dict) -> None:
+        # OperationAborted: a conflicting operation on this name (it was just freed).
+        retry_when(lambda: s3.create_bucket(**request), ("OperationAborted",),
+                   f"{request['Bucket']}: name free to create", aws.wait,
+                   timeout=BUCKET_PROPAGATION_TIMEOUT)
 
     # ---- update ----------------------------------------------------------------------
 
@@ -706,7 +725,7 @@ class S3Bucket(ResourceType):
         if "public_access_block" in changed:
             self._set_public_access_block(s3, name, want["public_access_block"], progress)
         if "policy" in changed:
-            self._set_policy(s3, name, want["policy"], progress)
+            self._set_policy(aws, s3, name, want["policy"], progress)
         if changed & {"lifecycle", "lifecycle_min_object_size"}:
             self._set_lifecycle(aws, s3, name, want, progress)
         if "cors" in changed:
@@ -741,13 +760,21 @@ class S3Bucket(ResourceType):
             s3.delete_public_access_block(Bucket=name)
 
     @staticmethod
-    def _set_policy(s3, name: str, document: dict | None, progress: Progress) -> None:
+    def _set_policy(aws, s3, name: str, document: dict | None, progress: Progress) -> None:
         if document is None:
             progress("DeleteBucketPolicy")
             s3.delete_bucket_policy(Bucket=name)
             return
         progress("PutBucketPolicy")
-        s3.put_bucket_policy(Bucket=name, Policy=policies.to_json(document))
+        put = lambda: s3.put_bucket_policy(Bucket=name,  # noqa: E731
+                                          Policy=policies.to_json(document))
+        if not policies.public_statements(document):
+            put()
+            return
+        # A public policy right after the block came off: S3 answers 403 until the
+        # block's removal has propagated.
+        retry_when(put, ("AccessDenied",), f"{name}: public access block lifted", aws.wait,
+                   timeout=PUBLIC_POLICY_TIMEOUT)
 
     @staticmethod
     def _set_lifecycle(aws, s3, name: str, want: dict, progress: Progress) -> None:
