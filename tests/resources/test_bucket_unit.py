@@ -310,3 +310,15 @@ def test_ignore_changes_leaves_live_alone_once_the_bucket_exists(aws, tmp_path):
 def _sids_of(s3, name: str) -> set:
     return {s.get("Sid") for s in json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])[
         "Statement"]}
+
+
+def test_verify_baseline_names_bucket_rules(moto, tmp_path, capsys):
+    from tests.helpers import run_cli, write_spec
+
+    spec = write_spec(tmp_path, "stack: base\nregion: us-east-1\nbuckets:\n  open:\n"
+                                "    name: baseline-bucket\n    enforce_tls: false\n")
+    assert run_cli(capsys, "apply", str(spec), "--yes")[0] == 0
+    code, out, _ = run_cli(capsys, "verify", str(spec), "--baseline")
+    assert code == 2
+    assert "[bucket-tls]" in out and "[bucket-versioning]" in out
+    assert "[bucket-access-logging]" in out
