@@ -22,3 +22,26 @@ def fast_cli(monkeypatch) -> CallLog:
 
     monkeypatch.setattr(cli_context, "aws_context", quick)
     return log
+
+
+@pytest.fixture
+def create_bucket_tags(monkeypatch):
+    """The emulator honouring CreateBucketConfiguration.Tags as AWS does (moto drops them:
+    KNOWN_EMULATOR_GAPS "buckets.tags (in CreateBucket)")."""
+    import xmltodict
+    from moto.s3.responses import S3Response
+
+    real = S3Response._bucket_response_put
+
+    def put(self, request, bucket_name, querystring):
+        result = real(self, request, bucket_name, querystring)
+        if not querystring and self.body:
+            config = xmltodict.parse(self.body, force_list={"Tag": True}).get(
+                "CreateBucketConfiguration") or {}
+            tags = (config.get("Tags") or {}).get("Tag") or []
+            if tags:
+                self.backend.put_bucket_tagging(
+                    bucket_name, {t["Key"]: t.get("Value") or "" for t in tags})
+        return result
+
+    monkeypatch.setattr(S3Response, "_bucket_response_put", put)

@@ -26,9 +26,10 @@ BUCKETS = S3Bucket()
 
 
 @pytest.fixture
-def aws_like_defaults(monkeypatch):
+def aws_like_defaults(monkeypatch, create_bucket_tags):
     """New buckets as real AWS makes them since 2023: SSE-S3, the four public access
-    blocks on, BucketOwnerEnforced (the emulator has none of the three)."""
+    blocks on, BucketOwnerEnforced (the emulator has none of the three), tagged by the
+    CreateBucket call itself."""
     from moto.s3.models import PublicAccessBlock, S3Backend
 
     real = S3Backend.create_bucket
@@ -50,6 +51,7 @@ def test_an_empty_spec_on_aws_writes_nothing_beyond_create_and_tags(aws, aws_lik
     h.log.clear()
     _, report = h.apply({"plain": {"name": "defaults-only", "enforce_tls": False}})
     assert report.failures == []
+    # The one PutBucketTagging drops the awsprov:creating marker CreateBucket set.
     assert h.log.writes == ["CreateBucket", "PutBucketTagging"]
 
 

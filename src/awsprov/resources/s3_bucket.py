@@ -33,6 +33,11 @@ from awsprov.spec.schema import REFERENCE
 
 TLS_SID = "AwsprovDenyInsecureTransport"
 FORCE_DESTROY_TAG = "awsprov:force-destroy"
+# On a bucket from CreateBucket until its first converge completes: an apply killed in
+# between, run again, still treats versioning and object lock as part of the create
+# (not as irreversible changes to an existing bucket needing --allow-irreversible).
+CREATING_TAG = "awsprov:creating"
+_MARKER_TAGS = (FORCE_DESTROY_TAG, CREATING_TAG)
 OWNERSHIPS = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
 # What S3 does with objects when no ownership controls exist (buckets made before 2023).
 OWNERSHIP_WITHOUT_CONTROLS = "ObjectWriter"
@@ -460,11 +465,16 @@ class S3Bucket(ResourceType):
             kind = self._kind(key, before, after, live)
             changes.extend(AttributeChange(p, b, a, kind)
                            for p, b, a in leaf_diff(key, before, after))
+        if live.raw.get("creating"):
+            changes.append(AttributeChange(f"tags.{CREATING_TAG}", "true", None,
+                                           note="an earlier apply stopped mid-create"))
         return changes
 
     @staticmethod
     def _kind(key: str, before: Any, after: Any, live: Live) -> FieldKind:
         """Irreversible only where AWS allows no way back from *this* change."""
+        if live.raw.get("creating") and key in ("versioning", "object_lock") and after:
+            return FieldKind.UPDATE  # finishing a create a killed apply left half done
         if key == "versioning" and after and live.raw.get("versioning_status") is None:
             return FieldKind.IRREVERSIBLE   # never versioned → versioned: never back
         if key == "object_lock" and before is None and after is not None:
@@ -603,7 +613,7 @@ class S3Bucket(ResourceType):
     def _live(self, name: str, region: str, stack_region: str, raw: dict[str, Any],
               counter=None) -> BucketLive:
         all_tags = raw["tags"]
-        tags = {k: v for k, v in all_tags.items() if k != FORCE_DESTROY_TAG}
+        tags = {k: v for k, v in all_tags.items() if k not in _MARKER_TAGS}
         lifecycle = raw["lifecycle"]
         state = {
             "ownership": raw["ownership"] or OWNERSHIP_WITHOUT_CONTROLS,
@@ -627,6 +637,7 @@ class S3Bucket(ResourceType):
             attributes={"arn": arn, "name": name,
                         "domain_name": f"{name}.s3.{region}.amazonaws.com"},
             raw={"region": region, "stack_region": stack_region,
+                 "creating": all_tags.get(CREATING_TAG) == "true",
                  "versioning_status": raw["versioning"],
                  "object_lock_enabled": raw["object_lock"] is not None},
         )
@@ -650,14 +661,17 @@ class S3Bucket(ResourceType):
         desired = dataclasses.replace(desired, ignore=frozenset())  # ignored once it exists
         changes = self.diff(desired, live) + [
             AttributeChange(p, b, a) for p, b, a in leaf_diff("tags", live.tags, desired.tags)]
-        if state["object_lock"] and live.state["object_lock"] is None:
+        if state["object_lock"] and live.state["object_lock"] is None and \
+                not live.raw.get("creating"):
             raise AwsprovError(f"bucket {name} exists without object lock; enabling it on an "
                                f"existing bucket needs apply --allow-irreversible")
+        live.raw["creating"] = True
         self.update(aws, desired, live, changes, progress)
 
     def _create_bucket(self, aws, desired: Desired, progress: Progress) -> None:
         s3 = aws.client("s3")
-        configuration: dict[str, Any] = {"Tags": tagging.as_pairs(self._tag_set(desired))}
+        configuration: dict[str, Any] = {
+            "Tags": tagging.as_pairs(self._tag_set(desired, creating=True))}
         if aws.region != "us-east-1":  # us-east-1 takes no LocationConstraint
             configuration["LocationConstraint"] = aws.region
         request: dict[str, Any] = {"Bucket": desired.name,
@@ -695,18 +709,31 @@ class S3Bucket(ResourceType):
 
     def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
                progress: Progress) -> None:
-        if not changes:
+        creating = bool(live.raw.get("creating"))
+        if not changes and not creating:
             return
         s3 = aws.client("s3", live.raw.get("region") or aws.region)
         name, want = desired.name, desired.state
         changed = {c.path.split(".")[0] for c in changes}
         if is_unknown(want):
             raise AwsprovError(f"{desired.address}: a referenced value is still unknown")
-        if changed & {"tags", "force_destroy"}:
+        retag = any(c.path == "force_destroy" or (c.path.startswith("tags.") and
+                                                  c.path != f"tags.{CREATING_TAG}")
+                    for c in changes)
+        if retag:
             # First: a converge cut short leaves a bucket this stack owns, not an adoptee.
             progress("PutBucketTagging")
             s3.put_bucket_tagging(Bucket=name, Tagging={
+                "TagSet": tagging.as_pairs(self._tag_set(desired, creating))})
+        self._apply_settings(aws, s3, desired, live, changed, progress)
+        if creating:
+            progress("PutBucketTagging (create complete)")
+            s3.put_bucket_tagging(Bucket=name, Tagging={
                 "TagSet": tagging.as_pairs(self._tag_set(desired))})
+
+    def _apply_settings(self, aws, s3, desired: Desired, live: Live, changed: set[str],
+                        progress: Progress) -> None:
+        name, want = desired.name, desired.state
         if "ownership" in changed:
             progress(f"PutBucketOwnershipControls ({want['ownership']})")
             s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={
@@ -734,10 +761,12 @@ class S3Bucket(ResourceType):
             self._set_logging(aws, s3, name, want["logging"], progress)
 
     @staticmethod
-    def _tag_set(desired: Desired) -> dict[str, str]:
+    def _tag_set(desired: Desired, creating: bool = False) -> dict[str, str]:
         tags = dict(desired.tags)
         if desired.state["force_destroy"]:
             tags[FORCE_DESTROY_TAG] = "true"
+        if creating:
+            tags[CREATING_TAG] = "true"
         return tags
 
     @staticmethod
