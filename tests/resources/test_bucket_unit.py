@@ -324,3 +324,49 @@ def test_verify_baseline_names_bucket_rules(moto, tmp_path, capsys):
     assert code == 2
     assert "[bucket-tls]" in out and "[bucket-versioning]" in out
     assert "[bucket-access-logging]" in out
+
+
+def test_plan_marks_enabling_versioning_irreversible(moto, tmp_path, capsys):
+    from tests.helpers import run_cli, write_spec
+
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="mark-bucket")
+    spec = write_spec(tmp_path, "stack: mark\nregion: us-east-1\nbuckets:\n  data:\n"
+                                "    name: mark-bucket\n    versioning: true\n")
+    code, out, _ = run_cli(capsys, "plan", str(spec))
+    assert code == 0
+    assert "versioning: false → true # ! irreversible" in " ".join(out.split())
+    assert "--allow-irreversible" in " ".join(out.split())
+
+
+def test_lifecycle_cost_traps_are_warnings_with_file_and_line(tmp_path, capsys, monkeypatch):
+    from tests.helpers import forbid_aws_clients, run_cli, write_spec
+
+    spec = write_spec(tmp_path, """
+stack: warn
+region: us-east-1
+buckets:
+  a:
+    name: warn-bucket
+    lifecycle:
+      - id: short-glacier
+        transitions: [{days: 30, storage_class: GLACIER}]
+        expiration_days: 60
+      - id: noncurrent
+        noncurrent_expiration_days: 30
+""")
+    forbid_aws_clients(monkeypatch)
+    code, _out, err = run_cli(capsys, "validate", str(spec))
+    assert code == 0
+    err = " ".join(err.split())
+    assert f"{spec}:9: buckets.a.lifecycle[0].expiration_days: objects expire 30 days after " \
+           f"moving to GLACIER, which bills at least 90 days" in err
+    assert f"{spec}:10: buckets.a.lifecycle[1]: lifecycle rule 'noncurrent' acts on " \
+           f"noncurrent versions of an unversioned bucket" in err
+
+
+def test_a_logging_target_outside_the_stack_must_exist_at_apply(aws, tmp_path):
+    h = Harness(aws, tmp_path)
+    _result, report = h.apply({"data": {"name": "logs-nowhere", "logging": {
+        "target_bucket": "no-such-log-target"}}})
+    assert "logging target bucket 'no-such-log-target' does not exist" in \
+        report.failures[0].message
