@@ -370,3 +370,24 @@ def test_a_logging_target_outside_the_stack_must_exist_at_apply(aws, tmp_path):
         "target_bucket": "no-such-log-target"}}})
     assert "logging target bucket 'no-such-log-target' does not exist" in \
         report.failures[0].message
+
+
+def test_create_falls_back_without_tags_where_create_tags_are_refused(aws, tmp_path,
+                                                                      monkeypatch):
+    from botocore.exceptions import ClientError
+
+    real = S3Bucket._send_create
+    sent: list[bool] = []
+
+    def refuse_tags(aws_ctx, s3, request):
+        sent.append("Tags" in request["CreateBucketConfiguration"])
+        if "Tags" in request["CreateBucketConfiguration"]:
+            raise ClientError({"Error": {"Code": "InvalidArgument"}}, "CreateBucket")
+        return real(aws_ctx, s3, request)
+
+    monkeypatch.setattr(S3Bucket, "_send_create", staticmethod(refuse_tags))
+    Harness(aws, tmp_path).converge({"data": {"name": "no-create-tags"}})
+    assert sent == [True, False]
+    tags = {t["Key"] for t in boto3.client("s3", region_name="us-east-1").get_bucket_tagging(
+        Bucket="no-create-tags")["TagSet"]}
+    assert tags == {"awsprov:stack", "awsprov:address"}
