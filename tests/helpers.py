@@ -55,6 +55,44 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
     ("cost --pricing api (AWS Price List GetProducts)",
      "moto has no pricing service; the Price List answers only from us-east-1",
      "Stubber: tests/cost/test_price_list.py"),
+    ("buckets: AWS defaults (SSE-S3, public access block, BucketOwnerEnforced)",
+     "moto creates buckets with no default encryption, no public access block and no "
+     "ownership controls; AWS has had all three on every new bucket since 2023",
+     "moto's create_bucket patched in-process to AWS's defaults: "
+     "tests/resources/test_bucket_unit.py (aws_like_defaults)"),
+    ("buckets.tags (in CreateBucket)",
+     "moto ignores CreateBucketConfiguration.Tags; awsprov's converge step after "
+     "CreateBucket then sets them with PutBucketTagging",
+     "the CreateBucket request is asserted to carry the tags: tests/resources/test_bucket_unit.py"),
+    ("buckets.lifecycle_min_object_size",
+     "moto ignores TransitionDefaultMinimumObjectSize on Put and always returns "
+     "all_storage_classes_128K",
+     "request parameter and read-back mapping asserted in tests/resources/test_bucket_unit.py; "
+     "convergence xfails strictly there"),
+    ("buckets.enforce_tls (object writes)",
+     "moto evaluates the deny-insecure-transport statement without its aws:SecureTransport "
+     "condition: every PutObject into a TLS-enforced bucket gets 403 (also under awsprov local)",
+     "tests that write objects set enforce_tls: false; the statement is asserted in "
+     "tests/resources/test_bucket_lifecycle.py"),
+    ("buckets.object_lock (existing bucket holding objects)",
+     "moto refuses PutObjectLockConfiguration on a bucket with objects (BucketNeedsToBeNew); "
+     "AWS allows enabling object lock on an existing versioned bucket",
+     "enabled on an existing empty bucket: tests/resources/test_bucket_lifecycle.py"),
+    ("buckets.versioning (suspend under object lock)",
+     "moto accepts suspending versioning on an object-locked bucket; AWS refuses "
+     "(InvalidBucketState)",
+     "awsprov refuses before the call: tests/resources/test_bucket_lifecycle.py"),
+    ("buckets.encryption (deleted)",
+     "after DeleteBucketEncryption moto has no configuration; AWS falls back to SSE-S3",
+     "drift shows either way for a non-default spec: tests/resources/test_bucket_drift.py"),
+    ("buckets: orphan search across regions",
+     "moto's Resource Groups Tagging API returns buckets of every region in every region's "
+     "query",
+     "read() skips other regions' buckets when looking for orphans: "
+     "tests/resources/test_bucket_unit.py"),
+    ("buckets: NoSuchBucket right after CreateBucket",
+     "moto's buckets are readable at once; AWS sub-reads may answer NoSuchBucket for a while",
+     "a sub-read patched to fail once: tests/resources/test_bucket_unit.py"),
     ("topics.subscriptions (pending confirmation)",
      "moto confirms email/http subscriptions at once; AWS lists them as PendingConfirmation "
      "and refuses to delete them",
