@@ -72,6 +72,7 @@ class Owner:
 
     stack: str
     address: str
+    env: str | None = None
 
 
 class ResourceType:
