@@ -55,7 +55,7 @@ def test_each_environment_sees_only_its_own_resources(moto, tmp_path):
     _apply(path, "prod")
     for env in ("dev", "prod"):
         stack = load_stack(path, env=env)
-        ctx, log = make_context("us-east-1")
+        ctx, _log = make_context("us-east-1")
         plan = make_plan(stack, ctx, PlanOptions(prune=True)).plan
         assert [c.address for c in plan.changes if c.orphan] == []
         assert not plan.has_changes

@@ -112,7 +112,7 @@ class Dashboard(ResourceType):
                 return None
             raise
         # No tags exist: the spec that names it owns it (module docstring).
-        owned = tagging.ownership_tags(owner.stack, owner.address) if owner else {}
+        owned = tagging.ownership_tags(owner.stack, owner.address, owner.env) if owner else {}
         return Live(name=name, arn=found["DashboardArn"],
                     state={"body": canonical_body(found.get("DashboardBody") or "{}")},
                     tags=owned, attributes={"arn": found["DashboardArn"], "name": name})
