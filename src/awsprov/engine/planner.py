@@ -64,26 +64,34 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
     order = [[a for a in layer if a in selected] for layer in graph.batches(deps)]
     order = [layer for layer in order if layer]
     names = {a: _physical_name(stack, a, aws) for a in selected}
-    lives = _read_all(aws, [(a, stack.resources[a].section, names[a], Owner(stack.name, a))
-                            for a in selected], options.parallelism)
-    resources: dict[str, PlannedResource] = {}
-    changes: list[ResourceChange] = []
-    attributes: dict[str, dict[str, Any]] = {}
-    for layer in order:
-        for address in layer:
-            spec = stack.resources[address]
-            rtype = registry.get(spec.section)
-            live = lives[address]
-            desired = build_desired(stack, spec, rtype, names[address], attributes, aws)
-            change = classify(stack, rtype, desired, live, options)
-            change.depends_on = tuple(sorted(deps[address]))
-            attributes[address] = _attributes_after(change, desired, live)
-            resources[address] = PlannedResource(spec, rtype, desired, live)
-            changes.append(change)
-    if options.find_orphans and not options.targets:
-        for change, planned in _orphans(stack, aws, names, options):
-            changes.append(change)
-            resources[change.address] = planned
+    find_orphans = options.find_orphans and not options.targets
+    # The orphan search reads every tag of the stack anyway (one paginated call): started
+    # now, it also spares each resource its own tag read.
+    aws.tag_index = _start_tag_index(aws, stack.name) if find_orphans else None
+    try:
+        lives = _read_all(aws, [(a, stack.resources[a].section, names[a],
+                                 Owner(stack.name, a)) for a in selected], options.parallelism)
+        resources: dict[str, PlannedResource] = {}
+        changes: list[ResourceChange] = []
+        attributes: dict[str, dict[str, Any]] = {}
+        for layer in order:
+            for address in layer:
+                spec = stack.resources[address]
+                rtype = registry.get(spec.section)
+                live = lives[address]
+                desired = build_desired(stack, spec, rtype, names[address], attributes, aws)
+                _confirm_indexed_tags(aws, rtype, desired, live)
+                change = classify(stack, rtype, desired, live, options)
+                change.depends_on = tuple(sorted(deps[address]))
+                attributes[address] = _attributes_after(change, desired, live)
+                resources[address] = PlannedResource(spec, rtype, desired, live)
+                changes.append(change)
+        if find_orphans:
+            for change, planned in _orphans(stack, aws, names, options):
+                changes.append(change)
+                resources[change.address] = planned
+    finally:
+        aws.tag_index = None  # apply's own reads must see tags as they are after its writes
     plan = Plan(stack.name, stack.env, aws.region, changes, prune=options.prune)
     fingerprints = {a: fingerprint(r.live) for a, r in resources.items()}
     for change in changes:
@@ -251,13 +259,37 @@ def _volatile_unknown(change: ResourceChange, live: Live) -> dict[str, Any]:
             if any(c.path == key.removesuffix("_arn") for c in change.attributes)}
 
 
+def _start_tag_index(aws: AwsContext, stack: str) -> tagging.TagIndex:
+    types = registry.all_types()
+    return tagging.TagIndex(lambda: dict(_tagged_with_stack(aws, stack, types)))
+
+
+def _confirm_indexed_tags(aws: AwsContext, rtype: ResourceType, desired: Desired,
+                          live: Live | None) -> None:
+    """Tags from the Tagging API may lag behind: a difference is confirmed at the source
+    (one call, only for resources whose tags seem to differ)."""
+    if live is not None and live.tags_indexed and live.tags != desired.tags:
+        try:
+            live.tags = rtype.read_tags(aws, live)
+        except Exception as exc:
+            raise errors.describe(exc, f"reading the tags of {desired.address}") from None
+        live.tags_indexed = False
+
+
 def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str],
              options: PlanOptions) -> list[tuple[ResourceChange, PlannedResource]]:
     """Resources tagged with this stack that the spec no longer names."""
     types = registry.all_types()
     in_spec = {(stack.resources[a].section, n) for a, n in names.items()}
     found: list[tuple[str, ResourceType, str, str]] = []
-    for arn, tag_map in _tagged_with_stack(aws, stack.name, types):
+    index = aws.tag_index or _start_tag_index(aws, stack.name)
+    try:
+        tagged = index.all()
+    except AwsprovError:
+        raise
+    except Exception as exc:
+        raise errors.describe(exc, "finding this stack's resources by tag") from None
+    for arn, tag_map in tagged.items():
         rtype = next((t for t in types.values() if _arn_matches(t, arn)), None)
         if rtype is None:
             continue
@@ -291,6 +323,7 @@ def _tagged_with_stack(aws: AwsContext, stack: str, types: dict[str, ResourceTyp
     pages = paginator.paginate(
         TagFilters=[{"Key": tagging.STACK_TAG, "Values": [stack]}],
         ResourceTypeFilters=sorted({t.tagging_type for t in types.values()}),
+        ResourcesPerPage=100,
     )
     for page in pages:
         for item in page.get("ResourceTagMappingList", []):

@@ -52,6 +52,8 @@ class Live:
     data_at_risk: str | None = None
     deletion_protected: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    # True when `tags` came from aws.indexed_tags (the stack's one Tagging API read)
+    tags_indexed: bool = False
 
 
 Progress = Callable[[str], None]
@@ -171,6 +173,11 @@ class ResourceType:
 
     def restore(self, aws: AwsContext, desired: Desired, live: Live, progress: Progress) -> None:
         raise NotImplementedError(f"{self.kind} cannot be restored")
+
+    def read_tags(self, aws: AwsContext, live: Live) -> dict[str, str]:
+        """live's tags from the service itself. A type whose `read` takes tags from
+        aws.indexed_tags implements this: the planner confirms a tag difference with it."""
+        raise NotImplementedError
 
     def set_tags(self, aws: AwsContext, live: Live, tags: dict[str, str]) -> None:
         """Make live's tag set exactly `tags`."""

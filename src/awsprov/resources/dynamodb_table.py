@@ -365,8 +365,14 @@ class DynamoDBTable(ResourceType):
             return None
         ttl = ddb.describe_time_to_live(TableName=name).get("TimeToLiveDescription", {})
         pitr = _read_pitr(ddb, name)
-        tags = _read_tags(ddb, table["TableArn"])
-        return self._live(aws, table, ttl, pitr, tags)
+        tags = aws.indexed_tags(table["TableArn"])
+        live = self._live(aws, table, ttl, pitr,
+                          tags if tags is not None else _read_tags(ddb, table["TableArn"]))
+        live.tags_indexed = tags is not None
+        return live
+
+    def read_tags(self, aws, live: Live) -> dict[str, str]:
+        return _read_tags(aws.client("dynamodb"), live.arn)
 
     def _live(self, aws, table: dict, ttl: dict, pitr: dict, tags: dict[str, str]) -> Live:
         attrs = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
