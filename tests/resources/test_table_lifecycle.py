@@ -85,6 +85,8 @@ def h(aws, tmp_path):
 def test_create_minimal_then_zero_writes(h):
     result = h.converge(spec())
     assert [c.action for c in result.plan.changes] == [Action.CREATE]
+    shown = {a.path: a.after for a in result.plan.changes[0].attributes}
+    assert shown["tags"] == {"awsprov:stack": "life", "awsprov:address": "tables.orders"}
     assert h.log.writes == []
     table = h.table()
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"

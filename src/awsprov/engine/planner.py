@@ -207,6 +207,8 @@ def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | N
         change.action, change.reason = Action.CREATE, "not found"
         change.attributes = [AttributeChange(key, None, value)
                              for key, value in desired.state.items() if value is not None]
+        if desired.tags:
+            change.attributes.append(AttributeChange("tags", None, dict(desired.tags)))
         return change
     owner = tagging.owner_of(live.tags)
     if owner not in (None, stack.name) and not options.force_adopt:
