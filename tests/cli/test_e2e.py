@@ -282,3 +282,39 @@ def test_the_probe_sees_boto3_when_a_command_needs_it(tmp_path):
     done = subprocess.run([sys.executable, "-c", PROBE, "plan", str(P2P)], capture_output=True,
                           text=True, timeout=60, env=_clean_env(tmp_path), cwd=tmp_path)
     assert "AWS-MODULES 0 " not in done.stderr and "AWS-MODULES" in done.stderr
+
+
+def test_destroy_honours_deletion_protection_and_env_overlays(cli):
+    cli("apply", str(AUDITFLOW), "--yes")
+    refused = cli("destroy", str(AUDITFLOW), "--yes", code=1)
+    assert "deletion protection is on" in refused.stdout
+    ddb = cli.client("dynamodb", "ap-south-1")
+    assert len(ddb.list_tables()["TableNames"]) == 2
+    # the dev environment turns protection off: plan says so, apply does it, destroy works
+    dev = json.loads(cli("plan", str(AUDITFLOW), "--env", "dev", "-o", "json").stdout)
+    assert dev["env"] == "dev"
+    assert {(c["address"], a["path"], a["after"]) for c in dev["changes"]
+            for a in c["attributes"]} == {("tables.documents", "deletion_protection", False),
+                                          ("tables.audit_records", "deletion_protection", False)}
+    cli("apply", str(AUDITFLOW), "--env", "dev", "--yes")
+    cli("destroy", str(AUDITFLOW), "--env", "dev", "--yes")
+    assert ddb.list_tables()["TableNames"] == []
+
+
+def test_target_plans_and_applies_one_resource(cli):
+    planned = cli("plan", str(P2P), "--target", "tables.invoices", "-o", "json")
+    assert [c["address"] for c in json.loads(planned.stdout)["changes"]] == ["tables.invoices"]
+    cli("apply", str(P2P), "--target", "tables.invoices", "--yes")
+    assert cli.client("dynamodb", "us-east-1").list_tables()["TableNames"] == ["InvoicesTable"]
+    unknown = cli("plan", str(P2P), "--target", "tables.nope", code=1)
+    assert "--target tables.nope: no such resource" in unknown.stderr
+
+
+def test_verify_junit_reports_each_resource(cli):
+    cli("apply", str(P2P), "--yes")
+    report = cli("verify", str(P2P), "--output", "junit")
+    import xml.etree.ElementTree as ET
+
+    suite = ET.fromstring(report.stdout)
+    cases = suite.iter("testcase")
+    assert {c.get("name") for c in cases} >= set(P2P_TABLES.values())
