@@ -411,3 +411,18 @@ def test_destroy_honours_deletion_protection(h):
     assert h.log.writes == ["DeleteTable"]
     assert [o.address for o in report.failures] == ["tables.archive"]
     assert sorted(h.ddb.list_tables()["TableNames"]) == ["life-archive", "life-unmanaged"]
+
+
+def test_ignore_changes_tags_keeps_live_tags_but_still_owns_the_table(h):
+    _make_by_hand(h.ddb, tags=[{"Key": "CostCentre", "Value": "42"}])
+    text = spec("    attributes: {id: S}\n    tags: {Team: a}\n    ignore_changes: [tags]\n")
+    change = h.plan(text).plan.changes[0]
+    assert change.action is Action.ADOPT
+    assert {a.path for a in change.attributes} == {"tags.awsprov:stack", "tags.awsprov:address"}
+    h.converge(text)
+    assert h.tags() == {"CostCentre": "42", "awsprov:stack": "life",
+                        "awsprov:address": "tables.orders"}
+    arn = h.table()["TableArn"]
+    h.ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "Added", "Value": "by-hand"}])
+    h.converge(text)
+    assert h.tags()["Added"] == "by-hand"

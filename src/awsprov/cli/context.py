@@ -29,9 +29,11 @@ class GlobalOptions:
 
 def load(spec: Path, env: str | None, options: GlobalOptions,
          sources: dict[str, str] | None = None) -> Stack:
+    from awsprov.aws.session import default_region
     from awsprov.spec.loader import load_stack
 
-    stack = load_stack(spec, env=env, region=options.region, sources=sources)
+    stack = load_stack(spec, env=env, region=options.region, sources=sources,
+                       fallback_region=default_region())
     _print_warnings(stack.warnings)
     return stack
 

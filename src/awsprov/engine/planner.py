@@ -79,7 +79,8 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
                 spec = stack.resources[address]
                 rtype = registry.get(spec.section)
                 live = lives[address]
-                desired = build_desired(stack, spec, rtype, names[address], attributes, aws)
+                desired = build_desired(stack, spec, rtype, names[address], attributes, aws,
+                                        live)
                 _confirm_indexed_tags(aws, rtype, desired, live)
                 change = classify(stack, rtype, desired, live, options)
                 change.depends_on = tuple(sorted(deps[address]))
@@ -164,8 +165,11 @@ def _read_all(aws: AwsContext, items: list[ReadItem],
 
 
 def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: str,
-                  attributes: dict[str, dict[str, Any]], aws: AwsContext) -> Desired:
-    """Resolve references with what is known now; unknown values stay (known after apply)."""
+                  attributes: dict[str, dict[str, Any]], aws: AwsContext,
+                  live: Live | None = None) -> Desired:
+    """Resolve references with what is known now; unknown values stay (known after apply).
+    With `ignore_changes: [tags]`, an existing resource keeps its live tags; only the
+    awsprov:* ownership tags are still managed (they are its identity)."""
     sections = set(registry.sections())
 
     def lookup(expr: str) -> Any:
@@ -184,19 +188,21 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
     if "name" in props:
         props["name"] = name  # with ${account_id} resolved
     user_tags = {**stack.tags, **{str(k): str(v) for k, v in (props.get("tags") or {}).items()}}
+    ignore = frozenset(props.get("ignore_changes") or ())
+    if "tags" in ignore and live is not None:
+        user_tags = {k: v for k, v in live.tags.items() if not tagging.is_ownership_key(k)}
     return Desired(
         section=spec.section, logical=spec.logical, name=name, props=props,
         state=rtype.desired_state(props),
         tags=tagging.desired_tags(stack.name, spec.address, {}, user_tags),
-        ignore=frozenset(props.get("ignore_changes") or ()),
+        ignore=ignore,
     )
 
 
 def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
     changes = rtype.diff(desired, live)
-    if "tags" not in desired.ignore:
-        changes.extend(AttributeChange(path, before, after)
-                       for path, before, after in leaf_diff("tags", live.tags, desired.tags))
+    changes.extend(AttributeChange(path, before, after)
+                   for path, before, after in leaf_diff("tags", live.tags, desired.tags))
     return changes
 
 

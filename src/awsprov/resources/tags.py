@@ -9,6 +9,10 @@ STACK_TAG = "awsprov:stack"
 ADDRESS_TAG = "awsprov:address"
 
 
+def is_ownership_key(key: str) -> bool:
+    return key.startswith("awsprov:")
+
+
 def ownership_tags(stack: str, address: str) -> dict[str, str]:
     return {STACK_TAG: stack, ADDRESS_TAG: address}
 

@@ -40,15 +40,17 @@ def read_sources(path: Path) -> dict[str, str]:
 
 
 def load_stack(path: str | Path, env: str | None = None, region: str | None = None,
-               sources: dict[str, str] | None = None) -> Stack:
-    """Read, merge, overlay, interpolate and validate a spec file or folder."""
+               sources: dict[str, str] | None = None,
+               fallback_region: str | None = None) -> Stack:
+    """Read, merge, overlay, interpolate and validate a spec file or folder. `region`
+    (--region) wins over the spec's; `fallback_region` (AWS_REGION) is used without both."""
     if sources is None:
         sources = read_sources(Path(path))
     documents = [(name, *parse_yaml(text, name)) for name, text in sources.items()]
     doc, positions = _merge_documents(documents)
     validate.check_top_level(doc, positions)
     doc, positions = _apply_environment(doc, positions, env)
-    effective_region = region or doc.get("region")
+    effective_region = region or doc.get("region") or fallback_region
     doc = _interpolate_static(doc, positions, env, effective_region)
     validate.check_schema(doc, positions)
     stack = _build_stack(doc, positions, env, effective_region, sources)
