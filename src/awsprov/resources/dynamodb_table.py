@@ -528,7 +528,8 @@ class DynamoDBTable(ResourceType):
             + sorted(rebuilt)
         creates = sorted(n for n in index_changes if n not in have["global_indexes"]) \
             + sorted(rebuilt)
-        self._wait_active(aws, name, progress, "table ACTIVE before changing it")
+        self._wait_active(aws, name, progress, "table ACTIVE before changing it",
+                          after_change=False)
         for index in deletes:
             self._delete_index(aws, name, index, progress)
         if "table_class" in changed:
@@ -610,24 +611,30 @@ class DynamoDBTable(ResourceType):
 
     # ---- waits and sub-settings ------------------------------------------------------
 
-    def _wait_active(self, aws, name: str, progress: Progress, what: str) -> None:
-        """Table and every index ACTIVE, twice in a row (AWS reports ACTIVE for a moment
-        right after UpdateTable, before the change starts)."""
+    def _wait_active(self, aws, name: str, progress: Progress, what: str,
+                     after_change: bool = True) -> None:
+        """Table and every index ACTIVE. After a change of ours, on two reads in a row a
+        poll apart: AWS reports ACTIVE for a moment right after UpdateTable, before the
+        change starts. Before changing a table, one ACTIVE read is enough."""
         ddb = aws.client("dynamodb")
+        reads = 0
 
         def settled(table: dict) -> bool:
             return table["TableStatus"] == "ACTIVE" and all(
                 ix.get("IndexStatus", "ACTIVE") == "ACTIVE"
                 for ix in table.get("GlobalSecondaryIndexes") or [])
 
-        first = ddb.describe_table(TableName=name)["Table"]
-        if not settled(first):
-            progress(f"waiting: {what}")
-        # A first ACTIVE read alone proves nothing (see above): it counts as one of two.
-        streak = [settled(first)]
-        wait_until(lambda: ddb.describe_table(TableName=name)["Table"],
-                   lambda table: _second_in_a_row(streak, settled(table)),
-                   f"{name}: {what}", aws.wait)
+        def read() -> dict:
+            nonlocal reads
+            table = ddb.describe_table(TableName=name)["Table"]
+            reads += 1
+            if reads == 1 and not settled(table):
+                progress(f"waiting: {what}")
+            return table
+
+        if not after_change and settled(read()):
+            return
+        wait_until(read, settled, f"{name}: {what}", aws.wait, consecutive=2)
 
     def _wait_sse(self, aws, name: str, progress: Progress) -> None:
         ddb = aws.client("dynamodb")
@@ -834,13 +841,6 @@ def _index_changes(before: dict, after: dict, ignore_capacity: bool) -> list[Att
             changes.extend(AttributeChange(p, b, a) for p, b, a in
                            leaf_diff(f"{path}.capacity", old["capacity"], new["capacity"]))
     return changes
-
-
-def _second_in_a_row(streak: list[bool], now: bool) -> bool:
-    """True when this read and the one before it both settled."""
-    done = now and streak[-1]
-    streak.append(now)
-    return done
 
 
 def _within_a_day(when: Any) -> bool:
