@@ -318,3 +318,25 @@ def test_verify_junit_reports_each_resource(cli):
     suite = ET.fromstring(report.stdout)
     cases = suite.iter("testcase")
     assert {c.get("name") for c in cases} >= set(P2P_TABLES.values())
+
+
+@pytest.mark.parametrize("case_id", ["yaml-unclosed-flow", "unknown-property", "cycle",
+                                     "undefined-env", "folder-name-defined-twice"])
+def test_bad_input_sends_no_request_to_the_endpoint(tmp_path, case_id):
+    """The subprocess CLI against a listening socket: nothing may even connect to it."""
+    from tests.cli.test_bad_input import CASES, _write
+
+    case = next(c for c in CASES if c.id == case_id)
+    spec = _write(tmp_path, case)
+    env = _clean_env(tmp_path, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(0.2)
+        endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        done = subprocess.run([*_awsprov(), "plan", str(spec), *case.args, "--endpoint-url",
+                               endpoint], capture_output=True, text=True, timeout=60, env=env,
+                              cwd=tmp_path)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert _one_error_line(done).startswith("error: ")
