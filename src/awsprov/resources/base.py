@@ -102,6 +102,11 @@ class ResourceType:
         resource of the stack. Paths are relative to this resource, as in `check`."""
         return []
 
+    def missing_attribute(self, attribute: str, props: dict[str, Any]) -> str | None:
+        """Why a resource with these props will never have `attribute` (a table without a
+        stream has no stream_arn), or None. Pure: references are checked before any call."""
+        return None
+
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
         """Normalize spec properties, AWS defaults filled in, to compare with Live.state."""
         raise NotImplementedError

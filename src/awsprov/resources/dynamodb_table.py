@@ -210,6 +210,11 @@ class DynamoDBTable(ResourceType):
                                         "index capacity is only for billing_mode PROVISIONED"))
         return problems
 
+    def missing_attribute(self, attribute: str, props: dict[str, Any]) -> str | None:
+        if attribute == "stream_arn" and not props.get("stream"):
+            return "has no stream_arn: it sets no `stream`"
+        return None
+
     # ---- normalization (pure) --------------------------------------------------------
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:

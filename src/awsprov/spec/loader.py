@@ -265,6 +265,10 @@ def _check_semantics(stack: Stack) -> None:
                 problems.append(SpecError(
                     f"{ref.address} has no attribute '{ref.attribute}' (has: {allowed})",
                     stack.location(*path), dotted(path)))
+            elif why := registry.get(ref.section).missing_attribute(ref.attribute,
+                                                                   target.props):
+                problems.append(SpecError(f"{ref.address} {why}", stack.location(*path),
+                                          dotted(path)))
         name = rtype.physical_name(spec.props)
         if isinstance(name, str):
             key = (spec.section, name)
