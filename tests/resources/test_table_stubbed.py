@@ -275,3 +275,18 @@ def test_switch_to_on_demand_within_a_day_of_the_last_one_is_noted(script):
     assert change.action is Action.UPDATE
     assert any("allows 4 such switches per rolling 24 hours" in w for w in change.warnings)
     script.done()
+
+
+def test_active_read_right_after_update_table_is_confirmed(script):
+    """AWS can answer ACTIVE just after UpdateTable, before the change starts."""
+    script.read()
+    script.describe(1)
+    script.update(DeletionProtectionEnabled=True)
+    script.describe(1)                      # ACTIVE: too early to believe
+    script.describe(1, status="UPDATING")   # the change has started
+    script.describe(1)                      # the real ACTIVE
+    change, steps = plan_and_update(script, "    deletion_protection: true\n")
+    assert change.action is Action.UPDATE
+    assert steps == ["UpdateTable (table settings)",
+                     "waiting: table ACTIVE after table settings"]
+    script.done()

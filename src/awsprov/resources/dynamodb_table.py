@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Any
 
 from awsprov.aws import errors
@@ -30,6 +31,7 @@ PITR_DEFAULT_DAYS = 35
 AWS_MANAGED_ALIAS = "alias/aws/dynamodb"
 SWITCHES_TO_ON_DEMAND_PER_DAY = 4
 DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
+ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and its check
 
 _CAPACITY = {
     "type": "object", "additionalProperties": False, "required": ["read", "write"],
@@ -618,11 +620,11 @@ class DynamoDBTable(ResourceType):
 
     def _wait_active(self, aws, name: str, progress: Progress, what: str,
                      after_change: bool = True) -> None:
-        """Table and every index ACTIVE. After a change of ours, on two reads in a row a
-        poll apart: AWS reports ACTIVE for a moment right after UpdateTable, before the
-        change starts. Before changing a table, one ACTIVE read is enough."""
+        """Table and every index ACTIVE. Right after UpdateTable, AWS can report ACTIVE
+        for a moment before the change starts: so after a change of ours, an ACTIVE first
+        read is confirmed by a second one shortly after. Once a transitional state has
+        been seen, the change has started and its first ACTIVE is the real one."""
         ddb = aws.client("dynamodb")
-        reads = 0
 
         def settled(table: dict) -> bool:
             return table["TableStatus"] == "ACTIVE" and all(
@@ -630,16 +632,16 @@ class DynamoDBTable(ResourceType):
                 for ix in table.get("GlobalSecondaryIndexes") or [])
 
         def read() -> dict:
-            nonlocal reads
-            table = ddb.describe_table(TableName=name)["Table"]
-            reads += 1
-            if reads == 1 and not settled(table):
-                progress(f"waiting: {what}")
-            return table
+            return ddb.describe_table(TableName=name)["Table"]
 
-        if not after_change and settled(read()):
-            return
-        wait_until(read, settled, f"{name}: {what}", aws.wait, consecutive=2)
+        if settled(read()):
+            if not after_change:
+                return
+            time.sleep(min(aws.wait.delay, ACTIVE_CONFIRM_DELAY_S))
+            if settled(read()):
+                return
+        progress(f"waiting: {what}")
+        wait_until(read, settled, f"{name}: {what}", aws.wait)
 
     def _wait_sse(self, aws, name: str, progress: Progress) -> None:
         ddb = aws.client("dynamodb")
