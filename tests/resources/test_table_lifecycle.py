@@ -329,7 +329,7 @@ def test_orphan_is_found_by_tag_and_deleted_only_with_prune(h):
     assert (orphan.address, orphan.name, orphan.action) == ("tables.archive", "life-archive",
                                                            Action.DELETE)
     assert "apply --prune" in orphan.reason
-    assert orphan.data_at_risk.startswith("1 items")
+    assert orphan.data_at_risk.startswith("1 item, ")
     assert not result.plan.has_changes  # an orphan is not a change unless pruning
     _result, report = h.apply(spec())
     assert h.log.writes == [] and report.outcomes == []
@@ -388,7 +388,7 @@ def test_replace_refused_under_deletion_protection_even_with_allow_replace(h):
     change = h.plan(spec(RANGED + "    deletion_protection: true\n")).plan.changes[0]
     assert change.action is Action.REFUSED
     assert "deletion protection is on" in change.reason
-    assert change.data_at_risk.startswith("1 items")
+    assert change.data_at_risk.startswith("1 item, ")
     _result, report = h.apply(spec(RANGED + "    deletion_protection: true\n"),
                               allow_replace=True)
     assert len(report.failures) == 1

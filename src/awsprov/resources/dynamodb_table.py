@@ -84,6 +84,10 @@ def _capacity_of(value: dict | None) -> dict | None:
     return None if not value else {"read": value["read"], "write": value["write"]}
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _human_bytes(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
@@ -427,7 +431,7 @@ class DynamoDBTable(ResourceType):
             name=table["TableName"], arn=table["TableArn"], state=state, tags=tags,
             attributes={"arn": table["TableArn"], "name": table["TableName"],
                         "stream_arn": table.get("LatestStreamArn") if state["stream"] else None},
-            data_at_risk=f"{items} items, {_human_bytes(size)} ({DATA_COUNT_NOTE})",
+            data_at_risk=f"{_count(items, 'item')}, {_human_bytes(size)} ({DATA_COUNT_NOTE})",
             deletion_protected=state["deletion_protection"],
             raw={"table": table, "ttl_status": ttl_status,
                  "last_switch_to_on_demand": (table.get("BillingModeSummary") or {}).get(
