@@ -127,6 +127,9 @@ CASES = [
          "tables.docs.tags.Peer"),
     Case("unknown-reference-attribute", table("    tags: {Peer: '${tables.other.url}'}\n" +
                                               OTHER), 8, "tables.docs.tags.Peer"),
+    Case("reference-to-absent-stream", table("    tags: {Peer: '${tables.other.stream_arn}'}\n"
+                                             + OTHER), 8, "tables.docs.tags.Peer",
+         contains="tables.other has no stream_arn"),
     Case("cycle", table("    tags: {Peer: '${tables.other.name}'}\n" + OTHER +
                         "    tags: {Peer: '${tables.docs.arn}'}\n"), 4, "tables.docs"),
     Case("undefined-var", replace("name: docs-table", "name: docs-${var.suffix}"), 5,

@@ -85,6 +85,8 @@ def h(aws, tmp_path):
 def test_create_minimal_then_zero_writes(h):
     result = h.converge(spec())
     assert [c.action for c in result.plan.changes] == [Action.CREATE]
+    shown = {a.path: a.after for a in result.plan.changes[0].attributes}
+    assert shown["tags"] == {"awsprov:stack": "life", "awsprov:address": "tables.orders"}
     assert h.log.writes == []
     table = h.table()
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
@@ -327,7 +329,7 @@ def test_orphan_is_found_by_tag_and_deleted_only_with_prune(h):
     assert (orphan.address, orphan.name, orphan.action) == ("tables.archive", "life-archive",
                                                            Action.DELETE)
     assert "apply --prune" in orphan.reason
-    assert orphan.data_at_risk.startswith("1 items")
+    assert orphan.data_at_risk.startswith("1 item, ")
     assert not result.plan.has_changes  # an orphan is not a change unless pruning
     _result, report = h.apply(spec())
     assert h.log.writes == [] and report.outcomes == []
@@ -386,7 +388,7 @@ def test_replace_refused_under_deletion_protection_even_with_allow_replace(h):
     change = h.plan(spec(RANGED + "    deletion_protection: true\n")).plan.changes[0]
     assert change.action is Action.REFUSED
     assert "deletion protection is on" in change.reason
-    assert change.data_at_risk.startswith("1 items")
+    assert change.data_at_risk.startswith("1 item, ")
     _result, report = h.apply(spec(RANGED + "    deletion_protection: true\n"),
                               allow_replace=True)
     assert len(report.failures) == 1
@@ -409,3 +411,18 @@ def test_destroy_honours_deletion_protection(h):
     assert h.log.writes == ["DeleteTable"]
     assert [o.address for o in report.failures] == ["tables.archive"]
     assert sorted(h.ddb.list_tables()["TableNames"]) == ["life-archive", "life-unmanaged"]
+
+
+def test_ignore_changes_tags_keeps_live_tags_but_still_owns_the_table(h):
+    _make_by_hand(h.ddb, tags=[{"Key": "CostCentre", "Value": "42"}])
+    text = spec("    attributes: {id: S}\n    tags: {Team: a}\n    ignore_changes: [tags]\n")
+    change = h.plan(text).plan.changes[0]
+    assert change.action is Action.ADOPT
+    assert {a.path for a in change.attributes} == {"tags.awsprov:stack", "tags.awsprov:address"}
+    h.converge(text)
+    assert h.tags() == {"CostCentre": "42", "awsprov:stack": "life",
+                        "awsprov:address": "tables.orders"}
+    arn = h.table()["TableArn"]
+    h.ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "Added", "Value": "by-hand"}])
+    h.converge(text)
+    assert h.tags()["Added"] == "by-hand"

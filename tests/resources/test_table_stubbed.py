@@ -110,7 +110,7 @@ def test_every_stubbed_gap_is_recorded():
 
 def test_table_class_is_changed_in_its_own_update_table(script):
     script.read()
-    script.describe(2)                       # ACTIVE before changing it (two reads)
+    script.describe(1)                       # ACTIVE before changing it: one read
     script.update(TableClass="STANDARD_INFREQUENT_ACCESS")
     script.describe(2)
     script.update(DeletionProtectionEnabled=True)
@@ -131,7 +131,7 @@ def test_table_class_read_back_from_table_class_summary(script):
 
 def test_sse_update_then_waits_for_the_sse_status(script):
     script.read()
-    script.describe(2)
+    script.describe(1)
     script.update(SSESpecification={"Enabled": True, "SSEType": "KMS"})
     script.describe(2)
     updating = {"Status": "UPDATING", "SSEType": "KMS", "KMSMasterKeyArn": KEY_ARN}
@@ -166,7 +166,7 @@ def test_sse_back_to_aws_owned_disables(script):
         "KeyId": "k", "Arn": CUSTOMER_KEY_ARN, "KeyManager": "CUSTOMER"}},
         {"KeyId": CUSTOMER_KEY_ARN})
     script.kms.add_response("list_aliases", {"Aliases": []}, {"KeyId": "k"})
-    script.describe(2, SSEDescription=sse)
+    script.describe(1, SSEDescription=sse)
     script.update(SSESpecification={"Enabled": False})
     script.describe(2, SSEDescription={**sse, "Status": "DISABLING"})  # table ACTIVE, SSE not
     script.describe(2)                           # SSE gone: AWS-owned again
@@ -180,7 +180,7 @@ def test_stream_view_type_change_disables_then_enables(script):
     stream = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
               "LatestStreamArn": f"{ARN}/stream/2026-01-01T00:00:00.000"}
     script.read(table=stream)
-    script.describe(2, **stream)
+    script.describe(1, **stream)
     script.update(StreamSpecification={"StreamEnabled": False})
     script.describe(2)
     script.update(StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
@@ -202,7 +202,7 @@ def test_on_demand_throughput_read_back_and_updated(script):
                                             "max_writes: 50}\n")
     assert (change.action, steps) == (Action.NOOP, [])
     script.read(table=limits)
-    script.describe(2, **limits)
+    script.describe(1, **limits)
     script.update(OnDemandThroughput={"MaxReadRequestUnits": 200, "MaxWriteRequestUnits": -1})
     script.describe(2)
     change, steps = plan_and_update(script, "    on_demand_throughput: {max_reads: 200}\n")
@@ -231,7 +231,7 @@ def test_ttl_enabling_counts_as_on(script):
 
 def test_pitr_retried_while_backups_are_being_enabled(script):
     script.read()
-    script.describe(2)
+    script.describe(1)
     spec = {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}
     for _ in range(2):
         script.ddb.add_client_error("update_continuous_backups",
@@ -256,7 +256,7 @@ def test_pitr_retried_while_backups_are_being_enabled(script):
 
 def test_other_errors_from_pitr_are_not_retried(script):
     script.read()
-    script.describe(2)
+    script.describe(1)
     script.ddb.add_client_error("update_continuous_backups", "ValidationException", "no",
                                 expected_params={"TableName": NAME,
                                                  "PointInTimeRecoverySpecification": ANY})
@@ -276,4 +276,19 @@ def test_switch_to_on_demand_within_a_day_of_the_last_one_is_noted(script):
     change = classify(stack, TABLES, want, TABLES.read(script.ctx, NAME), PlanOptions())
     assert change.action is Action.UPDATE
     assert any("allows 4 such switches per rolling 24 hours" in w for w in change.warnings)
+    script.done()
+
+
+def test_active_read_right_after_update_table_is_confirmed(script):
+    """AWS can answer ACTIVE just after UpdateTable, before the change starts."""
+    script.read()
+    script.describe(1)
+    script.update(DeletionProtectionEnabled=True)
+    script.describe(1)                      # ACTIVE: too early to believe
+    script.describe(1, status="UPDATING")   # the change has started
+    script.describe(1)                      # the real ACTIVE
+    change, steps = plan_and_update(script, "    deletion_protection: true\n")
+    assert change.action is Action.UPDATE
+    assert steps == ["UpdateTable (table settings)",
+                     "waiting: table ACTIVE after table settings"]
     script.done()

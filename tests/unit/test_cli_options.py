@@ -30,3 +30,15 @@ def test_global_option_after_the_command_reaches_the_command(capsys, tmp_path):
     code, out, err = run_cli(capsys, "validate", str(spec), "--region", "eu-west-2", "--no-color")
     assert (code, err) == (0, "")
     assert "valid (stack s, 1 resources)" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["plan"], "Missing argument 'spec'"),
+    (["frob"], "No such command 'frob'"),
+    (["plan", "x.yaml", "--output", "xml"], "Invalid value for '--output'"),
+])
+def test_usage_errors_exit_1_not_2_and_say_what_is_wrong(capsys, argv, message):
+    code, _out, err = run_cli(capsys, *argv)
+    assert code == 1  # 2 would read as "changes" to a CI script using --detailed-exitcode
+    assert message in err
+    assert "--verbose for details" not in err and "Traceback" not in err

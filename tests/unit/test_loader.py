@@ -375,3 +375,26 @@ def test_several_independent_problems_are_all_reported():
     lines = str(caught.value).splitlines()
     assert len(lines) == 3
     assert lines[0].startswith("s.yaml:6: tables.a.attributes.unused:")
+
+
+def test_region_falls_back_to_aws_region_only_when_neither_spec_nor_option_sets_it():
+    text = "stack: s\ntables:\n  t: {name: 't-${region}', hash_key: id, attributes: {id: S}}\n"
+    stack = load_stack("s.yaml", sources={"s.yaml": text}, fallback_region="eu-north-1")
+    assert (stack.region, stack.resources["tables.t"].props["name"]) == ("eu-north-1",
+                                                                          "t-eu-north-1")
+    pinned = "region: us-west-2\n" + text
+    stack = load_stack("s.yaml", sources={"s.yaml": pinned}, fallback_region="eu-north-1")
+    assert stack.region == "us-west-2"
+
+
+def test_region_from_aws_region_reaches_interpolation_through_the_cli(capsys, monkeypatch,
+                                                                      tmp_path):
+    from tests.helpers import run_cli
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text("stack: s\ntables:\n  t: {name: 't-${region}', hash_key: id, "
+                    "attributes: {id: S}}\n")
+    monkeypatch.setenv("AWS_REGION", "eu-north-1")
+    code, out, err = run_cli(capsys, "validate", str(spec))
+    assert (code, err) == (0, "")
+    assert "valid (stack s, 1 resources)" in out

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from awsprov.aws import errors
 from awsprov.aws.session import ClientFactory
 from awsprov.aws.waiters import WaitPolicy
+
+if TYPE_CHECKING:
+    from awsprov.resources.tags import TagIndex
 
 
 @dataclass
@@ -17,6 +20,8 @@ class AwsContext:
     region: str
     wait: WaitPolicy = field(default_factory=WaitPolicy)
     _account_id: str | None = None
+    # Set by the planner while it reads: the stack's tags from one GetResources pagination.
+    tag_index: TagIndex | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str, region: str | None = None) -> Any:
@@ -37,6 +42,12 @@ class AwsContext:
         except Exception as exc:  # botocore raises many unrelated classes here
             raise errors.describe(exc, "checking AWS credentials") from None
         return identity["Account"]
+
+    def indexed_tags(self, arn: str) -> dict[str, str] | None:
+        """This resource's tags from the stack's tag index, or None (no index, or not in it:
+        untagged, another stack's, or not yet visible to the Tagging API)."""
+        index = self.tag_index
+        return index.get(arn) if index is not None else None
 
     def arn(self, service: str, resource: str, region: str | None = None) -> str:
         return f"arn:aws:{service}:{region if region is not None else self.region}:" \

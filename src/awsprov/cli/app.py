@@ -73,10 +73,29 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     return front + rest
 
 
+def _click_exceptions() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(usage errors, aborts) of click and of the click that Typer >= 0.2x vendors."""
+    usage: list[type] = []
+    aborts: list[type] = [typer.Abort]
+    try:
+        import click
+    except ImportError:
+        pass
+    else:
+        usage.append(click.exceptions.ClickException)
+        aborts.append(click.exceptions.Abort)
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+    except ImportError:
+        pass
+    else:
+        usage.append(VendoredClickException)
+    return tuple(usage), tuple(aborts)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every error becomes one line on stderr and an exit code."""
-    import click
-
+    usage_errors, aborts = _click_exceptions()
     argv = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     verbose = "--verbose" in argv or "-v" in argv
     try:
@@ -84,12 +103,12 @@ def main(argv: list[str] | None = None) -> None:
     except AwsprovError as exc:
         _print_error(str(exc))
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except aborts:
         _print_error("aborted")
         code = EXIT_ERROR
-    except click.exceptions.ClickException as exc:
+    except usage_errors as exc:
         exc.show()
-        code = EXIT_ERROR
+        code = EXIT_ERROR  # never click's 2: exit 2 means "changes" or "drift" here
     except KeyboardInterrupt:
         _print_error("interrupted; run apply again to converge")
         code = 130

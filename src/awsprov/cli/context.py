@@ -31,9 +31,11 @@ def load(spec: Path, env: str | None, options: GlobalOptions,
          sources: dict[str, str] | None = None, inputs: bool = True) -> Stack:
     """The validated stack; `inputs=False` for commands that never send values to AWS
     (cost-estimate, iam-policy, destroy), so they run without the secrets' env vars."""
+    from awsprov.aws.session import default_region
     from awsprov.spec.loader import load_stack
 
-    stack = load_stack(spec, env=env, region=options.region, sources=sources, inputs=inputs)
+    stack = load_stack(spec, env=env, region=options.region, sources=sources,
+                       fallback_region=default_region(), inputs=inputs)
     _print_warnings(stack.warnings)
     return stack
 

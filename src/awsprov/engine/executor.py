@@ -133,7 +133,8 @@ def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
         return
     if planned.spec is None or planned.desired is None:
         raise AwsprovError(f"nothing to apply for {change.address}")
-    desired = build_desired(stack, planned.spec, rtype, planned.desired.name, attributes, aws)
+    desired = build_desired(stack, planned.spec, rtype, planned.desired.name, attributes, aws,
+                            live)
     if change.action is Action.REPLACE:
         if not options.allow_replace:
             raise Refused(f"replacement refused ({change.reason}; data at risk: "

@@ -67,29 +67,40 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
     order = [[a for a in layer if a in selected] for layer in graph.batches(deps)]
     order = [layer for layer in order if layer]
     names = {a: _physical_name(stack, a, aws) for a in selected}
-    lives = _read_all(aws, [(a, stack.resources[a].section, names[a],
-                             Owner(stack.name, a, stack.env)) for a in selected],
-                      options.parallelism)
-    resources: dict[str, PlannedResource] = {}
-    changes: list[ResourceChange] = []
-    attributes: dict[str, dict[str, Any]] = {}
-    for layer in order:
-        for address in layer:
-            spec = stack.resources[address]
-            rtype = registry.get(spec.section)
-            live = lives[address]
-            desired = build_desired(stack, spec, rtype, names[address], attributes, aws)
-            change = (classify(stack, rtype, desired, live, options) if options.compare
-                      else ResourceChange(address, spec.section, desired.name, Action.NOOP))
-            change.depends_on = tuple(sorted(deps[address]))
-            attributes[address] = _attributes_after(change, desired, live)
-            resources[address] = PlannedResource(spec, rtype, desired, live)
-            changes.append(change)
-    if options.find_orphans and not options.targets:
-        claimed = {live.arn for live in lives.values() if live is not None}
-        for change, planned in _orphans(stack, aws, names, claimed, options):
-            changes.append(change)
-            resources[change.address] = planned
+    find_orphans = options.find_orphans and not options.targets
+    # The orphan search reads every tag of the stack anyway (one paginated call): started
+    # now, it also spares each resource its own tag read.
+    aws.tag_index = _start_tag_index(aws, stack.name) if find_orphans else None
+    try:
+        lives = _read_all(aws, [(a, stack.resources[a].section, names[a],
+                                 Owner(stack.name, a, stack.env)) for a in selected],
+                          options.parallelism)
+        resources: dict[str, PlannedResource] = {}
+        changes: list[ResourceChange] = []
+        attributes: dict[str, dict[str, Any]] = {}
+        for layer in order:
+            for address in layer:
+                spec = stack.resources[address]
+                rtype = registry.get(spec.section)
+                live = lives[address]
+                desired = build_desired(stack, spec, rtype, names[address], attributes, aws,
+                                        live)
+                if options.compare:
+                    _confirm_indexed_tags(aws, rtype, desired, live)
+                    change = classify(stack, rtype, desired, live, options)
+                else:
+                    change = ResourceChange(address, spec.section, desired.name, Action.NOOP)
+                change.depends_on = tuple(sorted(deps[address]))
+                attributes[address] = _attributes_after(change, desired, live)
+                resources[address] = PlannedResource(spec, rtype, desired, live)
+                changes.append(change)
+        if find_orphans:
+            claimed = {live.arn for live in lives.values() if live is not None}
+            for change, planned in _orphans(stack, aws, names, claimed, options):
+                changes.append(change)
+                resources[change.address] = planned
+    finally:
+        aws.tag_index = None  # apply's own reads must see tags as they are after its writes
     plan = Plan(stack.name, stack.env, aws.region, changes, prune=options.prune)
     fingerprints = {a: fingerprint(r.live) for a, r in resources.items()}
     for change in changes:
@@ -162,8 +173,11 @@ def _read_all(aws: AwsContext, items: list[ReadItem],
 
 
 def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: str,
-                  attributes: dict[str, dict[str, Any]], aws: AwsContext) -> Desired:
-    """Resolve references with what is known now; unknown values stay (known after apply)."""
+                  attributes: dict[str, dict[str, Any]], aws: AwsContext,
+                  live: Live | None = None) -> Desired:
+    """Resolve references with what is known now; unknown values stay (known after apply).
+    With `ignore_changes: [tags]`, an existing resource keeps its live tags; only the
+    awsprov:* ownership tags are still managed (they are its identity)."""
     sections = set(registry.sections())
 
     def lookup(expr: str) -> Any:
@@ -182,20 +196,22 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
     if "name" in props:
         props["name"] = name  # with ${account_id} resolved
     user_tags = {**stack.tags, **{str(k): str(v) for k, v in (props.get("tags") or {}).items()}}
+    ignore = frozenset(props.get("ignore_changes") or ())
+    if "tags" in ignore and live is not None:
+        user_tags = {k: v for k, v in live.tags.items() if not tagging.is_ownership_key(k)}
     return Desired(
         section=spec.section, logical=spec.logical, name=name, props=props,
         state=rtype.desired_state(props),
         tags=tagging.desired_tags(stack.name, spec.address, {}, user_tags, stack.env),
-        ignore=frozenset(props.get("ignore_changes") or ()),
+        ignore=ignore,
     )
 
 
 def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
     changes = rtype.diff(desired, live)
-    if rtype.taggable and "tags" not in desired.ignore:
-        managed = {k: v for k, v in live.tags.items() if not tagging.is_marker(k)}
-        changes.extend(AttributeChange(path, before, after)
-                       for path, before, after in leaf_diff("tags", managed, desired.tags))
+    if rtype.taggable:  # ignore_changes: [tags] is in desired.tags already (live's own)
+        changes.extend(AttributeChange(path, before, after) for path, before, after
+                       in leaf_diff("tags", _managed_tags(live.tags), desired.tags))
     return changes
 
 
@@ -207,6 +223,8 @@ def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | N
         change.attributes = [AttributeChange(key, None, value,
                                              sensitive=key in rtype.sensitive_fields)
                              for key, value in desired.state.items() if value is not None]
+        if desired.tags:
+            change.attributes.append(AttributeChange("tags", None, dict(desired.tags)))
         return change
     owner = tagging.owner_of(live.tags)
     foreign = owner is not None and not tagging.owned_by(live.tags, stack.name, stack.env)
@@ -261,6 +279,28 @@ def _volatile_unknown(change: ResourceChange, live: Live) -> dict[str, Any]:
             if any(c.path == key.removesuffix("_arn") for c in change.attributes)}
 
 
+def _start_tag_index(aws: AwsContext, stack: str) -> tagging.TagIndex:
+    types = registry.all_types()
+    return tagging.TagIndex(lambda: dict(_tagged_with_stack(aws, stack, types)))
+
+
+def _managed_tags(tags: dict[str, str]) -> dict[str, str]:
+    """Live tags without a type's markers (a generated secret's): types manage those."""
+    return {k: v for k, v in tags.items() if not tagging.is_marker(k)}
+
+
+def _confirm_indexed_tags(aws: AwsContext, rtype: ResourceType, desired: Desired,
+                          live: Live | None) -> None:
+    """Tags from the Tagging API may lag behind: a difference is confirmed at the source
+    (one call, only for resources whose tags seem to differ)."""
+    if live is not None and live.tags_indexed and _managed_tags(live.tags) != desired.tags:
+        try:
+            live.tags = rtype.read_tags(aws, live)
+        except Exception as exc:
+            raise errors.describe(exc, f"reading the tags of {desired.address}") from None
+        live.tags_indexed = False
+
+
 def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[str],
              options: PlanOptions) -> list[tuple[ResourceChange, PlannedResource]]:
     """Resources tagged with this stack that the spec no longer names. `claimed` are the
@@ -268,9 +308,16 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[
     types = registry.all_types()
     in_spec = {(stack.resources[a].section, n) for a, n in names.items()}
     found: list[tuple[str, ResourceType, str, str]] = []
-    for arn, tag_map in _tagged_with_stack(aws, stack.name, types):
+    index = aws.tag_index or _start_tag_index(aws, stack.name)
+    try:
+        tagged = index.all()
+    except AwsprovError:
+        raise
+    except Exception as exc:
+        raise errors.describe(exc, "finding this stack's resources by tag") from None
+    for arn, tag_map in tagged.items():
         rtype = next((t for t in types.values() if t.taggable and _arn_matches(t, arn)), None)
-        if rtype is None:
+        if rtype is None or tagging.env_of(tag_map) not in (None, stack.env):
             continue
         name = rtype.name_from_arn(arn)
         if (rtype.section, name) in in_spec or arn in claimed:
@@ -303,6 +350,7 @@ def _tagged_with_stack(aws: AwsContext, stack: str, types: dict[str, ResourceTyp
     pages = paginator.paginate(
         TagFilters=[{"Key": tagging.STACK_TAG, "Values": [stack]}],
         ResourceTypeFilters=sorted({t.tagging_type for t in types.values() if t.taggable}),
+        ResourcesPerPage=100,
     )
     for page in pages:
         for item in page.get("ResourceTagMappingList", []):

@@ -60,6 +60,8 @@ class Live:
     # The spec's properties when a resource still in the spec is deleted (destroy), None
     # for an orphan: lets `delete` honour delete-time settings such as a deletion window.
     spec_props: dict[str, Any] | None = field(default=None, repr=False)
+    # True when `tags` came from aws.indexed_tags (the stack's one Tagging API read)
+    tags_indexed: bool = False
 
 
 Progress = Callable[[str], None]
@@ -119,6 +121,11 @@ class ResourceType:
         Pure; runs after every resource passed `check` and every reference resolved to a
         resource of the stack. Paths are relative to this resource, as in `check`."""
         return []
+
+    def missing_attribute(self, attribute: str, props: dict[str, Any]) -> str | None:
+        """Why a resource with these props will never have `attribute` (a table without a
+        stream has no stream_arn), or None. Pure: references are checked before any call."""
+        return None
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
         """Normalize spec properties, AWS defaults filled in, to compare with Live.state."""
@@ -197,6 +204,11 @@ class ResourceType:
 
     def restore(self, aws: AwsContext, desired: Desired, live: Live, progress: Progress) -> None:
         raise NotImplementedError(f"{self.kind} cannot be restored")
+
+    def read_tags(self, aws: AwsContext, live: Live) -> dict[str, str]:
+        """live's tags from the service itself. A type whose `read` takes tags from
+        aws.indexed_tags implements this: the planner confirms a tag difference with it."""
+        raise NotImplementedError
 
     def set_tags(self, aws: AwsContext, live: Live, tags: dict[str, str]) -> None:
         """Make live's tag set exactly `tags`."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Any
 
 from awsprov.aws import errors
@@ -32,6 +33,7 @@ PITR_DEFAULT_DAYS = 35
 AWS_MANAGED_ALIAS = "alias/aws/dynamodb"
 SWITCHES_TO_ON_DEMAND_PER_DAY = 4
 DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
+ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and its check
 
 _CAPACITY = {
     "type": "object", "additionalProperties": False, "required": ["read", "write"],
@@ -82,6 +84,10 @@ def _projection_of(value: Any) -> Any:
 
 def _capacity_of(value: dict | None) -> dict | None:
     return None if not value else {"read": value["read"], "write": value["write"]}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _human_bytes(size: int) -> str:
@@ -215,6 +221,11 @@ class DynamoDBTable(ResourceType):
 
     def cost(self, props, usage, prices):
         return pricing.table_cost(props, usage, prices)
+
+    def missing_attribute(self, attribute: str, props: dict[str, Any]) -> str | None:
+        if attribute == "stream_arn" and not props.get("stream"):
+            return "has no stream_arn: it sets no `stream`"
+        return None
 
     # ---- normalization (pure) --------------------------------------------------------
 
@@ -373,8 +384,14 @@ class DynamoDBTable(ResourceType):
             return None
         ttl = ddb.describe_time_to_live(TableName=name).get("TimeToLiveDescription", {})
         pitr = _read_pitr(ddb, name)
-        tags = _read_tags(ddb, table["TableArn"])
-        return self._live(aws, table, ttl, pitr, tags)
+        tags = aws.indexed_tags(table["TableArn"])
+        live = self._live(aws, table, ttl, pitr,
+                          tags if tags is not None else _read_tags(ddb, table["TableArn"]))
+        live.tags_indexed = tags is not None
+        return live
+
+    def read_tags(self, aws, live: Live) -> dict[str, str]:
+        return _read_tags(aws.client("dynamodb"), live.arn)
 
     def _live(self, aws, table: dict, ttl: dict, pitr: dict, tags: dict[str, str]) -> Live:
         attrs = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
@@ -423,7 +440,7 @@ class DynamoDBTable(ResourceType):
             name=table["TableName"], arn=table["TableArn"], state=state, tags=tags,
             attributes={"arn": table["TableArn"], "name": table["TableName"],
                         "stream_arn": table.get("LatestStreamArn") if state["stream"] else None},
-            data_at_risk=f"{items} items, {_human_bytes(size)} ({DATA_COUNT_NOTE})",
+            data_at_risk=f"{_count(items, 'item')}, {_human_bytes(size)} ({DATA_COUNT_NOTE})",
             deletion_protected=state["deletion_protection"],
             raw={"table": table, "ttl_status": ttl_status, "encryption_names": key_names,
                  "last_switch_to_on_demand": (table.get("BillingModeSummary") or {}).get(
@@ -529,7 +546,8 @@ class DynamoDBTable(ResourceType):
             + sorted(rebuilt)
         creates = sorted(n for n in index_changes if n not in have["global_indexes"]) \
             + sorted(rebuilt)
-        self._wait_active(aws, name, progress, "table ACTIVE before changing it")
+        self._wait_active(aws, name, progress, "table ACTIVE before changing it",
+                          after_change=False)
         for index in deletes:
             self._delete_index(aws, name, index, progress)
         if "table_class" in changed:
@@ -611,9 +629,12 @@ class DynamoDBTable(ResourceType):
 
     # ---- waits and sub-settings ------------------------------------------------------
 
-    def _wait_active(self, aws, name: str, progress: Progress, what: str) -> None:
-        """Table and every index ACTIVE, twice in a row (AWS reports ACTIVE for a moment
-        right after UpdateTable, before the change starts)."""
+    def _wait_active(self, aws, name: str, progress: Progress, what: str,
+                     after_change: bool = True) -> None:
+        """Table and every index ACTIVE. Right after UpdateTable, AWS can report ACTIVE
+        for a moment before the change starts: so after a change of ours, an ACTIVE first
+        read is confirmed by a second one shortly after. Once a transitional state has
+        been seen, the change has started and its first ACTIVE is the real one."""
         ddb = aws.client("dynamodb")
 
         def settled(table: dict) -> bool:
@@ -621,14 +642,17 @@ class DynamoDBTable(ResourceType):
                 ix.get("IndexStatus", "ACTIVE") == "ACTIVE"
                 for ix in table.get("GlobalSecondaryIndexes") or [])
 
-        first = ddb.describe_table(TableName=name)["Table"]
-        if not settled(first):
-            progress(f"waiting: {what}")
-        # A first ACTIVE read alone proves nothing (see above): it counts as one of two.
-        streak = [settled(first)]
-        wait_until(lambda: ddb.describe_table(TableName=name)["Table"],
-                   lambda table: _second_in_a_row(streak, settled(table)),
-                   f"{name}: {what}", aws.wait)
+        def read() -> dict:
+            return ddb.describe_table(TableName=name)["Table"]
+
+        if settled(read()):
+            if not after_change:
+                return
+            time.sleep(min(aws.wait.delay, ACTIVE_CONFIRM_DELAY_S))
+            if settled(read()):
+                return
+        progress(f"waiting: {what}")
+        wait_until(read, settled, f"{name}: {what}", aws.wait)
 
     def _wait_sse(self, aws, name: str, progress: Progress) -> None:
         ddb = aws.client("dynamodb")
@@ -835,13 +859,6 @@ def _index_changes(before: dict, after: dict, ignore_capacity: bool) -> list[Att
             changes.extend(AttributeChange(p, b, a) for p, b, a in
                            leaf_diff(f"{path}.capacity", old["capacity"], new["capacity"]))
     return changes
-
-
-def _second_in_a_row(streak: list[bool], now: bool) -> bool:
-    """True when this read and the one before it both settled."""
-    done = now and streak[-1]
-    streak.append(now)
-    return done
 
 
 def _within_a_day(when: Any) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 STACK_TAG = "awsprov:stack"
 ADDRESS_TAG = "awsprov:address"
 # Set when the stack is planned with --env: two environments of one stack in one region
@@ -14,6 +17,11 @@ def is_marker(key: str) -> bool:
     """An awsprov:* tag other than ownership: a type's own marker (a generated secret
     value). Tag diffs leave markers to their type."""
     return key.startswith("awsprov:") and key not in OWNERSHIP
+
+
+def is_ownership_key(key: str) -> bool:
+    """Any awsprov:* key: ownership or a type's marker, never a user's tag."""
+    return key.startswith("awsprov:")
 
 
 def ownership_tags(stack: str, address: str, env: str | None = None) -> dict[str, str]:
@@ -66,3 +74,37 @@ def as_dict(pairs: list[dict] | None, key: str = "Key", value: str = "Value") ->
 
 def as_pairs(tags: dict[str, str], key: str = "Key", value: str = "Value") -> list[dict]:
     return [{key: k, value: v} for k, v in sorted(tags.items())]
+
+
+class TagIndex:
+    """Tags of every resource tagged with one stack, from one paginated Resource Groups
+    Tagging API read that runs in the background while the plan's reads start.
+
+    That API is eventually consistent: a resource missing from it is read per resource,
+    and the planner confirms any tag difference with the type's own tag call."""
+
+    def __init__(self, load: Callable[[], dict[str, dict[str, str]]]):
+        self._load = load
+        self._done = threading.Event()
+        self._tags: dict[str, dict[str, str]] = {}
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="tag-index", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._tags = self._load()
+        except BaseException as exc:  # re-raised in the thread that asks for the tags
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def all(self) -> dict[str, dict[str, str]]:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._tags
+
+    def get(self, arn: str) -> dict[str, str] | None:
+        tags = self.all().get(arn)
+        return dict(tags) if tags is not None else None

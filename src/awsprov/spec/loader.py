@@ -40,17 +40,19 @@ def read_sources(path: Path) -> dict[str, str]:
 
 
 def load_stack(path: str | Path, env: str | None = None, region: str | None = None,
-               sources: dict[str, str] | None = None, inputs: bool = True) -> Stack:
-    """Read, merge, overlay, interpolate and validate a spec file or folder. `inputs=False`
-    skips the checks of external inputs (env vars, files) for commands that never send
-    their values to AWS."""
+               sources: dict[str, str] | None = None,
+               fallback_region: str | None = None, inputs: bool = True) -> Stack:
+    """Read, merge, overlay, interpolate and validate a spec file or folder. `region`
+    (--region) wins over the spec's; `fallback_region` (AWS_REGION) is used without both.
+    `inputs=False` skips the checks of external inputs (env vars, files) for commands that
+    never send their values to AWS."""
     if sources is None:
         sources = read_sources(Path(path))
     documents = [(name, *parse_yaml(text, name)) for name, text in sources.items()]
     doc, positions = _merge_documents(documents)
     validate.check_top_level(doc, positions)
     doc, positions = _apply_environment(doc, positions, env)
-    effective_region = region or doc.get("region")
+    effective_region = region or doc.get("region") or fallback_region
     doc = _interpolate_static(doc, positions, env, effective_region)
     validate.check_schema(doc, positions)
     stack = _build_stack(doc, positions, env, effective_region, sources)
@@ -285,6 +287,10 @@ def _check_semantics(stack: Stack, inputs: bool = True) -> None:
                 problems.append(SpecError(
                     f"{ref.address} has no attribute '{ref.attribute}' (has: {allowed})",
                     stack.location(*path), dotted(path)))
+            elif why := registry.get(ref.section).missing_attribute(ref.attribute,
+                                                                   target.props):
+                problems.append(SpecError(f"{ref.address} {why}", stack.location(*path),
+                                          dotted(path)))
         name = rtype.physical_name(spec.props)
         if isinstance(name, str):
             key = (spec.section, name)

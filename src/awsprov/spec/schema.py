@@ -28,7 +28,7 @@ def _resource_schema(rtype: Any) -> dict[str, Any]:
     props["ignore_changes"] = {
         "type": "array",
         "description": "Properties that plan, apply and verify leave as live has them.",
-        "items": {"enum": sorted(p for p in rtype.properties if p != "name")},
+        "items": {"enum": sorted({*rtype.properties, "tags"} - {"name"})},
         "uniqueItems": True,
     }
     return {
