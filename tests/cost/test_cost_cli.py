@@ -179,3 +179,32 @@ def test_runs_without_boto3_or_credentials(tmp_path):
                           env=env, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["total"]["monthly"] == pytest.approx(7.3328)
+
+
+KEY_AND_SECRET = """\
+stack: costs
+region: us-east-1
+keys:
+  data:
+    alias: alias/costs-data
+    usage: {requests_per_month: 1000000}
+secrets:
+  api:
+    name: costs/api
+    kms_key: ${keys.data}
+    usage: {api_calls_per_month: 50000}
+"""
+
+
+def test_keys_and_secrets_priced_through_their_types(capsys, tmp_path, offline):
+    """Key: 1.00 + 1M requests = 100 x 0.03 = 3.00 → 4.00. Secret: 0.40 + 50k calls =
+    5 x 0.05 = 0.25 → 0.65.  Total 4.65, of which fixed 1.40."""
+    spec = write_spec(tmp_path, KEY_AND_SECRET)
+    code, out, err = run_cli(capsys, "cost-estimate", str(spec), "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    check_estimate(doc)
+    assert {r["address"]: r["monthly"] for r in doc["resources"]} == {
+        "keys.data": pytest.approx(4.00), "secrets.api": pytest.approx(0.65)}
+    assert doc["total"]["fixed"] == pytest.approx(1.40)
+    assert doc["total"]["complete"] is True

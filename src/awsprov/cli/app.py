@@ -105,8 +105,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _print_error(message: str) -> None:
+    from rich.markup import escape
+
     from awsprov.render import console
 
     err = console.stderr()
     for line in message.splitlines() or [""]:
-        err.print(f"[error]error:[/] {line}", markup=True, highlight=False)
+        # escaped: messages quote patterns like [a-z] that rich would take for markup
+        err.print(f"[error]error:[/] {escape(line)}", markup=True, highlight=False)

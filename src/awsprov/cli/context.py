@@ -39,11 +39,13 @@ def load(spec: Path, env: str | None, options: GlobalOptions,
 def _print_warnings(warnings: list[str]) -> None:
     if not warnings:
         return
+    from rich.markup import escape
+
     from awsprov.render import console
 
     err = console.stderr()
     for warning in warnings:
-        err.print(f"[warn]warning:[/] {warning}", markup=True, highlight=False)
+        err.print(f"[warn]warning:[/] {escape(warning)}", markup=True, highlight=False)
 
 
 def aws_context(stack_region: str | None, options: GlobalOptions,

@@ -8,6 +8,7 @@ live state afresh and converges.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -126,6 +127,8 @@ def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
     if change.action is Action.REFUSED:
         raise Refused(f"refused: {change.reason}")
     if change.action is Action.DELETE:
+        if planned.desired is not None:
+            live = dataclasses.replace(live, spec_props=planned.desired.props)
         rtype.delete(aws, live, progress)
         return
     if planned.spec is None or planned.desired is None:

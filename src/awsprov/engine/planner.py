@@ -81,7 +81,8 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
             resources[address] = PlannedResource(spec, rtype, desired, live)
             changes.append(change)
     if options.find_orphans and not options.targets:
-        for change, planned in _orphans(stack, aws, names, options):
+        claimed = {live.arn for live in lives.values() if live is not None}
+        for change, planned in _orphans(stack, aws, names, claimed, options):
             changes.append(change)
             resources[change.address] = planned
     plan = Plan(stack.name, stack.env, aws.region, changes, prune=options.prune)
@@ -187,8 +188,9 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
 def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
     changes = rtype.diff(desired, live)
     if "tags" not in desired.ignore:
+        managed = {k: v for k, v in live.tags.items() if not tagging.is_marker(k)}
         changes.extend(AttributeChange(path, before, after)
-                       for path, before, after in leaf_diff("tags", live.tags, desired.tags))
+                       for path, before, after in leaf_diff("tags", managed, desired.tags))
     return changes
 
 
@@ -197,7 +199,8 @@ def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | N
     change = ResourceChange(desired.address, desired.section, desired.name, Action.NOOP)
     if live is None:
         change.action, change.reason = Action.CREATE, "not found"
-        change.attributes = [AttributeChange(key, None, value)
+        change.attributes = [AttributeChange(key, None, value,
+                                             sensitive=key in rtype.sensitive_fields)
                              for key, value in desired.state.items() if value is not None]
         return change
     owner = tagging.owner_of(live.tags)
@@ -251,9 +254,10 @@ def _volatile_unknown(change: ResourceChange, live: Live) -> dict[str, Any]:
             if any(c.path == key.removesuffix("_arn") for c in change.attributes)}
 
 
-def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str],
+def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[str],
              options: PlanOptions) -> list[tuple[ResourceChange, PlannedResource]]:
-    """Resources tagged with this stack that the spec no longer names."""
+    """Resources tagged with this stack that the spec no longer names. `claimed` are the
+    ARNs the spec's own reads found (a key found by its tags while its alias is missing)."""
     types = registry.all_types()
     in_spec = {(stack.resources[a].section, n) for a, n in names.items()}
     found: list[tuple[str, ResourceType, str, str]] = []
@@ -262,7 +266,7 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str],
         if rtype is None:
             continue
         name = rtype.name_from_arn(arn)
-        if (rtype.section, name) in in_spec:
+        if (rtype.section, name) in in_spec or arn in claimed:
             continue
         address = tag_map.get(tagging.ADDRESS_TAG) or f"{rtype.section}.{name}"
         found.append((address, rtype, name, arn))
@@ -327,6 +331,8 @@ def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> Pl
         change.attributes, change.warnings = [], []
         if live is None:
             change.action, change.reason = Action.NOOP, "does not exist"
+        elif live.pending_deletion:
+            change.action, change.reason = Action.NOOP, "already scheduled for deletion"
         elif tagging.owner_of(live.tags) != stack.name:
             change.action = Action.NOOP
             change.reason = "not managed by this stack (awsprov:stack tag): left alone"

@@ -54,6 +54,9 @@ class Live:
     data_at_risk: str | None = None
     deletion_protected: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The spec's properties when a resource still in the spec is deleted (destroy), None
+    # for an orphan: lets `delete` honour delete-time settings such as a deletion window.
+    spec_props: dict[str, Any] | None = field(default=None, repr=False)
 
 
 Progress = Callable[[str], None]
@@ -88,6 +91,11 @@ class ResourceType:
     permissions: ClassVar[dict[str, tuple[str, ...]]] = {}
     # JSON Schema of each key of this type's `usage:` block (cost-estimate only).
     usage_properties: ClassVar[dict] = {}
+    # Desired.state keys whose values are never shown (plan, JSON, plan files, logs).
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    # Property paths holding file paths relative to the spec file that sets them; the
+    # loader rewrites them relative to the working directory before any check runs.
+    relative_paths: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     # ---- pure: no AWS ----------------------------------------------------------------
 

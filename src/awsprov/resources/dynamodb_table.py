@@ -16,6 +16,7 @@ from awsprov.aws import errors
 from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
 from awsprov.cost import dynamodb as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
+from awsprov.resources import kms_refs
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
 from awsprov.spec.schema import REFERENCE
@@ -147,7 +148,7 @@ class DynamoDBTable(ResourceType):
     }
 
     def __init__(self) -> None:
-        self._aws_managed_keys: dict[str, bool] = {}
+        self._key_cache: dict[str, kms_refs.KeyNames | None] = {}
         self._lock = threading.Lock()
 
     # ---- validation (pure) -----------------------------------------------------------
@@ -264,6 +265,8 @@ class DynamoDBTable(ResourceType):
             if key == "global_indexes" and "global_indexes" not in desired.ignore:
                 changes.extend(_index_changes(before or {}, after, ignore_capacity))
                 continue
+            if key == "encryption" and after in live.raw.get("encryption_names", ()):
+                continue  # the same key, named by alias or id
             kind = self.fields.get(key, FieldKind.UPDATE)
             changes.extend(AttributeChange(p, b, a, kind) for p, b, a in leaf_diff(key, before,
                                                                                     after))
@@ -379,6 +382,7 @@ class DynamoDBTable(ResourceType):
         billing = (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
         provisioned = billing == "PROVISIONED"
         ttl_status = ttl.get("TimeToLiveStatus", "DISABLED")
+        encryption, key_names = self._live_encryption(aws, table.get("SSEDescription"))
         stream = table.get("StreamSpecification") or {}
         odt = table.get("OnDemandThroughput") or {}
         pitr_on = pitr.get("PointInTimeRecoveryStatus") == "ENABLED"
@@ -407,7 +411,7 @@ class DynamoDBTable(ResourceType):
             "stream": stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
             "deletion_protection": bool(table.get("DeletionProtectionEnabled", False)),
             "table_class": (table.get("TableClassSummary") or {}).get("TableClass", "STANDARD"),
-            "encryption": self._live_encryption(aws, table.get("SSEDescription")),
+            "encryption": encryption,
             "ttl": ttl.get("AttributeName") if ttl_status in ("ENABLED", "ENABLING") else None,
             "point_in_time_recovery": {
                 "enabled": pitr_on,
@@ -421,36 +425,34 @@ class DynamoDBTable(ResourceType):
                         "stream_arn": table.get("LatestStreamArn") if state["stream"] else None},
             data_at_risk=f"{items} items, {_human_bytes(size)} ({DATA_COUNT_NOTE})",
             deletion_protected=state["deletion_protection"],
-            raw={"table": table, "ttl_status": ttl_status,
+            raw={"table": table, "ttl_status": ttl_status, "encryption_names": key_names,
                  "last_switch_to_on_demand": (table.get("BillingModeSummary") or {}).get(
                      "LastUpdateToPayPerRequestDateTime")},
         )
 
-    def _live_encryption(self, aws, sse: dict | None) -> str:
+    def _live_encryption(self, aws, sse: dict | None) -> tuple[str, frozenset[str]]:
+        """("aws-owned" | "aws-managed" | the key ARN, every name of that key): a spec may
+        name the key by ARN, id or alias (`${keys.x.alias}`) and mean the same key."""
         if not sse or sse.get("Status") in ("DISABLED", "DISABLING"):
-            return "aws-owned"
+            return "aws-owned", frozenset()
         arn = sse.get("KMSMasterKeyArn", "")
-        return "aws-managed" if self._is_aws_managed_key(aws, arn) else arn
+        key = self._key_names(aws, arn) if arn else None
+        if not arn or (key and (key.aws_managed or AWS_MANAGED_ALIAS in key.aliases)):
+            return "aws-managed", frozenset()
+        return arn, key.names() if key else frozenset({arn})
 
-    def _is_aws_managed_key(self, aws, arn: str) -> bool:
-        """True for the account's `alias/aws/dynamodb` key; one DescribeKey per ARN, cached."""
-        if not arn:
-            return True
+    def _key_names(self, aws, arn: str) -> kms_refs.KeyNames | None:
+        """One DescribeKey + ListAliases per key ARN, cached (key ARNs are unique; an alias
+        is not, so a key the table names by alias is looked up every time)."""
+        cacheable = ":key/" in arn
         with self._lock:
-            if arn in self._aws_managed_keys:
-                return self._aws_managed_keys[arn]
-        kms = aws.client("kms")
-        try:
-            managed = kms.describe_key(KeyId=arn)["KeyMetadata"].get("KeyManager") == "AWS" \
-                or AWS_MANAGED_ALIAS in {a["AliasName"] for a in
-                                         kms.list_aliases(KeyId=arn).get("Aliases", [])}
-        except errors.ClientError as exc:
-            if not errors.is_code(exc, "NotFoundException", "AccessDeniedException"):
-                raise
-            managed = False
-        with self._lock:
-            self._aws_managed_keys[arn] = managed
-        return managed
+            if cacheable and arn in self._key_cache:
+                return self._key_cache[arn]
+        key = kms_refs.describe_key(aws, arn)
+        if cacheable:
+            with self._lock:
+                self._key_cache[arn] = key
+        return key
 
     # ---- create ----------------------------------------------------------------------
 
@@ -619,12 +621,14 @@ class DynamoDBTable(ResourceType):
                 ix.get("IndexStatus", "ACTIVE") == "ACTIVE"
                 for ix in table.get("GlobalSecondaryIndexes") or [])
 
-        table = ddb.describe_table(TableName=name)["Table"]
-        if settled(table):
-            return
-        progress(f"waiting: {what}")
-        wait_until(lambda: ddb.describe_table(TableName=name)["Table"], settled,
-                   f"{name}: {what}", aws.wait, consecutive=2)
+        first = ddb.describe_table(TableName=name)["Table"]
+        if not settled(first):
+            progress(f"waiting: {what}")
+        # A first ACTIVE read alone proves nothing (see above): it counts as one of two.
+        streak = [settled(first)]
+        wait_until(lambda: ddb.describe_table(TableName=name)["Table"],
+                   lambda table: _second_in_a_row(streak, settled(table)),
+                   f"{name}: {what}", aws.wait)
 
     def _wait_sse(self, aws, name: str, progress: Progress) -> None:
         ddb = aws.client("dynamodb")
@@ -831,6 +835,13 @@ def _index_changes(before: dict, after: dict, ignore_capacity: bool) -> list[Att
             changes.extend(AttributeChange(p, b, a) for p, b, a in
                            leaf_diff(f"{path}.capacity", old["capacity"], new["capacity"]))
     return changes
+
+
+def _second_in_a_row(streak: list[bool], now: bool) -> bool:
+    """True when this read and the one before it both settled."""
+    done = now and streak[-1]
+    streak.append(now)
+    return done
 
 
 def _within_a_day(when: Any) -> bool:

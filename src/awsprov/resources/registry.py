@@ -8,7 +8,9 @@ from awsprov.resources.base import ResourceType
 
 # Section → module. Order is the order of sections in the schema and the docs.
 _MODULES = {
+    "keys": "awsprov.resources.kms_key",
     "tables": "awsprov.resources.dynamodb_table",
+    "secrets": "awsprov.resources.secret",
 }
 
 _TYPES: dict[str, ResourceType] = {}

@@ -6,6 +6,12 @@ STACK_TAG = "awsprov:stack"
 ADDRESS_TAG = "awsprov:address"
 
 
+def is_marker(key: str) -> bool:
+    """An awsprov:* tag other than ownership: a type's own marker (a generated secret
+    value). Tag diffs leave markers to their type."""
+    return key.startswith("awsprov:") and key not in (STACK_TAG, ADDRESS_TAG)
+
+
 def ownership_tags(stack: str, address: str) -> dict[str, str]:
     return {STACK_TAG: stack, ADDRESS_TAG: address}
 
@@ -21,7 +27,8 @@ def desired_tags(stack: str, address: str, stack_tags: dict, resource_tags: dict
 def tag_delta(live: dict[str, str], desired: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """(tags to set, keys to remove) that turn live into desired."""
     to_set = {k: v for k, v in desired.items() if live.get(k) != v}
-    to_remove = sorted(k for k in live if k not in desired and not k.startswith("aws:"))
+    to_remove = sorted(k for k in live if k not in desired and not k.startswith("aws:")
+                       and not is_marker(k))
     return to_set, to_remove
 
 

@@ -52,6 +52,7 @@ def load_stack(path: str | Path, env: str | None = None, region: str | None = No
     doc = _interpolate_static(doc, positions, env, effective_region)
     validate.check_schema(doc, positions)
     stack = _build_stack(doc, positions, env, effective_region, sources)
+    _resolve_relative_paths(stack)
     _check_semantics(stack)
     return stack
 
@@ -68,6 +69,7 @@ def _merge_documents(documents: list[tuple[str, Any, Positions]]) -> tuple[dict,
     stack_from: Location | None = None
     sections = set(registry.sections())
     for name, data, pos in documents:
+        positions.setdefault((), pos.get((), Location(name, 1)))
         if data is None:
             continue
         if not isinstance(data, dict):
@@ -235,6 +237,23 @@ def _build_stack(doc: dict, positions: Positions, env: str | None, region: str |
         vars=doc.get("vars") or {}, resources=resources, positions=positions,
         sources=sources, uses_account_id=uses_account,
     )
+
+
+def _resolve_relative_paths(stack: Stack) -> None:
+    """File paths in props are relative to the spec file that wrote them (an environment
+    override counts as written where the override is)."""
+    for spec in stack.resources.values():
+        for path in registry.get(spec.section).relative_paths:
+            parent, value = spec.props, None
+            for key in path[:-1]:
+                parent = parent.get(key) if isinstance(parent, dict) else None
+            if isinstance(parent, dict):
+                value = parent.get(path[-1])
+            if not isinstance(value, str) or Path(value).is_absolute():
+                continue
+            where = stack.location(spec.section, spec.logical, *path)
+            if where is not None:
+                parent[path[-1]] = str(Path(where.file).parent / value)
 
 
 def _check_semantics(stack: Stack) -> None:

@@ -85,7 +85,8 @@ def build_schema() -> dict[str, Any]:
         "required": ["stack"],
         "properties": {
             "stack": {"type": "string", "pattern": STACK_NAME,
-                      "description": "Tagged on every resource as awsprov:stack."},
+                      "description": "Stack name: [a-z][a-z0-9-]{0,39}; tagged on every "
+                                     "resource as awsprov:stack."},
             "region": {"type": "string", "pattern": REGION},
             "tags": {"$ref": "#/$defs/tags"},
             "vars": {"type": "object", "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}},

@@ -71,6 +71,8 @@ def _describe(error) -> tuple[tuple, str]:
         if extras:
             hint = ", ".join(sorted(allowed))
             return (*path, extras[0]), f"unknown property '{extras[0]}' (expected one of: {hint})"
+    if "propertyNames" in error.absolute_schema_path and isinstance(instance, str):
+        return _describe_name(path, instance, error)
     if error.validator == "propertyNames" and isinstance(instance, dict):
         bad = [k for k in instance if not _name_ok(k, error.validator_value)]
         if bad:
@@ -84,9 +86,23 @@ def _describe(error) -> tuple[tuple, str]:
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return path, f"expected {expected}, got {_json_type(instance)} {instance!r}"
+    if error.validator == "pattern" and schema.get("description"):
+        return path, f"{instance!r} is not valid: {schema['description']}"
     if error.validator == "enum":
         return path, f"{instance!r} is not one of {error.validator_value}"
     return path, error.message
+
+
+def _describe_name(path: tuple, name: str, error) -> tuple[tuple, str]:
+    """jsonschema reports a bad map key at the map, with the key as the instance."""
+    where = (*path, name)
+    if error.validator == "not":
+        reserved = (error.validator_value or {}).get("pattern", "")
+        prefix = reserved.lstrip("^") if reserved else ""
+        return where, f"key '{name}' is reserved ({prefix}* keys are set by awsprov)"
+    if error.validator == "pattern":
+        return where, f"illegal name '{name}' (must match {error.validator_value})"
+    return where, f"illegal name '{name}': {error.message}"
 
 
 def _name_ok(name: str, rule: dict) -> bool:

@@ -1,0 +1,533 @@
+"""KMS customer managed keys (SPEC.md "keys"; reference/aws-behaviour.md §1.3, §1.4, §2).
+
+A key has no name: its alias is its identity. A key is tagged in CreateKey itself and
+gets its alias right after, so an apply killed between the two leaves a tagged key
+without an alias; `read` then finds it by its awsprov:stack/awsprov:address tags instead
+of creating a second key.
+
+Nothing here ever replaces a key: a key cannot be replaced without losing every piece of
+data it encrypts. A key spec or usage change is refused with the reason; a delete only
+schedules deletion (the alias goes first), and a key pending deletion that is back in the
+spec is restored (CancelKeyDeletion + EnableKey): same key id, data still readable.
+
+Update order follows Terraform's: EnableKey before every other change (AWS refuses to
+modify a disabled key's rotation), DisableKey after them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from awsprov.aws import errors
+from awsprov.aws.waiters import retry_when, wait_until
+from awsprov.cost import kms as pricing
+from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
+from awsprov.errors import AwsprovError
+from awsprov.resources import kms_refs
+from awsprov.resources import policy as policies
+from awsprov.resources import tags as tagging
+from awsprov.resources.base import (
+    Desired,
+    Live,
+    Owner,
+    Problem,
+    Progress,
+    ResourceType,
+    leaf_diff,
+)
+
+SYMMETRIC = "SYMMETRIC_DEFAULT"
+# Key spec → the usages AWS accepts for it; the first is awsprov's default.
+USAGES = {
+    SYMMETRIC: ("ENCRYPT_DECRYPT",),
+    "RSA_2048": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
+    "RSA_3072": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
+    "RSA_4096": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
+    "ECC_NIST_P256": ("SIGN_VERIFY", "KEY_AGREEMENT"),
+    "ECC_NIST_P384": ("SIGN_VERIFY", "KEY_AGREEMENT"),
+    "ECC_NIST_P521": ("SIGN_VERIFY", "KEY_AGREEMENT"),
+    "ECC_SECG_P256K1": ("SIGN_VERIFY",),
+    "ECC_NIST_EDWARDS25519": ("SIGN_VERIFY",),
+    "HMAC_224": ("GENERATE_VERIFY_MAC",),
+    "HMAC_256": ("GENERATE_VERIFY_MAC",),
+    "HMAC_384": ("GENERATE_VERIFY_MAC",),
+    "HMAC_512": ("GENERATE_VERIFY_MAC",),
+    "SM2": ("ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"),
+    "ML_DSA_44": ("SIGN_VERIFY",),
+    "ML_DSA_65": ("SIGN_VERIFY",),
+    "ML_DSA_87": ("SIGN_VERIFY",),
+    "ML_KEM_512": ("ENCAPSULATE_DECAPSULATE",),
+    "ML_KEM_768": ("ENCAPSULATE_DECAPSULATE",),
+    "ML_KEM_1024": ("ENCAPSULATE_DECAPSULATE",),
+}
+KEY_USAGES = sorted({u for usages in USAGES.values() for u in usages})
+DEFAULT_ROTATION_DAYS = 365
+DEFAULT_DELETION_WINDOW = 30
+RESERVED_ALIAS_PREFIX = "alias/aws/"
+POLICY_MAX_BYTES = 32 * 1024
+PENDING_STATES = ("PendingDeletion", "PendingReplicaDeletion")
+ALIAS_PATTERN = r"^alias/[a-zA-Z0-9/_-]+$"
+# IAM principals named in a new policy can take a while to become visible to KMS.
+PRINCIPALS_NOT_VISIBLE = ("invalid principals",)
+REFUSED_REASON = ("{fields} of a KMS key is fixed at creation, and replacing the key would "
+                  "make everything it encrypts unreadable; create a second key under a new "
+                  "alias, re-encrypt, then remove this one")
+
+
+def default_policy(account: str, partition: str = "aws") -> dict[str, Any]:
+    """The policy KMS gives a key created without one: the account root may do everything,
+    which delegates access to IAM policies."""
+    return {"Version": policies.VERSION, "Id": "key-default-1", "Statement": [{
+        "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+        "Action": "kms:*", "Resource": "*"}]}
+
+
+def _account_of(arn: str) -> tuple[str, str]:
+    parts = arn.split(":")
+    return parts[4], parts[1]
+
+
+class KmsKey(ResourceType):
+    section = "keys"
+    kind = "KMS key"
+    service = "kms"
+    tagging_type = "kms:key"
+    holds_data = True  # not itself, but everything it encrypts
+    required = ("alias",)
+    reference_attributes = ("arn", "name", "id", "alias")
+    properties = {
+        "alias": {"type": "string", "maxLength": 256, "pattern": ALIAS_PATTERN,
+                  "description": "The key's identity: alias/ then a-z A-Z 0-9 / _ - "
+                                 "(alias/aws/ is reserved for AWS)"},
+        "description": {"type": "string", "maxLength": 8192},
+        "rotation": {"type": "boolean",
+                     "description": "Automatic rotation (default true for symmetric keys)"},
+        "rotation_period_days": {"type": "integer", "minimum": 90, "maximum": 2560,
+                                 "description": "Days between rotations (default 365)"},
+        "policy": {"type": "object", "description": "The key policy document; default: the "
+                                                    "account-root default policy"},
+        "key_spec": {"enum": list(USAGES)},
+        "key_usage": {"enum": KEY_USAGES},
+        "deletion_window_days": {"type": "integer", "minimum": 7, "maximum": 30,
+                                 "description": "Days between delete and the key's end "
+                                                "(default 30); a restore is possible meanwhile"},
+        "enabled": {"type": "boolean"},
+    }
+    fields = {
+        "key_spec": FieldKind.REFUSE,
+        "key_usage": FieldKind.REFUSE,
+    }
+    permissions = {
+        "read": ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
+                 "kms:ListResourceTags"),
+        "write": ("kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias",
+                  "kms:UpdateKeyDescription", "kms:PutKeyPolicy", "kms:EnableKeyRotation",
+                  "kms:DisableKeyRotation", "kms:EnableKey", "kms:DisableKey",
+                  "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:TagResource",
+                  "kms:UntagResource"),
+        "lookup": ("kms:CreateKey", "kms:ListAliases"),
+    }
+
+    usage_properties = pricing.USAGE_PROPERTIES
+
+    def physical_name(self, props: dict[str, Any]) -> str:
+        return props["alias"]
+
+    def cost(self, props, usage, prices):
+        return pricing.key_cost(props, usage, prices)
+
+    # ---- validation (pure) -----------------------------------------------------------
+
+    def check(self, props: dict[str, Any]) -> list[Problem]:
+        problems: list[Problem] = []
+        alias = props.get("alias", "")
+        if isinstance(alias, str) and alias.startswith(RESERVED_ALIAS_PREFIX):
+            problems.append(Problem(("alias",), f"{RESERVED_ALIAS_PREFIX} is reserved for "
+                                                f"AWS managed keys; choose another alias"))
+        spec = props.get("key_spec", SYMMETRIC)
+        usage = props.get("key_usage")
+        if usage is not None and usage not in USAGES.get(spec, ()):
+            allowed = ", ".join(USAGES.get(spec, ()))
+            problems.append(Problem(("key_usage",), f"key_usage {usage} is not possible with "
+                                                    f"key_spec {spec} (possible: {allowed})"))
+        if props.get("rotation") and spec != SYMMETRIC:
+            problems.append(Problem(("rotation",), f"automatic rotation needs a "
+                                                   f"{SYMMETRIC} key, not {spec}"))
+        rotation = props.get("rotation", spec == SYMMETRIC)
+        if "rotation_period_days" in props and not rotation:
+            problems.append(Problem(("rotation_period_days",),
+                                    "rotation_period_days needs rotation: true"))
+        if "policy" in props:
+            problems.extend(_check_policy(props["policy"]))
+        return problems
+
+    # ---- normalization (pure) --------------------------------------------------------
+
+    def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
+        spec = props.get("key_spec", SYMMETRIC)
+        rotation = bool(props.get("rotation", spec == SYMMETRIC))
+        document = props.get("policy")
+        if document is None:
+            policy = None  # the default policy, which diff fills in from the live ARN
+        elif is_unknown(document):
+            policy = KNOWN_AFTER_APPLY
+        else:
+            policy = policies.canonical(document)
+        return {
+            "alias": props["alias"],
+            "key_spec": spec,
+            "key_usage": props.get("key_usage", USAGES.get(spec, ("ENCRYPT_DECRYPT",))[0]),
+            "description": props.get("description", ""),
+            "enabled": bool(props.get("enabled", True)),
+            "rotation": rotation,
+            "rotation_period_days": props.get("rotation_period_days", DEFAULT_ROTATION_DAYS)
+            if rotation else None,
+            "policy": policy,
+        }
+
+    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
+        changes: list[AttributeChange] = []
+        for key, after in desired.state.items():
+            if key in desired.ignore:
+                continue
+            before = live.state.get(key)
+            if key == "policy":
+                if after is None:
+                    after = policies.canonical(default_policy(*_account_of(live.arn)))
+                if before != after:
+                    changes.append(AttributeChange("policy", before, after))
+                continue
+            kind = self.fields.get(key, FieldKind.UPDATE)
+            changes.extend(AttributeChange(p, b, a, kind) for p, b, a in leaf_diff(key, before,
+                                                                                    after))
+        return changes
+
+    def refusal(self, desired: Desired, live: Live,
+                changes: list[AttributeChange]) -> str | None:
+        fixed = [c for c in changes if c.kind is FieldKind.REFUSE]
+        if fixed:
+            described = " and ".join(f"{c.path} ({c.before} → {c.after})" for c in fixed)
+            return REFUSED_REASON.format(fields=described)
+        paths = {c.path for c in changes}
+        stays_disabled = not desired.state["enabled"] and not live.state["enabled"]
+        if stays_disabled and paths & {"rotation", "rotation_period_days"} \
+                and not live.pending_deletion:
+            return ("rotation cannot change while the key is disabled (AWS refuses "
+                    "EnableKeyRotation and DisableKeyRotation on a disabled key): set "
+                    "enabled: true for this apply, or leave rotation as it is")
+        return None
+
+    def change_notes(self, desired: Desired, live: Live,
+                     changes: list[AttributeChange]) -> list[str]:
+        notes = []
+        alias = next((c for c in changes if c.path == "alias"), None)
+        if alias and alias.before:
+            notes.append(f"alias {alias.before} is deleted once {alias.after} points at the "
+                         f"key: whatever names the key by the old alias must switch")
+        enabled = next((c for c in changes if c.path == "enabled"), None)
+        if enabled and enabled.after is False:
+            notes.append("a disabled key cannot encrypt or decrypt: everything that uses it "
+                         "fails until it is enabled again")
+        return notes
+
+    def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
+        return None
+
+    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+        findings = []
+        if live.state["key_spec"] == SYMMETRIC and not live.state["rotation"]:
+            findings.append(("key-rotation", "warning", "automatic key rotation is off"))
+        for statement in policies.statements_of(live.state.get("policy")):
+            principal = statement.get("Principal", {})
+            if statement.get("Effect") == "Allow" and isinstance(principal, dict) and \
+                    principal.get("AWS") == ["*"] and not statement.get("Condition"):
+                findings.append(("key-policy-public", "error", "the key policy allows any "
+                                 "AWS principal without a condition"))
+        return findings
+
+    def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
+        # Keys are known by alias only; their ids are random, so key actions are scoped to
+        # the account's keys and alias actions to this alias.
+        return [f"arn:aws:kms:{region}:{account}:key/*",
+                f"arn:aws:kms:{region}:{account}:{name}"]
+
+    def name_from_arn(self, arn: str) -> str:
+        return arn.rsplit("/", 1)[-1]  # the key id: read() accepts it as well as an alias
+
+    # ---- read ------------------------------------------------------------------------
+
+    def read(self, aws, name: str, owner: Owner | None = None) -> Live | None:
+        kms = aws.client("kms")
+        meta = _describe(kms, name)
+        found_by_alias = meta is not None and name.startswith("alias/")
+        if meta is None and owner is not None:
+            meta = self._find_by_owner(aws, owner)
+        if meta is None or meta.get("KeyManager") == "AWS":
+            return None
+        key_id = meta["KeyId"]
+        aliases = [name] if found_by_alias else kms_refs.list_aliases(kms, key_id)
+        own_aliases = [a for a in aliases if not a.startswith(RESERVED_ALIAS_PREFIX)]
+        alias = name if name in own_aliases else (own_aliases[0] if own_aliases else None)
+        rotation, period = self._read_rotation(kms, meta)
+        policy_text = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+        state = {
+            "alias": alias,
+            "key_spec": meta.get("KeySpec") or meta.get("CustomerMasterKeySpec", SYMMETRIC),
+            "key_usage": meta.get("KeyUsage", "ENCRYPT_DECRYPT"),
+            "description": meta.get("Description", ""),
+            "enabled": meta.get("KeyState") == "Enabled",
+            "rotation": rotation,
+            "rotation_period_days": period,
+            "policy": policies.canonical(policy_text),
+        }
+        # What the alias will be once this apply is done (a key found by its tags gets it).
+        planned_alias = name if name.startswith("alias/") else alias
+        return Live(
+            name=alias or key_id, arn=meta["Arn"], state=state,
+            tags=_read_tags(kms, key_id),
+            attributes={"arn": meta["Arn"], "name": planned_alias, "id": key_id,
+                        "alias": planned_alias},
+            pending_deletion=meta.get("KeyState") in PENDING_STATES,
+            data_at_risk="everything this key encrypts becomes unreadable when its deletion "
+                         "window ends; until then apply can restore it",
+            raw={"key_id": key_id, "key_state": meta.get("KeyState"),
+                 "deletion_date": meta.get("DeletionDate")},
+        )
+
+    @staticmethod
+    def _read_rotation(kms, meta: dict) -> tuple[bool, int | None]:
+        if (meta.get("KeySpec") or SYMMETRIC) != SYMMETRIC or \
+                meta.get("Origin", "AWS_KMS") != "AWS_KMS":
+            return False, None
+        try:
+            status = kms.get_key_rotation_status(KeyId=meta["KeyId"])
+        except errors.ClientError as exc:
+            # A key pending deletion may not answer; it is restored before it is updated.
+            if errors.is_code(exc, "KMSInvalidStateException", "UnsupportedOperationException"):
+                return False, None
+            raise
+        if not status.get("KeyRotationEnabled"):
+            return False, None
+        return True, status.get("RotationPeriodInDays", DEFAULT_ROTATION_DAYS)
+
+    def _find_by_owner(self, aws, owner: Owner) -> dict | None:
+        """The key tagged with this stack and address: an apply killed between CreateKey
+        and CreateAlias, or a key whose alias went first on delete. Prefers a key that is
+        not pending deletion, then the newest."""
+        client = aws.client("resourcegroupstaggingapi")
+        pages = client.get_paginator("get_resources").paginate(
+            TagFilters=[{"Key": tagging.STACK_TAG, "Values": [owner.stack]},
+                        {"Key": tagging.ADDRESS_TAG, "Values": [owner.address]}],
+            ResourceTypeFilters=[self.tagging_type])
+        kms = aws.client("kms")
+        candidates = []
+        for page in pages:
+            for item in page.get("ResourceTagMappingList", []):
+                meta = _describe(kms, item["ResourceARN"])
+                if meta is not None and meta.get("KeyManager") != "AWS":
+                    candidates.append(meta)
+        if not candidates:
+            return None
+        candidates.sort(key=lambda m: (m.get("KeyState") not in PENDING_STATES,
+                                       m.get("CreationDate") or 0))
+        return candidates[-1]
+
+    # ---- create ----------------------------------------------------------------------
+
+    def create(self, aws, desired: Desired, progress: Progress) -> None:
+        kms = aws.client("kms")
+        state = desired.state
+        request: dict[str, Any] = {
+            "Description": state["description"],
+            "KeySpec": state["key_spec"],
+            "KeyUsage": state["key_usage"],
+            "Tags": tagging.as_pairs(desired.tags, "TagKey", "TagValue"),
+        }
+        if desired.props.get("policy") is not None:
+            request["Policy"] = policies.to_json(desired.props["policy"])
+        progress(f"CreateKey ({state['key_spec']}, {state['key_usage']})")
+        meta = retry_when(lambda: kms.create_key(**request),
+                          ("MalformedPolicyDocumentException",),
+                          "the key policy's principals to become visible", aws.wait,
+                          messages=PRINCIPALS_NOT_VISIBLE)["KeyMetadata"]
+        key_id = meta["KeyId"]
+        self._create_alias(aws, state["alias"], key_id, progress)
+        if state["rotation"]:
+            self._set_rotation(aws, key_id, True, state["rotation_period_days"], progress)
+        if not state["enabled"]:
+            self._set_enabled(aws, key_id, False, progress)
+
+    def _create_alias(self, aws, alias: str, key_id: str, progress: Progress) -> None:
+        kms = aws.client("kms")
+        progress(f"CreateAlias {alias}")
+        try:
+            # A key just created may not be visible to CreateAlias yet.
+            retry_when(lambda: kms.create_alias(AliasName=alias, TargetKeyId=key_id),
+                       ("NotFoundException",), f"key {key_id} visible to CreateAlias",
+                       aws.wait)
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "AlreadyExistsException"):
+                raise
+            target = _describe(kms, alias)
+            if target is None or target["KeyId"] != key_id:
+                other = target["KeyId"] if target else "another key"
+                raise AwsprovError(f"alias {alias} already points at key {other}, not at "
+                                   f"key {key_id}") from None
+
+    # ---- update ----------------------------------------------------------------------
+
+    def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
+               progress: Progress) -> None:
+        if not changes:
+            return
+        kms = aws.client("kms")
+        key_id = live.raw["key_id"]
+        want, have = desired.state, live.state
+        changed = {c.path.split(".")[0] for c in changes}
+        if "enabled" in changed and want["enabled"]:
+            self._set_enabled(aws, key_id, True, progress)
+        if "description" in changed:
+            progress("UpdateKeyDescription")
+            kms.update_key_description(KeyId=key_id, Description=want["description"])
+        if "policy" in changed:
+            self._put_policy(aws, desired, live, progress)
+        if changed & {"rotation", "rotation_period_days"}:
+            self._set_rotation(aws, key_id, want["rotation"], want["rotation_period_days"],
+                               progress)
+        if "alias" in changed:
+            self._create_alias(aws, want["alias"], key_id, progress)
+            if have["alias"] and have["alias"] != want["alias"]:
+                progress(f"DeleteAlias {have['alias']} (renamed)")
+                _delete_alias(kms, have["alias"])
+        if "tags" in changed:
+            self.set_tags(aws, live, desired.tags)
+        if "enabled" in changed and not want["enabled"]:
+            self._set_enabled(aws, key_id, False, progress)
+
+    def _put_policy(self, aws, desired: Desired, live: Live, progress: Progress) -> None:
+        kms = aws.client("kms")
+        document = desired.props.get("policy") or default_policy(*_account_of(live.arn))
+        text = policies.to_json(document)
+        progress("PutKeyPolicy")
+        retry_when(lambda: kms.put_key_policy(KeyId=live.raw["key_id"], PolicyName="default",
+                                              Policy=text),
+                   ("MalformedPolicyDocumentException",),
+                   "the key policy's principals to become visible", aws.wait,
+                   messages=PRINCIPALS_NOT_VISIBLE)
+
+    def _set_rotation(self, aws, key_id: str, enabled: bool, period: int | None,
+                      progress: Progress) -> None:
+        kms = aws.client("kms")
+        if enabled:
+            progress(f"EnableKeyRotation (every {period} days)")
+            call = lambda: kms.enable_key_rotation(KeyId=key_id,  # noqa: E731
+                                                   RotationPeriodInDays=period)
+        else:
+            progress("DisableKeyRotation")
+            call = lambda: kms.disable_key_rotation(KeyId=key_id)  # noqa: E731
+        # Right after CreateKey or EnableKey the key may still be invisible or disabled.
+        retry_when(call, ("NotFoundException", "DisabledException"),
+                   f"key {key_id} ready for a rotation change", aws.wait)
+
+    def _set_enabled(self, aws, key_id: str, enabled: bool, progress: Progress) -> None:
+        kms = aws.client("kms")
+        progress("EnableKey" if enabled else "DisableKey")
+        if enabled:
+            kms.enable_key(KeyId=key_id)
+        else:
+            kms.disable_key(KeyId=key_id)
+        target = "Enabled" if enabled else "Disabled"
+        # KMS reports the old state for a moment after EnableKey/DisableKey.
+        wait_until(lambda: kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"],
+                   lambda s: s == target, f"key {key_id} {target}", aws.wait, consecutive=2)
+
+    # ---- delete, restore, tags -------------------------------------------------------
+
+    def delete(self, aws, live: Live, progress: Progress) -> None:
+        kms = aws.client("kms")
+        key_id = live.raw["key_id"]
+        for alias in kms_refs.list_aliases(kms, key_id):
+            if not alias.startswith(RESERVED_ALIAS_PREFIX):
+                progress(f"DeleteAlias {alias}")
+                _delete_alias(kms, alias)
+        window = (live.spec_props or {}).get("deletion_window_days", DEFAULT_DELETION_WINDOW)
+        progress(f"ScheduleKeyDeletion (in {window} days; restorable until then)")
+        try:
+            kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=window)
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "KMSInvalidStateException", "NotFoundException"):
+                raise
+            return  # already pending deletion (a repeated delete), or gone
+        # The key reports Enabled/Disabled for a while after ScheduleKeyDeletion.
+        wait_until(lambda: kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"],
+                   lambda s: s in PENDING_STATES, f"key {key_id} pending deletion", aws.wait)
+
+    def restore(self, aws, desired: Desired, live: Live, progress: Progress) -> None:
+        kms = aws.client("kms")
+        key_id = live.raw["key_id"]
+        progress("CancelKeyDeletion (same key: what it encrypted stays readable)")
+        try:
+            kms.cancel_key_deletion(KeyId=key_id)
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "KMSInvalidStateException"):
+                raise  # KMSInvalidState: no longer pending (a repeated restore)
+        if desired.state["enabled"]:
+            self._set_enabled(aws, key_id, True, progress)
+        self._create_alias(aws, desired.state["alias"], key_id, progress)
+
+    def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
+        kms = aws.client("kms")
+        key_id = live.raw["key_id"]
+        to_set, to_remove = tagging.tag_delta(live.tags, tags)
+        if to_remove:
+            kms.untag_resource(KeyId=key_id, TagKeys=to_remove)
+        if to_set:
+            kms.tag_resource(KeyId=key_id, Tags=tagging.as_pairs(to_set, "TagKey", "TagValue"))
+
+
+RESOURCE_TYPE = KmsKey
+
+
+def _check_policy(document: Any) -> list[Problem]:
+    if is_unknown(document):
+        return []
+    try:
+        canonical = policies.canonical(document)
+        size = len(policies.to_json(document).encode())
+    except (policies.PolicyError, TypeError) as exc:
+        return [Problem(("policy",), str(exc))]
+    if not canonical["Statement"]:
+        return [Problem(("policy",), "a key policy needs at least one Statement")]
+    if size > POLICY_MAX_BYTES:
+        return [Problem(("policy",), f"the key policy is {size} bytes; KMS accepts at most "
+                                     f"{POLICY_MAX_BYTES}")]
+    return []
+
+
+def _describe(kms, key: str) -> dict | None:
+    try:
+        return kms.describe_key(KeyId=key)["KeyMetadata"]
+    except errors.ClientError as exc:
+        if errors.is_code(exc, "NotFoundException"):
+            return None
+        raise
+
+
+def _delete_alias(kms, alias: str) -> None:
+    try:
+        kms.delete_alias(AliasName=alias)
+    except errors.ClientError as exc:
+        if not errors.is_code(exc, "NotFoundException"):
+            raise
+
+
+def _read_tags(kms, key_id: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    kwargs: dict[str, Any] = {"KeyId": key_id}
+    while True:
+        page = kms.list_resource_tags(**kwargs)
+        tags.update(tagging.as_dict(page.get("Tags"), "TagKey", "TagValue"))
+        if not page.get("Truncated"):
+            return tags
+        kwargs["Marker"] = page["NextMarker"]
