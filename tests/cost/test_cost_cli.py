@@ -208,3 +208,34 @@ def test_keys_and_secrets_priced_through_their_types(capsys, tmp_path, offline):
         "keys.data": pytest.approx(4.00), "secrets.api": pytest.approx(0.65)}
     assert doc["total"]["fixed"] == pytest.approx(1.40)
     assert doc["total"]["complete"] is True
+
+
+GLACIER_BUCKET = """\
+stack: costs
+region: us-east-1
+buckets:
+  archive:
+    name: costs-archive-bucket
+    lifecycle:
+      - id: archive
+        transitions:
+          - {days: 30, storage_class: STANDARD_IA}
+          - {days: 90, storage_class: GLACIER}
+        expiration_days: 365
+    usage: {storage_gb: 1000, objects: 100000, put_requests_per_month: 50000,
+            get_requests_per_month: 200000}
+"""
+
+
+def test_bucket_priced_through_its_type_following_the_lifecycle(capsys, tmp_path, offline):
+    """The figures of tests/cost/test_pricing.py's Glacier bucket: 7.342366 a month."""
+    spec = write_spec(tmp_path, GLACIER_BUCKET)
+    code, out, err = run_cli(capsys, "cost-estimate", str(spec), "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    check_estimate(doc)
+    [bucket] = doc["resources"]
+    assert bucket["monthly"] == pytest.approx(7.342366, abs=1e-5)
+    names = [c["name"] for c in bucket["components"]]
+    assert names[:3] == ["Storage (STANDARD)", "Storage (STANDARD_IA)", "Storage (GLACIER)"]
+    assert "Archive overhead (GLACIER)" in names

@@ -152,6 +152,8 @@ def test_sse_key_read_back_as_aws_managed_through_kms(script):
     script.kms.add_response("describe_key", {"KeyMetadata": {
         "KeyId": KEY_ARN.rsplit("/", 1)[1], "Arn": KEY_ARN, "KeyManager": "AWS"}},
         {"KeyId": KEY_ARN})
+    script.kms.add_response("list_aliases", {"Aliases": [{"AliasName": "alias/aws/dynamodb"}]},
+                            {"KeyId": KEY_ARN.rsplit("/", 1)[1]})
     change, _ = plan_and_update(script, "    encryption: aws-managed\n")
     assert change.action is Action.NOOP
     script.done()
@@ -163,7 +165,7 @@ def test_sse_back_to_aws_owned_disables(script):
     script.kms.add_response("describe_key", {"KeyMetadata": {
         "KeyId": "k", "Arn": CUSTOMER_KEY_ARN, "KeyManager": "CUSTOMER"}},
         {"KeyId": CUSTOMER_KEY_ARN})
-    script.kms.add_response("list_aliases", {"Aliases": []}, {"KeyId": CUSTOMER_KEY_ARN})
+    script.kms.add_response("list_aliases", {"Aliases": []}, {"KeyId": "k"})
     script.describe(2, SSEDescription=sse)
     script.update(SSESpecification={"Enabled": False})
     script.describe(2, SSEDescription={**sse, "Status": "DISABLING"})  # table ACTIVE, SSE not

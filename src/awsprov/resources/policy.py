@@ -157,3 +157,32 @@ def _as_list(value: Any) -> list[Any]:
 def _action_matches(pattern: str, action: str) -> bool:
     regex = "^" + re.escape(pattern.lower()).replace(r"\*", ".*").replace(r"\?", ".") + "$"
     return re.match(regex, action.lower()) is not None
+
+
+def without_statements(document: Any | None, sids: set[str]) -> dict[str, Any] | None:
+    """`document` minus the statements with these Sids; None when nothing else is left
+    (`export` hands back only what the user wrote, not what awsprov merged in)."""
+    if document is None:
+        return None
+    doc = dict(parse(document))
+    existing = doc.get("Statement", [])
+    if isinstance(existing, dict):
+        existing = [existing]
+    kept = [s for s in existing if not (isinstance(s, dict) and s.get("Sid") in sids)]
+    if not kept:
+        return None
+    doc["Statement"] = kept
+    return doc
+
+
+def public_statements(document: Any | None) -> list[dict[str, Any]]:
+    """Allow statements open to everyone (`Principal: "*"`) with no condition at all: what
+    S3's Block Public Policy, SNS and SQS treat as public. A condition may narrow a
+    statement to non-public (aws:SourceArn, aws:SourceVpce...), so those are not listed."""
+    found = []
+    for statement in statements_of(document):
+        principals = statement.get("Principal", {})
+        everyone = isinstance(principals, dict) and "*" in principals.get("AWS", [])
+        if statement.get("Effect") == "Allow" and everyone and not statement.get("Condition"):
+            found.append(statement)
+    return found

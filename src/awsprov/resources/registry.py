@@ -10,6 +10,7 @@ from awsprov.resources.base import ResourceType
 _MODULES = {
     "keys": "awsprov.resources.kms_key",
     "tables": "awsprov.resources.dynamodb_table",
+    "buckets": "awsprov.resources.s3_bucket",
     "secrets": "awsprov.resources.secret",
 }
 
