@@ -46,9 +46,10 @@ def bucket_cost(props: dict[str, Any], usage: dict[str, Any],
     if isinstance(stored, dict):
         by_class = {c: float(stored[c]) if c in stored else None
                     for c in ["STANDARD", *targets, *stored] if c in STORAGE_CLASSES}
-        note = "as given per class"
+        note = "storage as given per class"
     elif stored is None:
         by_class = dict.fromkeys(["STANDARD", *targets])
+        note = ""
     elif shares is None:
         by_class = {c: (float(stored) if c == "STANDARD" else None)
                     for c in ["STANDARD", *targets]}
@@ -56,14 +57,12 @@ def bucket_cost(props: dict[str, Any], usage: dict[str, Any],
             by_class["STANDARD"] = None
     else:
         by_class = {c: float(stored) * share for c, share in shares.items()}
-    components = [
-        priced(prices, f"s3.storage.{cls}", f"Storage ({cls})", gb,
-               note=note if cls != "STANDARD" or targets else "")
-        for cls, gb in by_class.items()]
+    components = [priced(prices, f"s3.storage.{cls}", f"Storage ({cls})", gb)
+                  for cls, gb in by_class.items()]
     components += _requests(usage, prices)
     components += _transitions(targets, shares, lifetime, objects, usage, prices)
     components += _archive_overhead(by_class, shares, objects, prices)
-    _annotate(components, props)
+    _annotate(components, props, note)
     return components
 
 
@@ -139,11 +138,10 @@ def _archive_overhead(by_class: dict, shares: dict | None, objects: float | None
     return components
 
 
-def _annotate(components: list[CostComponent], props: dict) -> None:
-    if not components:
-        return
+def _annotate(components: list[CostComponent], props: dict, storage_note: str) -> None:
+    """Notes about the bucket as a whole go on its first line, once."""
     first = components[0]
-    notes = [first.note] if first.note else []
+    notes = [storage_note] if storage_note else []
     if props.get("versioning"):
         notes.append("noncurrent versions are stored too: include them in storage_gb")
     if (props.get("encryption") or {}).get("kms_key"):
