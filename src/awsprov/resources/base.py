@@ -89,13 +89,13 @@ class ResourceType:
     # IAM actions plan/verify ("read") and apply/destroy ("write") need, on this type's ARN;
     # "lookup" actions cannot be scoped to a resource and are granted on "*".
     permissions: ClassVar[dict[str, tuple[str, ...]]] = {}
-    # JSON Schema of each key of this type's `usage:` block (cost-estimate only).
-    usage_properties: ClassVar[dict] = {}
     # Desired.state keys whose values are never shown (plan, JSON, plan files, logs).
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
     # Property paths holding file paths relative to the spec file that sets them; the
     # loader rewrites them relative to the working directory before any check runs.
     relative_paths: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    # JSON Schema of each key of this type's `usage:` block (cost-estimate only).
+    usage_properties: ClassVar[dict] = {}
 
     # ---- pure: no AWS ----------------------------------------------------------------
 
