@@ -239,3 +239,12 @@ def test_bucket_priced_through_its_type_following_the_lifecycle(capsys, tmp_path
     names = [c["name"] for c in bucket["components"]]
     assert names[:3] == ["Storage (STANDARD)", "Storage (STANDARD_IA)", "Storage (GLACIER)"]
     assert "Archive overhead (GLACIER)" in names
+
+
+def test_no_region_at_all_is_an_error(capsys, tmp_path, offline, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    spec = write_spec(tmp_path, PROVISIONED.replace("region: us-east-1\n", ""))
+    code, _out, err = run_cli(capsys, "cost-estimate", str(spec))
+    assert code == 1
+    assert "no region to price" in err
