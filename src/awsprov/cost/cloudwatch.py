@@ -9,7 +9,7 @@ from awsprov.cost.model import CostComponent, fixed, priced
 from awsprov.cost.usage import gigabytes, number
 
 HIGH_RESOLUTION_BELOW_SECONDS = 60
-DEFAULT_PERIOD = 60
+DEFAULT_PERIOD = 300  # awsprov alarms default to a 5-minute period
 STANDARD_STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount")
 
 ALARM_USAGE_PROPERTIES: dict = {}

@@ -92,11 +92,12 @@ def plan_cost_delta(stack: Stack, result: PlanResult, prices: Prices,
     before: list[ResourceCost] = []
     after: list[ResourceCost] = []
     unpriced: list[str] = []
+    changes = result.plan.by_address()
     for address, planned in result.resources.items():
         spec = planned.spec
         section = planned.rtype.section
         figures = _usage_of(spec.props, usage, address) if spec else {}
-        change = result.plan.by_address()[address]
+        change = changes[address]
         live_cost = None
         if planned.live is not None:
             props = _live_props(planned, change)
@@ -118,6 +119,7 @@ def plan_cost_delta(stack: Stack, result: PlanResult, prices: Prices,
         "after": {"monthly": round(new.monthly, 6), "complete": new.complete},
         "delta": round(new.monthly - old.monthly, 6),
         **({"before_unpriced": unpriced} if unpriced else {}),
+        **({"warnings": prices.warnings()} if prices.warnings() else {}),
     }
 
 
