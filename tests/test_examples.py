@@ -41,13 +41,21 @@ def _environments(path: Path) -> list[str]:
 
 
 STACKS = _stacks()
+# The environment variables example secrets read their values from (never real values).
+EXAMPLE_ENV = {
+    "EXAMPLE_DB_PASSWORD": "example-db-password",
+    "CHATBOT_SALESFORCE_CREDENTIALS": '{"client_id": "example", "client_secret": "example"}',
+    "CHATBOT_OPENAI_API_KEY": "sk-example",
+}
 # Examples whose converged state moto cannot read back; strict, so a fixed gap shows.
 GAPS = {"examples/table-on-demand-limits.yaml": "tables.on_demand_throughput"}
 
 
 @pytest.mark.parametrize(("path", "env"), STACKS,
                          ids=[f"{p.relative_to(ROOT)}{'@' + e if e else ''}" for p, e in STACKS])
-def test_example_applies_and_converges(moto, path, env, request):
+def test_example_applies_and_converges(moto, path, env, request, monkeypatch):
+    for name, value in EXAMPLE_ENV.items():
+        monkeypatch.setenv(name, value)
     gap = GAPS.get(str(path.relative_to(ROOT)))
     if gap:
         request.applymarker(pytest.mark.xfail(strict=True, reason=emulator_gap(gap)))

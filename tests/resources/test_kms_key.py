@@ -141,6 +141,10 @@ def test_every_update_then_drift_is_reverted(aws, tmp_path):
     assert code == 2
     assert "rotation: false → true" in out
     assert "policy:" in out and "description" in out
+    code, out, _err = _run_cli_plain("verify", str(path), "--output", "json")
+    assert code == 2
+    drifted = {a["path"] for d in json.loads(out)["drift"] for a in d["attributes"]}
+    assert {"rotation", "rotation_period_days", "policy", "description"} <= drifted
     _apply(ctx, path)
     assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
     live_policy = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
@@ -221,7 +225,8 @@ def test_removed_then_restored_keeps_the_same_key(aws, tmp_path):
     empty = write_spec(tmp_path, "stack: vault\nregion: us-east-1\n", "empty.yaml")
     _stack, orphaned = _plan(ctx, empty)
     orphan = next(c for c in orphaned.plan.changes if c.orphan)
-    assert (orphan.action, orphan.address) == (Action.DELETE, "keys.data")
+    assert (orphan.action, orphan.address, orphan.name) == (Action.DELETE, "keys.data",
+                                                            "alias/vault-data")
     _apply(ctx, empty, prune=True)
     kms = boto3.client("kms", region_name="us-east-1")
     assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
@@ -344,3 +349,23 @@ def test_key_reference_attributes_resolve(aws, tmp_path, attribute):
     arn = ddb.describe_table(TableName="vault-docs")["Table"]["TableArn"]
     tags = {t["Key"]: t["Value"] for t in ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]}
     assert tags["Key"] == expected
+
+
+def test_create_alias_is_retried_while_the_new_key_is_not_visible(aws, tmp_path):
+    from botocore.exceptions import ClientError
+
+    ctx, log = aws
+    refusals = []
+
+    def not_yet(**_):
+        if len(refusals) < 2:
+            refusals.append(1)
+            raise ClientError({"Error": {"Code": "NotFoundException",
+                                         "Message": "Key not found"}}, "CreateAlias")
+
+    ctx.clients.on("before-call.kms.CreateAlias", not_yet)
+    _apply(ctx, write_spec(tmp_path, BASE))
+    # botocore runs the specific hook before CallLog's: only the accepted call is logged
+    assert len(refusals) == 2 and log.count()["CreateAlias"] == 1
+    assert log.count()["CreateKey"] == 1
+    assert _key_id()

@@ -84,3 +84,41 @@ def test_logical_names_are_legal_and_unique():
         taken[logical_name(name, taken)] = True
     assert list(taken) == ["vendors_table", "audit_flow_documents", "r_9lives",
                            "vendors_table_2"]
+
+
+def test_iam_policy_for_keys_and_secrets(capsys):
+    code, out, _ = _run(capsys, "iam-policy", "specs/threat-engine.yaml",
+                        "--account-id", "123456789012")
+    assert code == 0
+    statements = {s["Sid"]: s for s in json.loads(out)["Statement"]}
+    keys, secrets = statements["AwsprovKeys"], statements["AwsprovSecrets"]
+    assert "arn:aws:kms:ap-south-1:123456789012:alias/threat-engine-secrets" in \
+        keys["Resource"]
+    assert {"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"} <= set(keys["Action"])
+    assert "arn:aws:secretsmanager:ap-south-1:123456789012:secret:threat-engine/account/" \
+           "210987654321-??????" in secrets["Resource"]
+    assert "kms:CreateKey" in statements["AwsprovLookups"]["Action"]
+    code, out, _ = _run(capsys, "iam-policy", "specs/threat-engine.yaml", "--read-only")
+    lookups = {s["Sid"]: s for s in json.loads(out)["Statement"]}["AwsprovLookups"]
+    assert "kms:CreateKey" not in lookups["Action"]
+    assert "secretsmanager:GetSecretValue" in {
+        a for s in json.loads(out)["Statement"] for a in s["Action"]}
+
+
+def test_exported_key_and_secret_adopt_with_only_tag_changes(aws, tmp_path):
+    ctx, _log = aws
+    kms = boto3.client("kms", region_name="us-east-1")
+    key = kms.create_key(Description="made by hand", KeySpec="RSA_2048",
+                         KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+    kms.create_alias(AliasName="alias/hand-made", TargetKeyId=key["KeyId"])
+    sm = boto3.client("secretsmanager", region_name="us-east-1")
+    sm.create_secret(Name="hand/made", Description="by hand", KmsKeyId=key["Arn"],
+                     SecretString="never-exported", Tags=[{"Key": "Owner", "Value": "ops"}])
+    for section, name in (("keys", "alias/hand-made"), ("secrets", "hand/made")):
+        document = export_resources(ctx, section, [name])
+        assert "never-exported" not in yaml.safe_dump(document)
+        path = write_spec(tmp_path, yaml.safe_dump(document), f"{section}.yaml")
+        result = make_plan(load_stack(path), ctx, PlanOptions())
+        change = next(c for c in result.plan.changes if not c.orphan)
+        assert change.action is Action.ADOPT, change
+        assert {a.path.split(".")[0] for a in change.attributes} == {"tags"}

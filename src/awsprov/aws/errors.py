@@ -6,6 +6,7 @@ so importing a resource module does not import botocore: `awsprov --help` stays 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from awsprov.errors import AwsAccessError, AwsprovError
@@ -58,13 +59,31 @@ _ACCESS_CODES = {
 }
 
 
+# AWS validation messages echo what was sent ("Value 'x' at 'secretString' failed to
+# satisfy constraint"), and botocore's own messages do too ("Invalid type for parameter
+# SecretString, value: x, type: ..."). Either may be a secret: the values are dropped.
+_ECHOED_VALUES = (
+    (re.compile(r"\b(value)\s+(?:'.*?'|\[.*?\])\s+(at\s+')", re.IGNORECASE | re.DOTALL),
+     r"\1 (not shown) \2"),
+    (re.compile(r"(\bvalue:\s*).*?(?=,\s*(?:type|valid)\b|\n|$)", re.IGNORECASE), r"\1(not shown)"),
+)
+_PARAMETER = re.compile(r"parameter ([A-Za-z0-9_.\[\]]+)")
+
+
+def scrub(text: str) -> str:
+    """`text` with every request value AWS or botocore echoed in it removed."""
+    for pattern, replacement in _ECHOED_VALUES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def describe(exc: BaseException, action: str = "") -> AwsprovError:
     """Turn a botocore exception into one clear line. Never includes request parameters."""
     prefix = f"{action}: " if action else ""
     aws_code = code(exc)
     if aws_code:
         operation = getattr(exc, "operation_name", "")
-        text = _ACCESS_CODES.get(aws_code) or f"{aws_code}: {message(exc)}".rstrip(": ")
+        text = _ACCESS_CODES.get(aws_code) or scrub(f"{aws_code}: {message(exc)}").rstrip(": ")
         error_cls = AwsAccessError if aws_code in _ACCESS_CODES else AwsprovError
         return error_cls(f"{prefix}{operation + ' failed: ' if operation else ''}{text}")
     name = type(exc).__name__
@@ -81,4 +100,8 @@ def describe(exc: BaseException, action: str = "") -> AwsprovError:
                 "ReadTimeoutError", "ProxyConnectionError", "SSLError"):
         endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "")
         return AwsAccessError(f"{prefix}cannot reach the AWS endpoint {endpoint}".rstrip())
-    return AwsprovError(f"{prefix}{name}: {exc}")
+    if name == "ParamValidationError":
+        params = sorted(set(_PARAMETER.findall(str(exc))))
+        return AwsprovError(f"{prefix}invalid request parameters: {', '.join(params) or '?'} "
+                            f"(values not shown)")
+    return AwsprovError(f"{prefix}{name}: {scrub(str(exc))}")

@@ -28,10 +28,26 @@ class Target:
     endpoint_url: str | None = None
 
 
+# Their DEBUG records carry request parameters, secret values included; nothing awsprov
+# runs may print them, whatever the root logger's level.
+QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+
+
+def quiet_library_loggers() -> None:
+    import logging
+
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
 class ClientFactory:
     def __init__(self, target: Target, max_pool_connections: int = 32):
         import boto3
         from botocore.config import Config
+
+        quiet_library_loggers()
 
         self.target = target
         self._session = boto3.Session(profile_name=target.profile, region_name=target.region)

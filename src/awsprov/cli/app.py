@@ -94,12 +94,18 @@ def main(argv: list[str] | None = None) -> None:
         _print_error("interrupted; run apply again to converge")
         code = 130
     except Exception as exc:
-        if verbose:
-            raise
         from awsprov.aws import errors
 
         described = errors.describe(exc)
-        _print_error(f"{described} (run with --verbose for details)")
+        if verbose:
+            # The frames, then the scrubbed message: an exception's own text may carry
+            # request parameters (a secret value), so it is never printed as it is.
+            import traceback
+
+            sys.stderr.write("".join(traceback.format_tb(exc.__traceback__)))
+            _print_error(str(described))
+        else:
+            _print_error(f"{described} (run with --verbose for details)")
         code = EXIT_ERROR
     sys.exit(code if isinstance(code, int) else 0)
 

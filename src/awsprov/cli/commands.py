@@ -183,7 +183,7 @@ def destroy(
     from awsprov.render import console, text
 
     options = _options(ctx)
-    stack = context.load(spec, env, options)
+    stack = context.load(spec, env, options, inputs=False)
     aws = context.aws_context(stack.region, options, parallelism)
     result = make_destroy_plan(stack, aws, PlanOptions(tuple(target), parallelism=parallelism))
     text.render_plan(result.plan, console.stdout())

@@ -28,10 +28,12 @@ class GlobalOptions:
 
 
 def load(spec: Path, env: str | None, options: GlobalOptions,
-         sources: dict[str, str] | None = None) -> Stack:
+         sources: dict[str, str] | None = None, inputs: bool = True) -> Stack:
+    """The validated stack; `inputs=False` for commands that never send values to AWS
+    (cost-estimate, iam-policy, destroy), so they run without the secrets' env vars."""
     from awsprov.spec.loader import load_stack
 
-    stack = load_stack(spec, env=env, region=options.region, sources=sources)
+    stack = load_stack(spec, env=env, region=options.region, sources=sources, inputs=inputs)
     _print_warnings(stack.warnings)
     return stack
 

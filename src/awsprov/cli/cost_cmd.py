@@ -58,7 +58,7 @@ def _estimate(spec: Path, env: str | None, usage_file: Path | None,
               options: context.GlobalOptions, pricing: PricingSource) -> Estimate:
     from awsprov.cost.estimator import estimate, load_usage_file
 
-    stack = context.load(spec, env, options)
+    stack = context.load(spec, env, options, inputs=False)
     usage = load_usage_file(usage_file, stack) if usage_file else None
     return estimate(stack, prices_for(stack, options, pricing), usage)
 

@@ -23,7 +23,7 @@ def iam_policy(
     from awsprov.engine.iam import stack_policy
 
     options = ctx.obj or context.GlobalOptions()
-    stack = context.load(spec, env, options)
+    stack = context.load(spec, env, options, inputs=False)
     region = options.region or stack.region or "*"
     policy = stack_policy(stack, region, account_id, read_only)
     sys.stdout.write(json.dumps(policy, indent=2) + "\n")

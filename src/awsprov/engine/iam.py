@@ -33,6 +33,8 @@ def stack_policy(stack: Stack, region: str, account: str = "*",
             actions += rtype.permissions.get("write", ())
         statements.append(_statement(f"Awsprov{_title(section)}", actions, sorted(set(arns))))
         lookups.update(rtype.permissions.get("lookup", ()))
+        if not read_only:  # unscoped actions only apply makes (CreateKey)
+            lookups.update(rtype.permissions.get("write_lookup", ()))
     if lookups:
         statements.append(_statement("AwsprovLookups", sorted(lookups), ["*"]))
     return {"Version": "2012-10-17", "Statement": statements}

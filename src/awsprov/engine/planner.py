@@ -36,6 +36,9 @@ class PlanOptions:
     prune: bool = False
     parallelism: int = DEFAULT_PARALLELISM
     find_orphans: bool = True
+    # False for destroy: read live and locate everything, but diff nothing (a diff would
+    # need inputs such as secret values that destroy neither has nor needs).
+    compare: bool = True
 
 
 @dataclass
@@ -75,7 +78,8 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
             rtype = registry.get(spec.section)
             live = lives[address]
             desired = build_desired(stack, spec, rtype, names[address], attributes, aws)
-            change = classify(stack, rtype, desired, live, options)
+            change = (classify(stack, rtype, desired, live, options) if options.compare
+                      else ResourceChange(address, spec.section, desired.name, Action.NOOP))
             change.depends_on = tuple(sorted(deps[address]))
             attributes[address] = _attributes_after(change, desired, live)
             resources[address] = PlannedResource(spec, rtype, desired, live)
@@ -273,11 +277,11 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[
     lives = _read_all(aws, [(a, t.section, n, None) for a, t, n, _ in found],
                       options.parallelism)
     out = []
-    for address, rtype, name, _arn in found:
+    for address, rtype, _name, _arn in found:
         live = lives[address]
         if live is None or live.pending_deletion or tagging.owner_of(live.tags) != stack.name:
             continue
-        change = ResourceChange(address, rtype.section, name, Action.DELETE, orphan=True,
+        change = ResourceChange(address, rtype.section, live.name, Action.DELETE, orphan=True,
                                 reason="orphan: tagged with this stack, gone from the spec; "
                                        "apply --prune deletes it",
                                 data_at_risk=live.data_at_risk if rtype.holds_data else None)
@@ -322,7 +326,8 @@ def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> Pl
     """Delete what this stack owns, dependents first; the data-loss guards still apply."""
     result = make_plan(stack, aws, PlanOptions(targets=options.targets, force_adopt=False,
                                                prune=True, parallelism=options.parallelism,
-                                               find_orphans=not options.targets))
+                                               find_orphans=not options.targets,
+                                               compare=False))
     for change in result.plan.changes:
         if change.orphan:
             continue

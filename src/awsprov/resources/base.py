@@ -22,6 +22,9 @@ class Problem:
     path: tuple
     message: str
     severity: str = "error"  # or "warning"
+    # About an input outside the spec (an env var, a file) that only commands sending
+    # values to AWS need: cost-estimate, iam-policy and destroy do not check it.
+    external_input: bool = False
 
 
 @dataclass
@@ -87,7 +90,8 @@ class ResourceType:
     # read_batch with up to this many names instead of read once per resource.
     batch_size: ClassVar[int] = 1
     # IAM actions plan/verify ("read") and apply/destroy ("write") need, on this type's ARN;
-    # "lookup" actions cannot be scoped to a resource and are granted on "*".
+    # "lookup" actions cannot be scoped to a resource and are granted on "*"
+    # ("write_lookup": the same, for apply/destroy only).
     permissions: ClassVar[dict[str, tuple[str, ...]]] = {}
     # Desired.state keys whose values are never shown (plan, JSON, plan files, logs).
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()

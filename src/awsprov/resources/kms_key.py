@@ -126,7 +126,8 @@ class KmsKey(ResourceType):
                   "kms:DisableKeyRotation", "kms:EnableKey", "kms:DisableKey",
                   "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:TagResource",
                   "kms:UntagResource"),
-        "lookup": ("kms:CreateKey", "kms:ListAliases"),
+        "lookup": ("kms:ListAliases",),
+        "write_lookup": ("kms:CreateKey",),
     }
 
     usage_properties = pricing.USAGE_PROPERTIES
@@ -231,9 +232,6 @@ class KmsKey(ResourceType):
                          "fails until it is enabled again")
         return notes
 
-    def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
-        return None
-
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         findings = []
         if live.state["key_spec"] == SYMMETRIC and not live.state["rotation"]:
@@ -254,6 +252,24 @@ class KmsKey(ResourceType):
 
     def name_from_arn(self, arn: str) -> str:
         return arn.rsplit("/", 1)[-1]  # the key id: read() accepts it as well as an alias
+
+    def export(self, live: Live) -> dict[str, Any]:
+        state = live.state
+        if not state["alias"]:
+            raise AwsprovError(f"key {live.name} has no alias: give it one to manage it")
+        defaults = self.desired_state({"alias": state["alias"], "key_spec": state["key_spec"]})
+        props: dict[str, Any] = {"alias": state["alias"]}
+        for key in ("description", "key_spec", "key_usage", "enabled", "rotation"):
+            if state[key] != defaults[key] or (key == "key_spec" and state[key] != SYMMETRIC):
+                props[key] = state[key]
+        if state["rotation"] and state["rotation_period_days"] != DEFAULT_ROTATION_DAYS:
+            props["rotation_period_days"] = state["rotation_period_days"]
+        if state["policy"] != policies.canonical(default_policy(*_account_of(live.arn))):
+            props["policy"] = state["policy"]
+        user_tags = {k: v for k, v in live.tags.items() if not k.startswith("awsprov:")}
+        if user_tags:
+            props["tags"] = user_tags
+        return props
 
     # ---- read ------------------------------------------------------------------------
 
@@ -381,6 +397,9 @@ class KmsKey(ResourceType):
                progress: Progress) -> None:
         if not changes:
             return
+        refused = self.refusal(desired, live, changes)
+        if refused:  # reached after a restore: the plan's action was restore, not refused
+            raise AwsprovError(f"refused: {refused}")
         kms = aws.client("kms")
         key_id = live.raw["key_id"]
         want, have = desired.state, live.state

@@ -117,8 +117,9 @@ class Secret(ResourceType):
                   "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret",
                   "secretsmanager:RestoreSecret", "secretsmanager:TagResource",
                   "secretsmanager:UntagResource"),
-        "lookup": ("secretsmanager:GetRandomPassword", "kms:DescribeKey", "kms:ListAliases",
-                   "kms:Decrypt", "kms:GenerateDataKey"),
+        # a customer key's Decrypt (GetSecretValue) and GenerateDataKey (writes)
+        "lookup": ("kms:DescribeKey", "kms:ListAliases", "kms:Decrypt"),
+        "write_lookup": ("secretsmanager:GetRandomPassword", "kms:GenerateDataKey"),
     }
 
     usage_properties = pricing.USAGE_PROPERTIES
@@ -129,18 +130,9 @@ class Secret(ResourceType):
     # ---- validation (pure: reads the environment and the file system, never AWS) -----
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
-        problems: list[Problem] = []
-        window = props.get("recovery_window_days")
-        if isinstance(window, int) and 0 < window < 7:
-            problems.append(Problem(("recovery_window_days",), f"{window} is not allowed: 0 "
-                                    f"(delete at once, no recovery) or 7-30 days"))
-        key = props.get("kms_key")
-        if isinstance(key, str):
-            ref = interpolate.parse_reference(key[2:-1], _sections()) \
-                if key.startswith("${") else None
-            if ref is not None and ref.section != "keys":
-                problems.append(Problem(("kms_key",), f"kms_key must name a key "
-                                                      f"(${{keys.NAME}}), not {ref.address}"))
+        problems = [*_check_name(props.get("name")),
+                    *_check_window(props.get("recovery_window_days")),
+                    *_check_key_reference(props.get("kms_key"))]
         value = props.get("value") or {}
         if "from_env" in value:
             problems.extend(_check_env(value["from_env"]))
@@ -154,8 +146,9 @@ class Secret(ResourceType):
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
         key = props.get("kms_key")
-        if key in (DEFAULT_KEY_ALIAS, None):
-            key = None
+        if isinstance(key, str) and (key == DEFAULT_KEY_ALIAS
+                                     or key.endswith(f":{DEFAULT_KEY_ALIAS}")):
+            key = None  # the default, however it is spelled
         return {
             "description": props.get("description", ""),
             "kms_key": key,
@@ -184,6 +177,19 @@ class Secret(ResourceType):
         # arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX (names may hold "/")
         name = arn.split(":secret:", 1)[-1]
         return name[:-7] if re.search(r"-[A-Za-z0-9]{6}$", name) else name
+
+    def export(self, live: Live) -> dict[str, Any]:
+        """Never the value: it stays where it is (no `value`), or the user names its
+        source (from_env, from_file) after export."""
+        props: dict[str, Any] = {"name": live.name}
+        if live.state["description"]:
+            props["description"] = live.state["description"]
+        if live.state["kms_key"]:
+            props["kms_key"] = live.state["kms_key"]
+        user_tags = {k: v for k, v in live.tags.items() if not k.startswith("awsprov:")}
+        if user_tags:
+            props["tags"] = user_tags
+        return props
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         return [f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-??????"]
@@ -466,17 +472,42 @@ def _sections() -> set[str]:
     return set(registry.sections())
 
 
+def _check_name(name: Any) -> list[Problem]:
+    if isinstance(name, str) and re.search(r"-[A-Za-z0-9]{6}$", name):
+        return [Problem(("name",), "a name ending in a hyphen and six characters looks like "
+                        "an ARN's random suffix; AWS advises against it (lookups by partial "
+                        "ARN may find another secret)", severity="warning")]
+    return []
+
+
+def _check_window(window: Any) -> list[Problem]:
+    if isinstance(window, int) and 0 < window < 7:
+        return [Problem(("recovery_window_days",), f"{window} is not allowed: 0 (delete at "
+                        f"once, no recovery) or 7-30 days")]
+    return []
+
+
+def _check_key_reference(key: Any) -> list[Problem]:
+    if not isinstance(key, str) or not key.startswith("${"):
+        return []
+    ref = interpolate.parse_reference(key[2:-1], _sections())
+    if ref is not None and ref.section != "keys":
+        return [Problem(("kms_key",), f"kms_key must name a key (${{keys.NAME}}), not "
+                                      f"{ref.address}")]
+    return []
+
+
 def _check_env(var: str) -> list[Problem]:
     path = ("value", "from_env")
     if var not in os.environ:
         return [Problem(path, f"environment variable {var} is not set (the secret's value "
-                              f"comes from it)")]
+                              f"comes from it)", external_input=True)]
     if not os.environ[var]:
         return [Problem(path, f"environment variable {var} is empty (Secrets Manager needs "
-                              f"at least one character)")]
+                              f"at least one character)", external_input=True)]
     if len(os.environ[var].encode()) > MAX_VALUE_BYTES:
         return [Problem(path, f"environment variable {var} is longer than "
-                              f"{MAX_VALUE_BYTES} bytes")]
+                              f"{MAX_VALUE_BYTES} bytes", external_input=True)]
     return []
 
 
@@ -484,18 +515,18 @@ def _check_file(name: str) -> list[Problem]:
     path, file = ("value", "from_file"), Path(name)
     if not file.is_file():
         return [Problem(path, f"file {file} does not exist (from_file is relative to the "
-                              f"spec file)")]
+                              f"spec file)", external_input=True)]
     try:
         size = file.stat().st_size
         with file.open("rb"):
             pass
     except OSError as exc:
-        return [Problem(path, f"cannot read {file}: {exc.strerror}")]
+        return [Problem(path, f"cannot read {file}: {exc.strerror}", external_input=True)]
     if size == 0:
-        return [Problem(path, f"file {file} is empty")]
+        return [Problem(path, f"file {file} is empty", external_input=True)]
     if size > MAX_VALUE_BYTES:
         return [Problem(path, f"file {file} is {size} bytes; a secret holds at most "
-                              f"{MAX_VALUE_BYTES}")]
+                              f"{MAX_VALUE_BYTES}", external_input=True)]
     return []
 
 
@@ -508,7 +539,7 @@ def _check_generate(options: dict) -> list[Problem]:
     left = {k: chars for k, chars in left.items() if chars}
     if not left:
         return [Problem(path, "no character is left to generate from: exclude_characters "
-                              "(and exclude_punctuation) exclude every one")]
+                              "(and exclude_punctuation) exclude every one", external_input=True)]
     length = options.get("length", DEFAULT_LENGTH)
     if length < len(left):
         return [Problem((*path, "length"), f"length {length} is too short: a generated "

@@ -40,8 +40,10 @@ def read_sources(path: Path) -> dict[str, str]:
 
 
 def load_stack(path: str | Path, env: str | None = None, region: str | None = None,
-               sources: dict[str, str] | None = None) -> Stack:
-    """Read, merge, overlay, interpolate and validate a spec file or folder."""
+               sources: dict[str, str] | None = None, inputs: bool = True) -> Stack:
+    """Read, merge, overlay, interpolate and validate a spec file or folder. `inputs=False`
+    skips the checks of external inputs (env vars, files) for commands that never send
+    their values to AWS."""
     if sources is None:
         sources = read_sources(Path(path))
     documents = [(name, *parse_yaml(text, name)) for name, text in sources.items()]
@@ -53,7 +55,7 @@ def load_stack(path: str | Path, env: str | None = None, region: str | None = No
     validate.check_schema(doc, positions)
     stack = _build_stack(doc, positions, env, effective_region, sources)
     _resolve_relative_paths(stack)
-    _check_semantics(stack)
+    _check_semantics(stack, inputs)
     return stack
 
 
@@ -256,7 +258,7 @@ def _resolve_relative_paths(stack: Stack) -> None:
                 parent[path[-1]] = str(Path(where.file).parent / value)
 
 
-def _check_semantics(stack: Stack) -> None:
+def _check_semantics(stack: Stack, inputs: bool = True) -> None:
     problems: list[SpecError] = []
     sections = set(registry.sections())
     names_seen: dict[tuple[str, str], str] = {}
@@ -264,6 +266,8 @@ def _check_semantics(stack: Stack) -> None:
         rtype = registry.get(spec.section)
         base = (spec.section, spec.logical)
         for problem in rtype.check(spec.props):
+            if problem.external_input and not inputs:
+                continue
             path = (*base, *problem.path)
             error = SpecError(problem.message, stack.location(*path), dotted(path))
             if problem.severity == "error":
@@ -291,7 +295,7 @@ def _check_semantics(stack: Stack) -> None:
             names_seen[key] = address
     if problems:
         raise SpecErrors(problems) if len(problems) > 1 else problems[0]
-    _check_across_resources(stack)
+    _check_across_resources(stack, inputs)
     try:
         graph.batches(graph.dependencies(stack))
     except graph.CycleError as exc:
@@ -300,12 +304,14 @@ def _check_semantics(stack: Stack) -> None:
                         stack.location(*first.split(".")), first) from None
 
 
-def _check_across_resources(stack: Stack) -> None:
+def _check_across_resources(stack: Stack, inputs: bool = True) -> None:
     """Each type's cross-resource checks; errors stop here, warnings ride on the stack."""
     problems: list[SpecError] = []
     for address, spec in stack.resources.items():
         rtype = registry.get(spec.section)
         for problem in rtype.check_stack(address, spec.props, stack):
+            if problem.external_input and not inputs:
+                continue
             path = (spec.section, spec.logical, *problem.path)
             error = SpecError(problem.message, stack.location(*path), dotted(path))
             if problem.severity == "error":

@@ -1,0 +1,31 @@
+"""Commands that never send a secret's value to AWS run without its env var or file.
+
+destroy, cost-estimate and iam-policy load the spec with `inputs=False`: a CI job that
+prices a pull request, or an operator tearing a stack down, must not need the secrets.
+plan and apply still refuse a missing input before any AWS call (test_bad_input_*).
+"""
+
+from __future__ import annotations
+
+from moto import mock_aws
+
+from tests.helpers import run_cli
+
+SPEC = "specs/examples/secret-from-env.yaml"
+VALUE = "s3cret-value-only-in-env"
+
+
+def test_destroy_cost_and_iam_policy_need_no_secret_inputs(capsys, monkeypatch):
+    with mock_aws():
+        monkeypatch.setenv("EXAMPLE_DB_PASSWORD", VALUE)
+        code, _out, err = run_cli(capsys, "apply", SPEC, "--yes")
+        assert code == 0, err
+        monkeypatch.delenv("EXAMPLE_DB_PASSWORD")
+        for argv in (("cost-estimate", SPEC), ("iam-policy", SPEC),
+                     ("destroy", SPEC, "--yes")):
+            code, out, err = run_cli(capsys, *argv)
+            assert code == 0, f"{argv}: {out}{err}"
+            assert VALUE not in out + err
+        code, _out, err = run_cli(capsys, "plan", SPEC)
+        assert code == 1
+        assert "EXAMPLE_DB_PASSWORD is not set" in err
