@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.helpers import make_context
+from tests.helpers import make_context, thread_safe_moto
 
 AWS_ENV = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
            "AWS_SECURITY_TOKEN")
@@ -30,6 +30,7 @@ def isolated_aws_env(monkeypatch, tmp_path):
 def moto():
     from moto import mock_aws
 
+    thread_safe_moto()
     with mock_aws():
         yield
 

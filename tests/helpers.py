@@ -55,7 +55,106 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
     ("cost --pricing api (AWS Price List GetProducts)",
      "moto has no pricing service; the Price List answers only from us-east-1",
      "Stubber: tests/cost/test_price_list.py"),
+    ("buckets: AWS defaults (SSE-S3, public access block, BucketOwnerEnforced)",
+     "moto creates buckets with no default encryption, no public access block and no "
+     "ownership controls; AWS has had all three on every new bucket since 2023",
+     "moto's create_bucket patched in-process to AWS's defaults: "
+     "tests/resources/test_bucket_unit.py (aws_like_defaults)"),
+    ("buckets.tags (in CreateBucket)",
+     "moto ignores CreateBucketConfiguration.Tags; awsprov's converge step after "
+     "CreateBucket then sets them with PutBucketTagging",
+     "the CreateBucket request is asserted to carry the tags: tests/resources/test_bucket_unit.py"),
+    ("buckets.lifecycle_min_object_size",
+     "moto ignores TransitionDefaultMinimumObjectSize on Put and always returns "
+     "all_storage_classes_128K",
+     "request parameter and read-back mapping asserted in tests/resources/test_bucket_unit.py; "
+     "convergence xfails strictly there"),
+    ("buckets.enforce_tls (object writes)",
+     "moto evaluates the deny-insecure-transport statement without its aws:SecureTransport "
+     "condition: every PutObject into a TLS-enforced bucket gets 403 (also under awsprov local)",
+     "tests that write objects set enforce_tls: false; the statement is asserted in "
+     "tests/resources/test_bucket_lifecycle.py"),
+    ("buckets.object_lock (existing bucket holding objects)",
+     "moto refuses PutObjectLockConfiguration on a bucket with objects (BucketNeedsToBeNew); "
+     "AWS allows enabling object lock on an existing versioned bucket",
+     "enabled on an existing empty bucket: tests/resources/test_bucket_lifecycle.py"),
+    ("buckets.versioning (suspend under object lock)",
+     "moto accepts suspending versioning on an object-locked bucket; AWS refuses "
+     "(InvalidBucketState)",
+     "awsprov refuses before the call: tests/resources/test_bucket_lifecycle.py"),
+    ("buckets.encryption (deleted)",
+     "after DeleteBucketEncryption moto has no configuration; AWS falls back to SSE-S3",
+     "drift shows either way for a non-default spec: tests/resources/test_bucket_drift.py"),
+    ("buckets: orphan search across regions",
+     "moto's Resource Groups Tagging API returns buckets of every region in every region's "
+     "query",
+     "read() skips other regions' buckets when looking for orphans: "
+     "tests/resources/test_bucket_unit.py"),
+    ("buckets: NoSuchBucket right after CreateBucket",
+     "moto's buckets are readable at once; AWS sub-reads may answer NoSuchBucket for a while",
+     "a sub-read patched to fail once: tests/resources/test_bucket_unit.py"),
+    ("topics.subscriptions (pending confirmation)",
+     "moto confirms email/http subscriptions at once; AWS lists them as PendingConfirmation "
+     "and refuses to delete them",
+     "an after-call hook rewrites ListSubscriptionsByTopic: tests/resources/"
+     "test_topic_lifecycle.py"),
+    ("queues: QueueDeletedRecently",
+     "moto re-creates a deleted queue's name at once; AWS refuses it for 60 s",
+     "Stubber: tests/resources/test_queue_lifecycle.py"),
+    ("queues: attribute propagation",
+     "moto applies SetQueueAttributes at once; AWS takes up to 60 s (retention 15 min)",
+     "Stubber (stale read, then two matching): tests/resources/test_queue_lifecycle.py"),
+    ("log_groups.kms_key (update)",
+     "moto does not implement AssociateKmsKey/DisassociateKmsKey (NotImplementedError)",
+     "Stubber: tests/resources/test_log_group_lifecycle.py; creates with a key use moto"),
+    ("dashboards: DashboardValidationMessages",
+     "moto validates no dashboard body and always answers with no messages",
+     "Stubber: tests/resources/test_dashboard_lifecycle.py"),
+    ("alarms: tags by ResourceARNList",
+     "moto pages GetResources answers at 100 tags even for an ARN list; AWS answers up to "
+     "100 ARNs whole and refuses pagination parameters with one",
+     "calls counted with moto's paging: tests/resources/test_alarm_lifecycle.py"),
+    ("alarms: concurrent PutMetricAlarm and DescribeAlarms",
+     "moto's CloudWatch backend iterates its alarm dict while other threads insert "
+     "(RuntimeError: dictionary changed size during iteration); AWS serves them concurrently",
+     "thread_safe_moto() snapshots the dict for iteration (tests/conftest.py `moto`)"),
+    ("log_groups: Tagging API filter logs:log-group",
+     "moto's GetResources answers nothing for ResourceTypeFilters logs:log-group, only for logs",
+     "log groups filter on logs (AWS accepts both): tests/resources/test_messaging_orphans.py"),
+    ("keys: service grants in key policies",
+     "moto never checks a key policy (a topic, queue or log group with a key CloudWatch, "
+     "SNS or Logs cannot use is accepted)",
+     "the cross-resource checks, offline: tests/unit/test_messaging_checks.py"),
 ]
+
+class _SnapshotDict(dict):
+    """A dict whose iteration works on a copy, so readers never see it change size."""
+
+    def values(self):
+        return list(super().values())
+
+    def items(self):
+        return list(super().items())
+
+    def __iter__(self):
+        return iter(list(super().keys()))
+
+
+def thread_safe_moto() -> None:
+    """Parallel applies write alarms from several threads (KNOWN_EMULATOR_GAPS)."""
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    if getattr(CloudWatchBackend.__init__, "_snapshots", False):
+        return
+    original = CloudWatchBackend.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.alarms = _SnapshotDict(self.alarms)
+
+    init._snapshots = True
+    CloudWatchBackend.__init__ = init
+
 
 WRITE_PREFIXES = ("Create", "Update", "Delete", "Put", "Tag", "Untag", "Enable", "Disable",
                   "Schedule", "Cancel", "Restore", "Set", "Associate", "Disassociate",

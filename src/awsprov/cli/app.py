@@ -115,7 +115,6 @@ def _print_error(message: str) -> None:
 
     from awsprov.render import console
 
-
     err = console.stderr()
     for line in message.splitlines() or [""]:
         # escaped: messages quote patterns like [a-z] that rich would take for markup

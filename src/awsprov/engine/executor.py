@@ -158,4 +158,4 @@ def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
 
 
 def _owner(stack: Stack, change: ResourceChange) -> Owner:
-    return Owner(stack.name, change.address)
+    return Owner(stack.name, change.address, stack.env)

@@ -67,8 +67,9 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
     order = [[a for a in layer if a in selected] for layer in graph.batches(deps)]
     order = [layer for layer in order if layer]
     names = {a: _physical_name(stack, a, aws) for a in selected}
-    lives = _read_all(aws, [(a, stack.resources[a].section, names[a], Owner(stack.name, a))
-                            for a in selected], options.parallelism)
+    lives = _read_all(aws, [(a, stack.resources[a].section, names[a],
+                             Owner(stack.name, a, stack.env)) for a in selected],
+                      options.parallelism)
     resources: dict[str, PlannedResource] = {}
     changes: list[ResourceChange] = []
     attributes: dict[str, dict[str, Any]] = {}
@@ -184,14 +185,14 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
     return Desired(
         section=spec.section, logical=spec.logical, name=name, props=props,
         state=rtype.desired_state(props),
-        tags=tagging.desired_tags(stack.name, spec.address, {}, user_tags),
+        tags=tagging.desired_tags(stack.name, spec.address, {}, user_tags, stack.env),
         ignore=frozenset(props.get("ignore_changes") or ()),
     )
 
 
 def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
     changes = rtype.diff(desired, live)
-    if "tags" not in desired.ignore:
+    if rtype.taggable and "tags" not in desired.ignore:
         managed = {k: v for k, v in live.tags.items() if not tagging.is_marker(k)}
         changes.extend(AttributeChange(path, before, after)
                        for path, before, after in leaf_diff("tags", managed, desired.tags))
@@ -208,10 +209,12 @@ def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | N
                              for key, value in desired.state.items() if value is not None]
         return change
     owner = tagging.owner_of(live.tags)
-    if owner not in (None, stack.name) and not options.force_adopt:
+    foreign = owner is not None and not tagging.owned_by(live.tags, stack.name, stack.env)
+    if foreign and not options.force_adopt:
         change.action = Action.REFUSED
-        change.reason = (f"{rtype.kind} '{desired.name}' belongs to stack '{owner}' "
-                         f"(awsprov:stack tag); --force-adopt takes it over")
+        change.reason = (f"{rtype.kind} '{desired.name}' belongs to "
+                         f"{tagging.owner_label(live.tags)} (awsprov:* tags); --force-adopt "
+                         f"takes it over")
         return change
     changes = diff_with_tags(rtype, desired, live)
     change.attributes = changes
@@ -236,9 +239,9 @@ def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | N
     elif owner is None:
         change.action = Action.ADOPT
         change.reason = "exists without awsprov tags; tagged and brought to spec"
-    elif owner != stack.name:
+    elif foreign:
         change.action = Action.ADOPT
-        change.reason = f"taken over from stack '{owner}' (--force-adopt)"
+        change.reason = f"taken over from {tagging.owner_label(live.tags)} (--force-adopt)"
     elif changes:
         change.action = Action.UPDATE
         change.reason = ", ".join(sorted({c.path.split(".")[0] for c in changes})) + " changed"
@@ -266,7 +269,7 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[
     in_spec = {(stack.resources[a].section, n) for a, n in names.items()}
     found: list[tuple[str, ResourceType, str, str]] = []
     for arn, tag_map in _tagged_with_stack(aws, stack.name, types):
-        rtype = next((t for t in types.values() if _arn_matches(t, arn)), None)
+        rtype = next((t for t in types.values() if t.taggable and _arn_matches(t, arn)), None)
         if rtype is None:
             continue
         name = rtype.name_from_arn(arn)
@@ -279,7 +282,8 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[
     out = []
     for address, rtype, _name, _arn in found:
         live = lives[address]
-        if live is None or live.pending_deletion or tagging.owner_of(live.tags) != stack.name:
+        if live is None or live.pending_deletion or not tagging.owned_by(
+                live.tags, stack.name, stack.env):
             continue
         change = ResourceChange(address, rtype.section, live.name, Action.DELETE, orphan=True,
                                 reason="orphan: tagged with this stack, gone from the spec; "
@@ -298,7 +302,7 @@ def _tagged_with_stack(aws: AwsContext, stack: str, types: dict[str, ResourceTyp
     paginator = client.get_paginator("get_resources")
     pages = paginator.paginate(
         TagFilters=[{"Key": tagging.STACK_TAG, "Values": [stack]}],
-        ResourceTypeFilters=sorted({t.tagging_type for t in types.values()}),
+        ResourceTypeFilters=sorted({t.tagging_type for t in types.values() if t.taggable}),
     )
     for page in pages:
         for item in page.get("ResourceTagMappingList", []):
@@ -338,9 +342,9 @@ def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> Pl
             change.action, change.reason = Action.NOOP, "does not exist"
         elif live.pending_deletion:
             change.action, change.reason = Action.NOOP, "already scheduled for deletion"
-        elif tagging.owner_of(live.tags) != stack.name:
+        elif not tagging.owned_by(live.tags, stack.name, stack.env):
             change.action = Action.NOOP
-            change.reason = "not managed by this stack (awsprov:stack tag): left alone"
+            change.reason = "not managed by this stack (awsprov:* tags): left alone"
         else:
             change.data_at_risk = live.data_at_risk if planned.rtype.holds_data else None
             refusal = planned.rtype.deletion_refusal(live, planned.spec.props)

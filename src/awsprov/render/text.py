@@ -101,7 +101,8 @@ def render_verify(report: VerifyReport, out: Console) -> None:
         for attribute in change.attributes:
             out.print(f"      {escape(attribute_line(attribute, change.action is Action.CREATE))}")
     for finding in report.findings:
-        out.print(f"[warn]{finding.severity}[/] {escape(finding.address)} [{finding.rule}] "
+        rule = escape(f"[{finding.rule}]")  # escaped: not a rich markup tag
+        out.print(f"[warn]{finding.severity}[/] {escape(finding.address)} {rule} "
                   f"{escape(finding.message)}")
     out.print(f"[bold]Drift:[/] {len(report.drift)} resources differ from the spec, "
               f"{len(report.findings)} findings.")

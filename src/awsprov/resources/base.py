@@ -72,6 +72,7 @@ class Owner:
 
     stack: str
     address: str
+    env: str | None = None
 
 
 class ResourceType:
@@ -86,6 +87,9 @@ class ResourceType:
     fields: ClassVar[dict[str, FieldKind]] = {}
     reference_attributes: ClassVar[tuple[str, ...]] = ("arn", "name")
     holds_data: ClassVar[bool] = False
+    # False for resources AWS cannot tag (CloudWatch dashboards): the planner then neither
+    # diffs tags nor looks for them in the Tagging API; `read` decides ownership itself.
+    taggable: ClassVar[bool] = True
     # >1 when AWS describes many resources in one call: the planner then calls
     # read_batch with up to this many names instead of read once per resource.
     batch_size: ClassVar[int] = 1

@@ -333,8 +333,8 @@ class KmsKey(ResourceType):
         not pending deletion, then the newest."""
         client = aws.client("resourcegroupstaggingapi")
         pages = client.get_paginator("get_resources").paginate(
-            TagFilters=[{"Key": tagging.STACK_TAG, "Values": [owner.stack]},
-                        {"Key": tagging.ADDRESS_TAG, "Values": [owner.address]}],
+            TagFilters=[{"Key": key, "Values": [value]} for key, value in
+                        tagging.ownership_tags(owner.stack, owner.address, owner.env).items()],
             ResourceTypeFilters=[self.tagging_type])
         kms = aws.client("kms")
         candidates = []

@@ -81,10 +81,13 @@ def statements_of(document: Any | None) -> list[dict[str, Any]]:
     return canonical(document)["Statement"]
 
 
-def allows(document: Any | None, principal_service: str, action: str) -> bool:
+def allows(document: Any | None, principal_service: str, action: str,
+           context: dict[str, str] | None = None) -> bool:
     """Whether some Allow statement grants `action` to the service principal (used by the
-    cross-resource checks: may CloudWatch use this key?). Conditions are not evaluated:
-    a statement with conditions still counts as allowing."""
+    cross-resource checks: may CloudWatch use this key?). Conditions on the keys given in
+    `context` (e.g. {"aws:SourceArn": topic ARN}) are evaluated with the String/Arn
+    Equals/Like operators; conditions on other keys are not: such a statement still
+    counts as allowing, since awsprov cannot know their values offline."""
     for statement in statements_of(document):
         if statement.get("Effect") != "Allow":
             continue
@@ -93,9 +96,32 @@ def allows(document: Any | None, principal_service: str, action: str) -> bool:
         everyone = principals.get("AWS") == ["*"] if isinstance(principals, dict) else False
         if principal_service not in services and not everyone:
             continue
-        if any(_action_matches(pattern, action) for pattern in statement.get("Action", [])):
+        if not any(_action_matches(pattern, action) for pattern in statement.get("Action", [])):
+            continue
+        if _conditions_hold(statement.get("Condition"), context or {}):
             return True
     return False
+
+
+_EQUALS = ("stringequals", "arnequals", "stringequalsignorecase")
+_LIKE = ("stringlike", "arnlike")
+
+
+def _conditions_hold(condition: Any, context: dict[str, str]) -> bool:
+    if not isinstance(condition, dict) or not context:
+        return True
+    known = {k.lower(): v for k, v in context.items()}
+    for operator, keys in condition.items():
+        op = operator.lower().removeprefix("forallvalues:").removeprefix("foranyvalue:")
+        for key, values in (keys or {}).items():
+            actual = known.get(key.lower())
+            if actual is None or op not in (*_EQUALS, *_LIKE):
+                continue
+            if op in _EQUALS and actual not in values:
+                return False
+            if op in _LIKE and not any(_action_matches(v, actual) for v in values):
+                return False
+    return True
 
 
 def _statement(statement: Any) -> dict[str, Any]:

@@ -12,6 +12,11 @@ _MODULES = {
     "tables": "awsprov.resources.dynamodb_table",
     "buckets": "awsprov.resources.s3_bucket",
     "secrets": "awsprov.resources.secret",
+    "topics": "awsprov.resources.sns_topic",
+    "queues": "awsprov.resources.sqs_queue",
+    "log_groups": "awsprov.resources.log_group",
+    "alarms": "awsprov.resources.alarm",
+    "dashboards": "awsprov.resources.dashboard",
 }
 
 _TYPES: dict[str, ResourceType] = {}

@@ -16,6 +16,7 @@ those, and one on an emulator that lacks the defaults gets them set.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,11 @@ from awsprov.spec.schema import REFERENCE
 
 TLS_SID = "AwsprovDenyInsecureTransport"
 FORCE_DESTROY_TAG = "awsprov:force-destroy"
+# On a bucket from CreateBucket until its first converge completes: an apply killed in
+# between, run again, still treats versioning and object lock as part of the create
+# (not as irreversible changes to an existing bucket needing --allow-irreversible).
+CREATING_TAG = "awsprov:creating"
+_MARKER_TAGS = (FORCE_DESTROY_TAG, CREATING_TAG)
 OWNERSHIPS = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
 # What S3 does with objects when no ownership controls exist (buckets made before 2023).
 OWNERSHIP_WITHOUT_CONTROLS = "ObjectWriter"
@@ -68,6 +74,7 @@ BUCKET_PROPAGATION_TIMEOUT = 120
 # lifecycleConfigurationRulesSteadyTimeout 2 min, two identical reads in a row).
 VERSIONING_STABLE_TIMEOUT = 60
 LIFECYCLE_STEADY_TIMEOUT = 180
+PUBLIC_POLICY_TIMEOUT = 60
 
 _IP_FORM = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -156,6 +163,10 @@ def _human_bytes(size: int) -> str:
     return f"{size} bytes"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -188,8 +199,8 @@ class ObjectCount:
         if not self.complete:
             return (f"{at_least}{entries:,} objects, versions and delete markers "
                     f"(listing stopped at {entries:,}), {at_least}{_human_bytes(self.size)}")
-        return (f"{self.objects:,} objects ({self.versions:,} versions, {self.markers:,} "
-                f"delete markers), {_human_bytes(self.size)}")
+        return (f"{_plural(self.objects, 'object')} ({_plural(self.versions, 'version')}, "
+                f"{_plural(self.markers, 'delete marker')}), {_human_bytes(self.size)}")
 
 
 class BucketLive(Live):
@@ -215,6 +226,12 @@ class BucketLive(Live):
     @data_at_risk.setter
     def data_at_risk(self, _value: str | None) -> None:
         pass  # always computed from the listing
+
+    def __repr__(self) -> str:  # never lists objects just to print itself
+        return f"BucketLive(name={self.name!r}, state={self.state!r}, tags={self.tags!r})"
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
 
 class S3Bucket(ResourceType):
@@ -437,22 +454,32 @@ class S3Bucket(ResourceType):
 
     def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
         changes: list[AttributeChange] = []
+        ignore = set(desired.ignore)
+        if "lifecycle" in ignore:  # the minimum size is part of the lifecycle document
+            ignore.add("lifecycle_min_object_size")
         for key, after in desired.state.items():
-            if key in desired.ignore:
+            if key in ignore:
                 continue
             before = live.state.get(key)
             if key == "policy":
+                if "enforce_tls" in desired.ignore:  # the TLS statement lives in the policy
+                    continue
                 if not _same_policy(before, after):
                     changes.append(AttributeChange("policy", before, after))
                 continue
             kind = self._kind(key, before, after, live)
             changes.extend(AttributeChange(p, b, a, kind)
                            for p, b, a in leaf_diff(key, before, after))
+        if live.raw.get("creating"):
+            changes.append(AttributeChange(f"tags.{CREATING_TAG}", "true", None,
+                                           note="an earlier apply stopped mid-create"))
         return changes
 
     @staticmethod
     def _kind(key: str, before: Any, after: Any, live: Live) -> FieldKind:
         """Irreversible only where AWS allows no way back from *this* change."""
+        if live.raw.get("creating") and key in ("versioning", "object_lock") and after:
+            return FieldKind.UPDATE  # finishing a create a killed apply left half done
         if key == "versioning" and after and live.raw.get("versioning_status") is None:
             return FieldKind.IRREVERSIBLE   # never versioned → versioned: never back
         if key == "object_lock" and before is None and after is not None:
@@ -493,14 +520,14 @@ class S3Bucket(ResourceType):
         return notes
 
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
-        count = live.object_count if isinstance(live, BucketLive) else None
-        if count is None or count.empty:
-            return None
         # A bucket gone from the spec is judged by the force_destroy its last apply left.
         force = live.state.get("force_destroy") if props is None else \
             bool(props.get("force_destroy", False))
         if force:
-            live.raw["empty_before_delete"] = True
+            live.raw["empty_before_delete"] = True  # delete() empties it first
+            return None
+        count = live.object_count if isinstance(live, BucketLive) else None
+        if count is None or count.empty:
             return None
         if props is None:
             return (f"bucket holds {count}: not deleted; apply it with force_destroy: true "
@@ -591,7 +618,7 @@ class S3Bucket(ResourceType):
     def _live(self, name: str, region: str, stack_region: str, raw: dict[str, Any],
               counter=None) -> BucketLive:
         all_tags = raw["tags"]
-        tags = {k: v for k, v in all_tags.items() if k != FORCE_DESTROY_TAG}
+        tags = {k: v for k, v in all_tags.items() if k not in _MARKER_TAGS}
         lifecycle = raw["lifecycle"]
         state = {
             "ownership": raw["ownership"] or OWNERSHIP_WITHOUT_CONTROLS,
@@ -615,6 +642,7 @@ class S3Bucket(ResourceType):
             attributes={"arn": arn, "name": name,
                         "domain_name": f"{name}.s3.{region}.amazonaws.com"},
             raw={"region": region, "stack_region": stack_region,
+                 "creating": all_tags.get(CREATING_TAG) == "true",
                  "versioning_status": raw["versioning"],
                  "object_lock_enabled": raw["object_lock"] is not None},
         )
@@ -635,16 +663,20 @@ class S3Bucket(ResourceType):
         live = self.read(aws, name)
         if live is None:
             raise AwsprovError(f"bucket {name} vanished right after CreateBucket")
+        desired = dataclasses.replace(desired, ignore=frozenset())  # ignored once it exists
         changes = self.diff(desired, live) + [
             AttributeChange(p, b, a) for p, b, a in leaf_diff("tags", live.tags, desired.tags)]
-        if state["object_lock"] and live.state["object_lock"] is None:
+        if state["object_lock"] and live.state["object_lock"] is None and \
+                not live.raw.get("creating"):
             raise AwsprovError(f"bucket {name} exists without object lock; enabling it on an "
                                f"existing bucket needs apply --allow-irreversible")
+        live.raw["creating"] = True
         self.update(aws, desired, live, changes, progress)
 
     def _create_bucket(self, aws, desired: Desired, progress: Progress) -> None:
         s3 = aws.client("s3")
-        configuration: dict[str, Any] = {"Tags": tagging.as_pairs(self._tag_set(desired))}
+        configuration: dict[str, Any] = {
+            "Tags": tagging.as_pairs(self._tag_set(desired, creating=True))}
         if aws.region != "us-east-1":  # us-east-1 takes no LocationConstraint
             configuration["LocationConstraint"] = aws.region
         request: dict[str, Any] = {"Bucket": desired.name,
@@ -654,10 +686,15 @@ class S3Bucket(ResourceType):
             request["ObjectLockEnabledForBucket"] = True
         progress("CreateBucket")
         try:
-            # OperationAborted: a conflicting operation on this name (it was just freed).
-            retry_when(lambda: s3.create_bucket(**request), ("OperationAborted",),
-                       f"{desired.name}: name free to create", aws.wait,
-                       timeout=BUCKET_PROPAGATION_TIMEOUT)
+            try:
+                self._send_create(aws, s3, request)
+            except errors.ClientError as exc:
+                # A partition without tags-on-create: create, and the converge step tags.
+                if not errors.is_code(exc, "InvalidArgument", "MalformedXML",
+                                      "NotImplemented"):
+                    raise
+                configuration.pop("Tags")
+                self._send_create(aws, s3, request)
         except errors.ClientError as exc:
             if errors.is_code(exc, "BucketAlreadyOwnedByYou"):
                 return
@@ -666,22 +703,42 @@ class S3Bucket(ResourceType):
                                    f"account (bucket names are global): choose another") from None
             raise
 
+    @staticmethod
+    def _send_create(aws, s3, request: dict) -> None:
+        # OperationAborted: a conflicting operation on this name (it was just freed).
+        retry_when(lambda: s3.create_bucket(**request), ("OperationAborted",),
+                   f"{request['Bucket']}: name free to create", aws.wait,
+                   timeout=BUCKET_PROPAGATION_TIMEOUT)
+
     # ---- update ----------------------------------------------------------------------
 
     def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
                progress: Progress) -> None:
-        if not changes:
+        creating = bool(live.raw.get("creating"))
+        if not changes and not creating:
             return
         s3 = aws.client("s3", live.raw.get("region") or aws.region)
         name, want = desired.name, desired.state
         changed = {c.path.split(".")[0] for c in changes}
         if is_unknown(want):
             raise AwsprovError(f"{desired.address}: a referenced value is still unknown")
-        if changed & {"tags", "force_destroy"}:
+        retag = any(c.path == "force_destroy" or (c.path.startswith("tags.") and
+                                                  c.path != f"tags.{CREATING_TAG}")
+                    for c in changes)
+        if retag:
             # First: a converge cut short leaves a bucket this stack owns, not an adoptee.
             progress("PutBucketTagging")
             s3.put_bucket_tagging(Bucket=name, Tagging={
+                "TagSet": tagging.as_pairs(self._tag_set(desired, creating))})
+        self._apply_settings(aws, s3, desired, live, changed, progress)
+        if creating:
+            progress("PutBucketTagging (create complete)")
+            s3.put_bucket_tagging(Bucket=name, Tagging={
                 "TagSet": tagging.as_pairs(self._tag_set(desired))})
+
+    def _apply_settings(self, aws, s3, desired: Desired, live: Live, changed: set[str],
+                        progress: Progress) -> None:
+        name, want = desired.name, desired.state
         if "ownership" in changed:
             progress(f"PutBucketOwnershipControls ({want['ownership']})")
             s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={
@@ -700,7 +757,7 @@ class S3Bucket(ResourceType):
         if "public_access_block" in changed:
             self._set_public_access_block(s3, name, want["public_access_block"], progress)
         if "policy" in changed:
-            self._set_policy(s3, name, want["policy"], progress)
+            self._set_policy(aws, s3, name, want["policy"], progress)
         if changed & {"lifecycle", "lifecycle_min_object_size"}:
             self._set_lifecycle(aws, s3, name, want, progress)
         if "cors" in changed:
@@ -709,10 +766,12 @@ class S3Bucket(ResourceType):
             self._set_logging(aws, s3, name, want["logging"], progress)
 
     @staticmethod
-    def _tag_set(desired: Desired) -> dict[str, str]:
+    def _tag_set(desired: Desired, creating: bool = False) -> dict[str, str]:
         tags = dict(desired.tags)
         if desired.state["force_destroy"]:
             tags[FORCE_DESTROY_TAG] = "true"
+        if creating:
+            tags[CREATING_TAG] = "true"
         return tags
 
     @staticmethod
@@ -735,13 +794,21 @@ class S3Bucket(ResourceType):
             s3.delete_public_access_block(Bucket=name)
 
     @staticmethod
-    def _set_policy(s3, name: str, document: dict | None, progress: Progress) -> None:
+    def _set_policy(aws, s3, name: str, document: dict | None, progress: Progress) -> None:
         if document is None:
             progress("DeleteBucketPolicy")
             s3.delete_bucket_policy(Bucket=name)
             return
         progress("PutBucketPolicy")
-        s3.put_bucket_policy(Bucket=name, Policy=policies.to_json(document))
+        put = lambda: s3.put_bucket_policy(Bucket=name,  # noqa: E731
+                                          Policy=policies.to_json(document))
+        if not policies.public_statements(document):
+            put()
+            return
+        # A public policy right after the block came off: S3 answers 403 until the
+        # block's removal has propagated.
+        retry_when(put, ("AccessDenied",), f"{name}: public access block lifted", aws.wait,
+                   timeout=PUBLIC_POLICY_TIMEOUT)
 
     @staticmethod
     def _set_lifecycle(aws, s3, name: str, want: dict, progress: Progress) -> None:

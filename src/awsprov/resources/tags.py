@@ -4,23 +4,31 @@ from __future__ import annotations
 
 STACK_TAG = "awsprov:stack"
 ADDRESS_TAG = "awsprov:address"
+# Set when the stack is planned with --env: two environments of one stack in one region
+# (names carrying ${env}) must not see each other's resources as orphans or take them over.
+ENV_TAG = "awsprov:env"
+OWNERSHIP = (STACK_TAG, ADDRESS_TAG, ENV_TAG)
 
 
 def is_marker(key: str) -> bool:
     """An awsprov:* tag other than ownership: a type's own marker (a generated secret
     value). Tag diffs leave markers to their type."""
-    return key.startswith("awsprov:") and key not in (STACK_TAG, ADDRESS_TAG)
+    return key.startswith("awsprov:") and key not in OWNERSHIP
 
 
-def ownership_tags(stack: str, address: str) -> dict[str, str]:
-    return {STACK_TAG: stack, ADDRESS_TAG: address}
+def ownership_tags(stack: str, address: str, env: str | None = None) -> dict[str, str]:
+    tags = {STACK_TAG: stack, ADDRESS_TAG: address}
+    if env:
+        tags[ENV_TAG] = env
+    return tags
 
 
-def desired_tags(stack: str, address: str, stack_tags: dict, resource_tags: dict) -> dict[str, str]:
+def desired_tags(stack: str, address: str, stack_tags: dict, resource_tags: dict,
+                 env: str | None = None) -> dict[str, str]:
     """Stack tags, then the resource's own, then ownership (which nobody may override)."""
     merged = {str(k): str(v) for k, v in (stack_tags or {}).items()}
     merged.update({str(k): str(v) for k, v in (resource_tags or {}).items()})
-    merged.update(ownership_tags(stack, address))
+    merged.update(ownership_tags(stack, address, env))
     return merged
 
 
@@ -34,6 +42,22 @@ def tag_delta(live: dict[str, str], desired: dict[str, str]) -> tuple[dict[str, 
 
 def owner_of(tags: dict[str, str]) -> str | None:
     return tags.get(STACK_TAG)
+
+
+def env_of(tags: dict[str, str]) -> str | None:
+    return tags.get(ENV_TAG)
+
+
+def owned_by(tags: dict[str, str], stack: str, env: str | None) -> bool:
+    """Tagged with this stack, and with this environment or none (a resource made before
+    environments were tagged is still ours; its next apply adds the env tag)."""
+    return owner_of(tags) == stack and env_of(tags) in (None, env)
+
+
+def owner_label(tags: dict[str, str]) -> str:
+    """`stack 'vaultlink'` or `stack 'vaultlink' environment 'prod'`, for messages."""
+    env = env_of(tags)
+    return f"stack '{owner_of(tags)}'" + (f" environment '{env}'" if env else "")
 
 
 def as_dict(pairs: list[dict] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:

@@ -90,6 +90,9 @@ def _describe(error) -> tuple[tuple, str]:
         return path, f"{instance!r} is not valid: {schema['description']}"
     if error.validator == "enum":
         return path, f"{instance!r} is not one of {error.validator_value}"
+    if error.validator in ("maxItems", "minItems") and isinstance(instance, list):
+        bound = "at most" if error.validator == "maxItems" else "at least"
+        return path, f"{len(instance)} items; {bound} {error.validator_value} allowed"
     return path, error.message
 
 

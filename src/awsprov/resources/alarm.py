@@ -1,0 +1,329 @@
+"""CloudWatch metric alarms (SPEC.md "alarms"; reference/aws-behaviour.md §1.6).
+
+PutMetricAlarm replaces the whole alarm, so every create and update sends the complete
+desired alarm; tags of an existing alarm change only through TagResource/UntagResource
+(PutMetricAlarm ignores them on update). Reads are batched: DescribeAlarms takes 100
+names, and the tags of those 100 come from one Resource Groups Tagging API call
+(GetResources with 100 ARNs), instead of one ListTagsForResource per alarm.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange
+from awsprov.resources import service_access as access
+from awsprov.resources import tags as tagging
+from awsprov.resources.base import Desired, Live, Owner, Problem, Progress, ResourceType
+from awsprov.resources.state_export import exported
+from awsprov.spec.schema import REFERENCE
+
+COMPARISONS = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold",
+               "<": "LessThanThreshold", "<=": "LessThanOrEqualToThreshold"}
+STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount")
+PERCENTILE = r"^(p|tm|wm|tc|ts)(100|\d{1,2}(\.\d{1,10})?)$"
+MISSING_DATA = ("missing", "breaching", "notBreaching", "ignore")
+ACTION_LISTS = ("actions", "ok_actions", "insufficient_data_actions")
+_API_ACTIONS = {"actions": "AlarmActions", "ok_actions": "OKActions",
+                "insufficient_data_actions": "InsufficientDataActions"}
+DESCRIBE_BATCH = 100  # DescribeAlarms takes up to 100 AlarmNames
+# GetResources takes up to 100 ARNs and answers them whole (AWS refuses pagination
+# parameters with ResourceARNList); moto pages the answer anyway, so a token is followed.
+TAGGING_BATCH = 100
+DEFAULTS = {"statistic": "Average", "period": 300, "evaluation_periods": 1,
+            "comparison": "GreaterThanThreshold", "treat_missing_data": "missing"}
+
+_ACTIONS = {"type": "array", "maxItems": 5, "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1},
+            "description": "${topics.NAME} references or action ARNs (at most 5)"}
+
+
+def _is_percentile(statistic: str) -> bool:
+    return statistic not in STATISTICS
+
+
+def _sorted_actions(values: list | None) -> list:
+    return sorted(values or [], key=str)
+
+
+class MetricAlarm(ResourceType):
+    section = "alarms"
+    kind = "CloudWatch alarm"
+    service = "cloudwatch"
+    tagging_type = "cloudwatch:alarm"
+    batch_size = DESCRIBE_BATCH
+    required = ("name", "namespace", "metric", "threshold")
+    properties = {
+        "name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "namespace": {"type": "string", "minLength": 1, "maxLength": 255,
+                      "pattern": r"^[^:]", "description": "e.g. AWS/SQS"},
+        "metric": {"type": "string", "minLength": 1, "maxLength": 255},
+        "dimensions": {"type": "object", "maxProperties": 30,
+                       "propertyNames": {"minLength": 1, "maxLength": 255},
+                       "additionalProperties": {"type": ["string", "number"]}},
+        "statistic": {"type": "string", "minLength": 1,
+                      "description": "Sum, Average, Minimum, Maximum, SampleCount, or a "
+                                     "percentile such as p95 or p99.9"},
+        "period": {"type": "integer", "minimum": 10,
+                   "description": "Seconds: 10, 20, 30 or a multiple of 60 (default 300)"},
+        "evaluation_periods": {"type": "integer", "minimum": 1},
+        "datapoints_to_alarm": {"type": "integer", "minimum": 1},
+        "threshold": {"type": "number"},
+        "comparison": {"enum": [*COMPARISONS, *COMPARISONS.values()]},
+        "treat_missing_data": {"enum": list(MISSING_DATA)},
+        "actions": _ACTIONS,
+        "ok_actions": _ACTIONS,
+        "insufficient_data_actions": _ACTIONS,
+        "description": {"type": "string", "maxLength": 1024},
+    }
+    permissions = {
+        "read": ("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"),
+        "write": ("cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
+                  "cloudwatch:TagResource", "cloudwatch:UntagResource"),
+    }
+    # False reads tags with one ListTagsForResource per alarm (measured in the tests).
+    tags_from_tagging_api = True
+
+    def __init__(self) -> None:
+        # Alarms this process wrote tags to: the Tagging API may lag behind them, so their
+        # tags are read from CloudWatch itself.
+        self._tagged_here: set[str] = set()
+        self._lock = threading.Lock()
+
+    # ---- validation (pure) -----------------------------------------------------------
+
+    def check(self, props: dict[str, Any]) -> list[Problem]:
+        problems = []
+        statistic = props.get("statistic")
+        if isinstance(statistic, str) and statistic not in STATISTICS \
+                and not re.match(PERCENTILE, statistic):
+            problems.append(Problem(("statistic",), f"'{statistic}' is not a statistic: use "
+                                    f"{', '.join(STATISTICS)} or a percentile such as p95 "
+                                    f"or p99.9"))
+        period = props.get("period")
+        if isinstance(period, int) and period not in (10, 20, 30) and period % 60:
+            problems.append(Problem(("period",), f"{period} s: CloudWatch takes 10, 20, 30 "
+                                    f"or a multiple of 60 seconds"))
+        evaluation = props.get("evaluation_periods", DEFAULTS["evaluation_periods"])
+        datapoints = props.get("datapoints_to_alarm")
+        if datapoints is not None and datapoints > evaluation:
+            problems.append(Problem(("datapoints_to_alarm",), f"{datapoints} datapoints "
+                                    f"cannot be found in {evaluation} evaluation periods"))
+        for key in ACTION_LISTS:
+            for i, action in enumerate(props.get(key) or []):
+                if not (re.match(REFERENCE, action) or action.startswith("arn:aws")):
+                    problems.append(Problem((key, i), f"'{action}' is neither "
+                                            f"${{topics.NAME}} nor an action ARN"))
+        return problems
+
+    def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
+        problems = []
+        for key in ACTION_LISTS:
+            for i, action in enumerate(props.get(key) or []):
+                ref = access.reference_of(action)
+                if ref is None or ref[0] not in stack.resources:
+                    continue
+                target = stack.resources[ref[0]]
+                if target.section != "topics":
+                    problems.append(Problem((key, i), f"{ref[0]} is not an SNS topic: alarm "
+                                            f"actions in this stack go to ${{topics.NAME}}"))
+                elif access.is_aws_managed_key(target.props.get("kms_key"), "sns"):
+                    problems.append(Problem((key, i), (
+                        f"{target.address} is encrypted with the AWS-managed key alias/aws/sns,"
+                        f" whose policy does not let CloudWatch use it: this alarm cannot "
+                        f"deliver. Encrypt the topic with a customer managed key (${{keys."
+                        f"NAME}}) that allows cloudwatch.amazonaws.com kms:Decrypt and "
+                        f"kms:GenerateDataKey*")))
+        return problems
+
+    # ---- normalization (pure) --------------------------------------------------------
+
+    def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
+        evaluation = props.get("evaluation_periods", DEFAULTS["evaluation_periods"])
+        comparison = props.get("comparison", DEFAULTS["comparison"])
+        threshold = props.get("threshold")
+        return {
+            "namespace": props.get("namespace"),
+            "metric": props.get("metric"),
+            "dimensions": {str(k): v if v is KNOWN_AFTER_APPLY else str(v)
+                           for k, v in (props.get("dimensions") or {}).items()},
+            "statistic": props.get("statistic", DEFAULTS["statistic"]),
+            "period": props.get("period", DEFAULTS["period"]),
+            "evaluation_periods": evaluation,
+            "datapoints_to_alarm": props.get("datapoints_to_alarm", evaluation),
+            "threshold": float(threshold) if isinstance(threshold, (int, float)) else threshold,
+            "comparison": COMPARISONS.get(comparison, comparison),
+            "treat_missing_data": props.get("treat_missing_data",
+                                            DEFAULTS["treat_missing_data"]),
+            **{key: _sorted_actions(props.get(key)) for key in ACTION_LISTS},
+            "description": props.get("description") or None,
+            # Not a property: an alarm whose actions were disabled behind awsprov's back
+            # (DisableAlarmActions) notifies nobody, so it is drift like any other.
+            "actions_enabled": True,
+        }
+
+    def export(self, live: Live) -> dict[str, Any]:
+        state = live.state
+        required = {"name": live.name, "namespace": state["namespace"],
+                    "metric": state["metric"], "threshold": state["threshold"]}
+        defaults = {**self.desired_state({}),
+                    "datapoints_to_alarm": state["evaluation_periods"]}
+        props = exported(live, defaults, required)
+        props.pop("actions_enabled", None)
+        if isinstance(props["threshold"], float) and props["threshold"].is_integer():
+            props["threshold"] = int(props["threshold"])
+        shorthand = {v: k for k, v in COMPARISONS.items()}
+        if "comparison" in props:
+            props["comparison"] = shorthand.get(props["comparison"], props["comparison"])
+        return props
+
+    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+        if live.state["actions"]:
+            return []
+        return [("alarm-actions", "warning", "no alarm actions: nobody is told when it "
+                 "fires")]
+
+    def name_from_arn(self, arn: str) -> str:
+        return arn.split(":alarm:", 1)[-1]
+
+    def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
+        return [f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"]
+
+    # ---- read ------------------------------------------------------------------------
+
+    def read(self, aws, name: str, owner: Owner | None = None) -> Live | None:
+        return self.read_batch(aws, [(name, owner)]).get(name)
+
+    def read_batch(self, aws, items: list[tuple[str, Owner | None]]) -> dict[str, Live | None]:
+        cloudwatch = aws.client("cloudwatch")
+        names = [name for name, _owner in items]
+        found: dict[str, dict] = {}
+        for start in range(0, len(names), DESCRIBE_BATCH):
+            request: dict[str, Any] = {"AlarmNames": names[start:start + DESCRIBE_BATCH],
+                                       "AlarmTypes": ["MetricAlarm"],
+                                       "MaxRecords": DESCRIBE_BATCH}
+            while True:
+                page = cloudwatch.describe_alarms(**request)
+                found.update({a["AlarmName"]: a for a in page.get("MetricAlarms", [])})
+                if not page.get("NextToken"):
+                    break
+                request["NextToken"] = page["NextToken"]
+        tags = self._read_tags(aws, [a["AlarmArn"] for a in found.values()])
+        return {name: _live(found[name], tags[found[name]["AlarmArn"]]) if name in found
+                else None for name in names}
+
+    def _read_tags(self, aws, arns: list[str]) -> dict[str, dict[str, str]]:
+        tags: dict[str, dict[str, str]] = {}
+        with self._lock:
+            recent = set(self._tagged_here)
+        if self.tags_from_tagging_api:
+            tagging_api = aws.client("resourcegroupstaggingapi")
+            ask = [arn for arn in arns if arn not in recent]
+            for start in range(0, len(ask), TAGGING_BATCH):
+                request: dict[str, Any] = {"ResourceARNList": ask[start:start + TAGGING_BATCH]}
+                while True:
+                    page = tagging_api.get_resources(**request)
+                    for item in page.get("ResourceTagMappingList", []):
+                        tags[item["ResourceARN"]] = tagging.as_dict(item.get("Tags"))
+                    if not page.get("PaginationToken"):
+                        break
+                    request["PaginationToken"] = page["PaginationToken"]
+        cloudwatch = aws.client("cloudwatch")
+        for arn in arns:
+            # Untagged alarms are missing from the Tagging API's answer, and new ones may
+            # be for a moment: ask CloudWatch.
+            if arn not in tags or arn in recent:
+                tags[arn] = tagging.as_dict(
+                    cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags"))
+        return tags
+
+    # ---- create, update, delete ------------------------------------------------------
+
+    def create(self, aws, desired: Desired, progress: Progress) -> None:
+        progress("PutMetricAlarm (new alarm, tagged)")
+        aws.client("cloudwatch").put_metric_alarm(**_request(desired),
+                                                  Tags=tagging.as_pairs(desired.tags))
+        self._remember(aws, desired.name)
+
+    def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
+               progress: Progress) -> None:
+        changed = {c.path.split(".")[0] for c in changes}
+        if changed - {"tags"}:
+            progress("PutMetricAlarm (the whole alarm: it replaces every setting)")
+            aws.client("cloudwatch").put_metric_alarm(**_request(desired, live))
+        if "tags" in changed:
+            self.set_tags(aws, live, desired.tags)
+
+    def delete(self, aws, live: Live, progress: Progress) -> None:
+        progress("DeleteAlarms")
+        aws.client("cloudwatch").delete_alarms(AlarmNames=[live.name])  # absent: no error
+
+    def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
+        cloudwatch = aws.client("cloudwatch")
+        to_set, to_remove = tagging.tag_delta(live.tags, tags)
+        if to_remove:
+            cloudwatch.untag_resource(ResourceARN=live.arn, TagKeys=to_remove)
+        if to_set:
+            cloudwatch.tag_resource(ResourceARN=live.arn, Tags=tagging.as_pairs(to_set))
+        with self._lock:
+            self._tagged_here.add(live.arn)
+
+    def _remember(self, aws, name: str) -> None:
+        with self._lock:
+            self._tagged_here.add(aws.arn("cloudwatch", f"alarm:{name}"))
+
+
+RESOURCE_TYPE = MetricAlarm
+
+
+def _request(desired: Desired, live: Live | None = None) -> dict[str, Any]:
+    """The complete alarm: PutMetricAlarm resets whatever it is not sent, so properties
+    under `ignore_changes` are sent as live has them."""
+    state = dict(desired.state)
+    if live is not None:
+        state.update({k: live.state[k] for k in desired.ignore if k in live.state})
+    request: dict[str, Any] = {
+        "AlarmName": desired.name,
+        "Namespace": state["namespace"],
+        "MetricName": state["metric"],
+        "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(state["dimensions"].items())],
+        "Period": state["period"],
+        "EvaluationPeriods": state["evaluation_periods"],
+        "DatapointsToAlarm": state["datapoints_to_alarm"],
+        "Threshold": state["threshold"],
+        "ComparisonOperator": state["comparison"],
+        "TreatMissingData": state["treat_missing_data"],
+        "ActionsEnabled": True,
+        **{_API_ACTIONS[key]: list(state[key]) for key in ACTION_LISTS},
+    }
+    if _is_percentile(state["statistic"]):
+        request["ExtendedStatistic"] = state["statistic"]
+    else:
+        request["Statistic"] = state["statistic"]
+    if state["description"]:
+        request["AlarmDescription"] = state["description"]
+    return request
+
+
+def _live(alarm: dict, tags: dict[str, str]) -> Live:
+    evaluation = alarm.get("EvaluationPeriods", DEFAULTS["evaluation_periods"])
+    state = {
+        "namespace": alarm.get("Namespace"),
+        "metric": alarm.get("MetricName"),
+        "dimensions": {d["Name"]: d["Value"] for d in alarm.get("Dimensions") or []},
+        "statistic": alarm.get("ExtendedStatistic") or alarm.get("Statistic"),
+        "period": alarm.get("Period"),
+        "evaluation_periods": evaluation,
+        "datapoints_to_alarm": alarm.get("DatapointsToAlarm", evaluation),
+        "threshold": alarm.get("Threshold"),
+        "comparison": alarm.get("ComparisonOperator"),
+        "treat_missing_data": alarm.get("TreatMissingData", DEFAULTS["treat_missing_data"]),
+        **{key: _sorted_actions(alarm.get(_API_ACTIONS[key])) for key in ACTION_LISTS},
+        "description": alarm.get("AlarmDescription") or None,
+        "actions_enabled": alarm.get("ActionsEnabled", True),
+    }
+    return Live(name=alarm["AlarmName"], arn=alarm["AlarmArn"], state=state, tags=tags,
+                attributes={"arn": alarm["AlarmArn"], "name": alarm["AlarmName"]},
+                raw={"state_value": alarm.get("StateValue")})

@@ -1,0 +1,151 @@
+"""CloudWatch dashboards (SPEC.md "dashboards"; reference/aws-behaviour.md §1.7).
+
+The body is written as a YAML map (references allowed) and compared as JSON by meaning:
+key order and spacing never show as a change. PutDashboard upserts the whole body and
+answers with DashboardValidationMessages (an unknown metric, a bad widget property): they
+are shown as warnings, as Terraform does not.
+
+Dashboards cannot carry tags (CloudWatch tags alarms and Contributor Insights rules
+only), so a dashboard's name is its whole identity: a dashboard of that name is taken to
+be the one the spec describes (as PutDashboard itself does), it is never an orphan, and
+`destroy` deletes the dashboards its spec names. docs/monitoring-and-messaging.md.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from awsprov.aws import errors
+from awsprov.engine.changes import AttributeChange, is_unknown
+from awsprov.resources import tags as tagging
+from awsprov.resources.base import Desired, Live, Owner, Problem, Progress, ResourceType
+
+WIDGET_TYPES = ("metric", "text", "log", "alarm", "explorer", "custom")
+_WIDGET = {
+    "type": "object", "required": ["type"],
+    "properties": {"type": {"enum": list(WIDGET_TYPES)},
+                   "x": {"type": "integer", "minimum": 0, "maximum": 23},
+                   "y": {"type": "integer", "minimum": 0},
+                   "width": {"type": "integer", "minimum": 1, "maximum": 24},
+                   "height": {"type": "integer", "minimum": 1, "maximum": 1000},
+                   "properties": {"type": "object"}},
+}
+_BODY = {
+    "type": "object", "additionalProperties": False, "required": ["widgets"],
+    "description": "The dashboard body (CloudWatch's JSON structure) as a map",
+    "properties": {"widgets": {"type": "array", "maxItems": 500, "items": _WIDGET},
+                   "start": {"type": "string"}, "end": {"type": "string"},
+                   "periodOverride": {"enum": ["auto", "inherit"]},
+                   "variables": {"type": "array"}},
+}
+
+
+def canonical_body(body: Any) -> Any:
+    """The body as CloudWatch stores it, parsed: JSON round-trip (numbers, no YAML types)."""
+    if body is None or is_unknown(body):
+        return body
+    if isinstance(body, str):
+        return json.loads(body)
+    return json.loads(json.dumps(body, sort_keys=True, default=str))
+
+
+class Dashboard(ResourceType):
+    section = "dashboards"
+    kind = "CloudWatch dashboard"
+    service = "cloudwatch"
+    tagging_type = "cloudwatch:dashboard"
+    taggable = False
+    required = ("name", "body")
+    properties = {
+        "name": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,255}$",
+                 "description": "Dashboard name: 1-255 of A-Z a-z 0-9 _ -"},
+        "body": _BODY,
+    }
+    permissions = {
+        "read": ("cloudwatch:GetDashboard",),
+        "write": ("cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"),
+    }
+
+    def check(self, props: dict[str, Any]) -> list[Problem]:
+        if "tags" in props:
+            return [Problem(("tags",), "CloudWatch dashboards cannot be tagged: remove `tags`")]
+        return []
+
+    def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {"body": canonical_body(props.get("body"))}
+
+    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
+        """Widget by widget, so a one-widget change does not print the whole body."""
+        if "body" in desired.ignore:
+            return []
+        want, have = desired.state["body"], live.state["body"]
+        if not isinstance(want, dict) or not isinstance(have, dict):
+            return [AttributeChange("body", have, want)] if want != have else []
+        changes = []
+        for key in sorted(set(want) | set(have)):
+            before, after = have.get(key), want.get(key)
+            if key == "widgets" and isinstance(before, list) and isinstance(after, list):
+                for i in range(max(len(before), len(after))):
+                    old = before[i] if i < len(before) else None
+                    new = after[i] if i < len(after) else None
+                    if old != new:
+                        changes.append(AttributeChange(f"body.widgets[{i}]", old, new))
+            elif before != after:
+                changes.append(AttributeChange(f"body.{key}", before, after))
+        return changes
+
+    def export(self, live: Live) -> dict[str, Any]:
+        return {"name": live.name, "body": live.state["body"]}
+
+    def name_from_arn(self, arn: str) -> str:
+        return arn.split(":dashboard/", 1)[-1]
+
+    def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
+        return [f"arn:aws:cloudwatch::{account}:dashboard/{name}"]
+
+    def read(self, aws, name: str, owner: Owner | None = None) -> Live | None:
+        try:
+            found = aws.client("cloudwatch").get_dashboard(DashboardName=name)
+        except errors.ClientError as exc:
+            if errors.is_code(exc, "ResourceNotFound", "ResourceNotFoundException"):
+                return None
+            raise
+        # No tags exist: the spec that names it owns it (module docstring).
+        owned = tagging.ownership_tags(owner.stack, owner.address, owner.env) if owner else {}
+        return Live(name=name, arn=found["DashboardArn"],
+                    state={"body": canonical_body(found.get("DashboardBody") or "{}")},
+                    tags=owned, attributes={"arn": found["DashboardArn"], "name": name})
+
+    def create(self, aws, desired: Desired, progress: Progress) -> None:
+        self._put(aws, desired, progress)
+
+    def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
+               progress: Progress) -> None:
+        if changes:
+            self._put(aws, desired, progress)
+
+    @staticmethod
+    def _put(aws, desired: Desired, progress: Progress) -> None:
+        progress("PutDashboard")
+        answer = aws.client("cloudwatch").put_dashboard(
+            DashboardName=desired.name,
+            DashboardBody=json.dumps(desired.state["body"], sort_keys=True))
+        for message in answer.get("DashboardValidationMessages") or []:
+            where = message.get("DataPath", "")
+            progress(f"warning: CloudWatch says {where + ': ' if where else ''}"
+                     f"{message.get('Message', '')}")
+
+    def delete(self, aws, live: Live, progress: Progress) -> None:
+        progress("DeleteDashboards")
+        try:
+            aws.client("cloudwatch").delete_dashboards(DashboardNames=[live.name])
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "ResourceNotFound", "ResourceNotFoundException"):
+                raise
+
+    def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
+        """Nothing to do: dashboards have no tags (the planner never asks)."""
+
+
+RESOURCE_TYPE = Dashboard

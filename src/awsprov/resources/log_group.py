@@ -1,0 +1,202 @@
+"""CloudWatch Logs log groups (SPEC.md "log_groups"; reference/aws-behaviour.md §1.10).
+
+Retention goes through PutRetentionPolicy/DeleteRetentionPolicy (no retention = kept
+forever), the key through AssociateKmsKey/DisassociateKmsKey, tags through the log
+group's ARN *without* the `:*` suffix DescribeLogGroups puts on `arn`. CloudWatch Logs
+uses the key as `logs.<region>.amazonaws.com`, so the key policy must name it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from awsprov.aws import errors
+from awsprov.aws.waiters import retry_when
+from awsprov.engine.changes import AttributeChange
+from awsprov.resources import service_access as access
+from awsprov.resources import tags as tagging
+from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.state_export import exported
+
+# The only values PutRetentionPolicy accepts.
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                  2192, 2557, 2922, 3288, 3653)
+LOGS_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                    "kms:Describe*")
+# DeleteLogGroup answers OperationAbortedException while another operation runs on it.
+DELETE_RETRY_SECONDS = 60
+# A key created moments ago (or its policy just changed) is "not allowed to be used"
+# until KMS has propagated it.
+KEY_PROPAGATION_SECONDS = 120
+KEY_NOT_YET_USABLE = (("AccessDeniedException", "InvalidParameterException"), ("KMS", "key"))
+
+
+def untagged_arn(arn: str) -> str:
+    """The ARN tagging APIs want: DescribeLogGroups' `arn` ends in `:*`."""
+    return arn.removesuffix(":*")
+
+
+class LogGroup(ResourceType):
+    section = "log_groups"
+    kind = "CloudWatch log group"
+    service = "logs"
+    # "logs:log-group" is the finer filter; moto only answers "logs" (no other logs
+    # resource carries awsprov tags, so the coarser filter finds the same).
+    tagging_type = "logs"
+    holds_data = True
+    properties = {
+        "name": {"type": "string", "pattern": r"^[.\-_/#A-Za-z0-9]{1,512}$",
+                 "description": "Log group name: 1-512 of A-Z a-z 0-9 . - _ / #"},
+        "retention_days": {"enum": list(RETENTION_DAYS),
+                           "description": "Days events are kept; absent = forever"},
+        "kms_key": access.KMS_KEY_ARN,
+    }
+    permissions = {
+        "read": ("logs:DescribeLogGroups", "logs:ListTagsForResource"),
+        "write": ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
+                  "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey",
+                  "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource"),
+    }
+
+    def check(self, props: dict[str, Any]) -> list[Problem]:
+        problem = access.key_format_problem(props.get("kms_key"), aliases=False)
+        return [Problem(("kms_key",), problem)] if problem else []
+
+    def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
+        service = f"logs.{stack.region or '<region>'}.amazonaws.com"
+        problem = access.key_grant_problem(
+            stack, props.get("kms_key"), service, LOGS_KEY_ACTIONS,
+            "CloudWatch Logs refuses to create or encrypt the log group with it",
+            "AllowCloudWatchLogsToUseTheKey")
+        return [Problem(("kms_key",), problem)] if problem else []
+
+    def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {"retention_days": props.get("retention_days"), "kms_key": props.get("kms_key")}
+
+    def change_notes(self, desired: Desired, live: Live,
+                     changes: list[AttributeChange]) -> list[str]:
+        key = next((c for c in changes if c.path == "kms_key"), None)
+        if key and key.before:
+            return ["events written before the key change stay encrypted with the old key: "
+                    "keep it enabled as long as they are retained"]
+        return []
+
+    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+        findings = []
+        if live.state["retention_days"] is None:
+            findings.append(("log-retention", "warning", "events are kept forever: set "
+                             "retention_days"))
+        if not live.state["kms_key"]:
+            findings.append(("log-kms", "info", "encrypted with CloudWatch-owned keys"))
+        return findings
+
+    def export(self, live: Live) -> dict[str, Any]:
+        return exported(live, self.desired_state({}), {"name": live.name})
+
+    def name_from_arn(self, arn: str) -> str:
+        return untagged_arn(arn).split(":log-group:", 1)[-1]
+
+    def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
+        group = f"arn:aws:logs:{region}:{account}:log-group:{name}"
+        return [group, f"{group}:*"]
+
+    # ---- read ------------------------------------------------------------------------
+
+    def read(self, aws, name: str, owner=None) -> Live | None:
+        logs = aws.client("logs")
+        group = self._describe(logs, name)
+        if group is None:
+            return None
+        arn = group.get("logGroupArn") or untagged_arn(group["arn"])
+        try:
+            tags = logs.list_tags_for_resource(resourceArn=arn).get("tags") or {}
+        except errors.ClientError as exc:
+            if errors.is_code(exc, "ResourceNotFoundException"):
+                return None
+            raise
+        state = {"retention_days": group.get("retentionInDays"),
+                 "kms_key": group.get("kmsKeyId") or None}
+        return Live(name=name, arn=arn, state=state, tags=dict(tags),
+                    attributes={"arn": arn, "name": name},
+                    data_at_risk=f"{group.get('storedBytes', 0)} bytes of log events stored")
+
+    @staticmethod
+    def _describe(logs, name: str) -> dict | None:
+        """DescribeLogGroups filters by prefix: page until the exact name (sorted by name)."""
+        for page in logs.get_paginator("describe_log_groups").paginate(
+                logGroupNamePrefix=name):
+            for group in page.get("logGroups", []):
+                if group["logGroupName"] == name:
+                    return group
+        return None
+
+    # ---- create, update, delete ------------------------------------------------------
+
+    def create(self, aws, desired: Desired, progress: Progress) -> None:
+        logs = aws.client("logs")
+        request: dict[str, Any] = {"logGroupName": desired.name, "tags": dict(desired.tags)}
+        if desired.state["kms_key"]:
+            request["kmsKeyId"] = desired.state["kms_key"]
+        progress("CreateLogGroup")
+        self._with_new_key(aws, lambda: logs.create_log_group(**request), desired.name,
+                           bool(desired.state["kms_key"]))
+        if desired.state["retention_days"]:
+            self._set_retention(logs, desired.name, desired.state["retention_days"], progress)
+
+    def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
+               progress: Progress) -> None:
+        logs = aws.client("logs")
+        changed = {c.path.split(".")[0] for c in changes}
+        want = desired.state
+        if "kms_key" in changed:
+            if want["kms_key"]:
+                progress("AssociateKmsKey")
+                self._with_new_key(aws, lambda: logs.associate_kms_key(
+                    logGroupName=desired.name, kmsKeyId=want["kms_key"]), desired.name, True)
+            else:
+                progress("DisassociateKmsKey (older events still need the old key)")
+                logs.disassociate_kms_key(logGroupName=desired.name)
+        if "retention_days" in changed:
+            self._set_retention(logs, desired.name, want["retention_days"], progress)
+        if "tags" in changed:
+            self.set_tags(aws, live, desired.tags)
+
+    @staticmethod
+    def _with_new_key(aws, call, name: str, keyed: bool) -> None:
+        if not keyed:
+            call()
+            return
+        codes, messages = KEY_NOT_YET_USABLE
+        retry_when(call, codes, f"{name}: key usable by CloudWatch Logs", aws.wait,
+                   timeout=KEY_PROPAGATION_SECONDS, messages=messages)
+
+    @staticmethod
+    def _set_retention(logs, name: str, days: int | None, progress: Progress) -> None:
+        if days:
+            progress(f"PutRetentionPolicy ({days} days)")
+            logs.put_retention_policy(logGroupName=name, retentionInDays=days)
+        else:
+            progress("DeleteRetentionPolicy (events kept forever)")
+            logs.delete_retention_policy(logGroupName=name)
+
+    def delete(self, aws, live: Live, progress: Progress) -> None:
+        logs = aws.client("logs")
+        progress("DeleteLogGroup")
+        try:
+            retry_when(lambda: logs.delete_log_group(logGroupName=live.name),
+                       ("OperationAbortedException",), f"{live.name}: no operation running",
+                       aws.wait, timeout=DELETE_RETRY_SECONDS)
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "ResourceNotFoundException"):
+                raise
+
+    def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
+        logs = aws.client("logs")
+        to_set, to_remove = tagging.tag_delta(live.tags, tags)
+        if to_remove:
+            logs.untag_resource(resourceArn=live.arn, tagKeys=to_remove)
+        if to_set:
+            logs.tag_resource(resourceArn=live.arn, tags=to_set)
+
+
+RESOURCE_TYPE = LogGroup

@@ -1,0 +1,154 @@
+"""What the cross-resource checks of topics, queues, log groups and alarms share: which
+resource of the stack a value refers to, and whether a stack key's policy lets an AWS
+service use the key. Pure: reads the loaded stack, never AWS.
+
+AWS services that write into an encrypted resource (CloudWatch publishing an alarm to a
+topic, SNS delivering to a queue, CloudWatch Logs writing a log group) use the key with
+their own service principal, so the key policy itself must name them. The AWS-managed
+keys (`alias/aws/sns`, ...) have policies nobody can edit: only the owning service may use
+them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from awsprov.resources import policy
+from awsprov.resources.base import Problem
+from awsprov.spec.schema import REFERENCE
+
+if TYPE_CHECKING:
+    from awsprov.spec.model import ResourceSpec, Stack
+
+KEYS_SECTION = "keys"
+_ANY_REFERENCE = re.compile(r"(?<!\$)\$\{([a-z_]+\.[a-z][a-z0-9_-]*(?:\.[a-z_]+)?)\}")
+_WHOLE_REFERENCE = re.compile(r"^\$\{([a-z_]+)\.([a-z][a-z0-9_-]*)(?:\.([a-z_]+))?\}$")
+
+# A key given by ARN, alias (`alias/...`, also as an alias ARN), key id, or reference.
+# The forms are checked by `key_format_problem` (a message a user can read, where a
+# schema anyOf of patterns would print regular expressions).
+KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"
+_KEY_ALIAS = r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/[A-Za-z0-9/_-]+$"
+_KEY_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+KMS_KEY = {
+    "type": "string", "minLength": 1,
+    "description": "A KMS key: ${keys.NAME}, a key ARN, an alias (alias/NAME or its ARN) "
+                   "or a key id",
+}
+KMS_KEY_ARN = {
+    "type": "string", "minLength": 1,
+    "description": "A KMS key: ${keys.NAME} or a key ARN",
+}
+
+
+def key_format_problem(value: Any, aliases: bool = True) -> str | None:
+    """Why `value` is not a way to name a KMS key (None when it is)."""
+    if not isinstance(value, str) or re.match(REFERENCE, value) or re.match(KEY_ARN, value):
+        return None
+    if aliases and (re.match(_KEY_ALIAS, value) or re.match(_KEY_ID, value)):
+        return None
+    if aliases:
+        return (f"'{value}' is not a KMS key: use ${{keys.NAME}}, a key ARN, alias/NAME or "
+                f"a key id")
+    return f"'{value}' is not a key ARN: this service takes ${{keys.NAME}} or a key ARN only"
+
+
+def reference_of(value: Any) -> tuple[str, str] | None:
+    """(address, attribute) when `value` is exactly one `${SECTION.NAME[.ATTR]}`."""
+    if not isinstance(value, str):
+        return None
+    match = _WHOLE_REFERENCE.match(value.strip())
+    if not match:
+        return None
+    section, logical, attribute = match.groups()
+    return f"{section}.{logical}", attribute or "arn"
+
+
+def refers_to(value: Any, address: str) -> bool:
+    ref = reference_of(value)
+    return ref is not None and ref[0] == address
+
+
+def self_references(address: str, props: Any, path: tuple = ()) -> list[Problem]:
+    """A resource referring to itself (its policy's Resource, say) cannot be resolved when
+    it is created: the value does not exist before the resource does."""
+    if isinstance(props, str):
+        own = [m for m in _ANY_REFERENCE.findall(props)
+               if ".".join(m.split(".")[:2]) == address]
+        if own:
+            section = address.split(".")[0]
+            return [Problem(path, f"${{{own[0]}}} refers to this {section[:-1]} itself, which "
+                                  f"does not exist before it is created: write its ARN out "
+                                  f"(with ${{region}} and ${{account_id}})")]
+        return []
+    if isinstance(props, dict):
+        return [p for k, v in props.items() for p in self_references(address, v, (*path, k))]
+    if isinstance(props, list):
+        return [p for i, v in enumerate(props) for p in self_references(address, v, (*path, i))]
+    return []
+
+
+def resources_of(stack: Stack, section: str) -> list[ResourceSpec]:
+    return [spec for spec in stack.resources.values() if spec.section == section]
+
+
+def is_aws_managed_key(value: Any, service: str) -> bool:
+    """`alias/aws/SERVICE`, by alias or alias ARN."""
+    alias = f"alias/aws/{service}"
+    return isinstance(value, str) and (value == alias or value.endswith(f":{alias}"))
+
+
+def stack_key(stack: Stack, value: Any) -> ResourceSpec | None:
+    """The stack's own key that `value` (`${keys.NAME[.ATTR]}`) refers to, if any."""
+    ref = reference_of(value)
+    if ref is None or not ref[0].startswith(f"{KEYS_SECTION}."):
+        return None
+    return stack.resources.get(ref[0])
+
+
+def grant_statement(service: str, actions: tuple[str, ...], sid: str,
+                    condition: dict | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow",
+                                 "Principal": {"Service": service},
+                                 "Action": list(actions) if len(actions) > 1 else actions[0],
+                                 "Resource": "*"}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def as_text(statement: dict[str, Any]) -> str:
+    """One line a user can paste into a YAML `Statement:` list (JSON is YAML)."""
+    return json.dumps(statement, separators=(", ", ": "))
+
+
+def key_grant_problem(stack: Stack, key_value: Any, service: str, actions: tuple[str, ...],
+                      consequence: str, sid: str) -> str | None:
+    """Why the stack key `key_value` refers to cannot be used by `service`, with the
+    statement that fixes it; None when it can, or when the key is not the stack's."""
+    key = stack_key(stack, key_value)
+    if key is None:
+        return None
+    document = key.props.get("policy")
+    try:
+        missing = [a for a in actions if not policy.allows(document, service, _probe(a))]
+    except policy.PolicyError:
+        return None  # the key's own check reports a malformed policy
+
+    if not missing:
+        return None
+    whose = (f"{key.address} has the default key policy, which lets no AWS service use it"
+             if document is None else
+             f"the policy of {key.address} does not let {service} use it "
+             f"({', '.join(missing)})")
+    fix = grant_statement(service, actions, sid)
+    where = (f"Give {key.address} a policy with the account-root statement and"
+             if document is None else f"Add to {key.address}.policy")
+    return f"{whose}: {consequence}. {where}: {as_text(fix)}"
+
+
+def _probe(action: str) -> str:
+    """A concrete action a wildcard grant must cover (kms:GenerateDataKey* → …DataKey)."""
+    return action.rstrip("*")

@@ -1,0 +1,424 @@
+"""SNS topics and their subscriptions (SPEC.md "topics"; reference/aws-behaviour.md §1.8).
+
+A topic's attributes change through SetTopicAttributes, which takes one attribute per
+call. Subscriptions are identified by protocol and endpoint (what Subscribe is idempotent
+on); their own attributes change in place. An email/http subscription stays
+`PendingConfirmation` until its owner confirms it, and AWS cannot delete it before then:
+the plan says so and apply leaves it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from awsprov.aws import errors
+from awsprov.aws.waiters import retry_when
+from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
+from awsprov.resources import policy as policies
+from awsprov.resources import service_access as access
+from awsprov.resources import tags as tagging
+from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
+from awsprov.resources.state_export import exported
+
+PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda",
+             "firehose")
+RAW_DELIVERY_PROTOCOLS = ("sqs", "http", "https", "firehose")
+PENDING = "PendingConfirmation"
+DEFAULT_POLICY_SID = "__default_statement_ID"
+# How long SetTopicAttributes may answer InvalidParameter for a key or principal created
+# moments ago (Terraform's putTopicAttribute waits 2 minutes).
+ATTRIBUTE_PROPAGATION_SECONDS = 120
+CLOUDWATCH = "cloudwatch.amazonaws.com"
+CLOUDWATCH_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
+_DEFAULT_ACTIONS = ("SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                    "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                    "SNS:ListSubscriptionsByTopic", "SNS:Publish")
+_ENDPOINT_PREFIX = {"sqs": "arn:aws", "lambda": "arn:aws", "firehose": "arn:aws",
+                    "application": "arn:aws", "http": "http://", "https": "https://"}
+
+_SUBSCRIPTION = {
+    "type": "object", "additionalProperties": False, "required": ["protocol", "endpoint"],
+    "properties": {
+        "protocol": {"enum": list(PROTOCOLS)},
+        "endpoint": {"type": "string", "minLength": 1,
+                     "description": "Queue/function ARN (or ${queues.NAME}), URL, address"},
+        "raw_message_delivery": {"type": "boolean"},
+        "filter_policy": {"type": "object", "minProperties": 1},
+    },
+}
+
+
+def subscription_key(protocol: str, endpoint: Any) -> str:
+    """How plan output names a subscription: `sqs:arn:aws:sqs:...:queue`."""
+    shown = "(known after apply)" if endpoint is KNOWN_AFTER_APPLY else endpoint
+    return f"{protocol}:{shown}"
+
+
+def default_policy(arn: str, account: str) -> dict[str, Any]:
+    """The policy SNS gives a new topic (what "no policy in the spec" means)."""
+    return {"Version": "2008-10-17", "Id": "__default_policy_ID", "Statement": [{
+        "Sid": DEFAULT_POLICY_SID, "Effect": "Allow", "Principal": {"AWS": "*"},
+        "Action": list(_DEFAULT_ACTIONS), "Resource": arn,
+        "Condition": {"StringEquals": {"AWS:SourceOwner": account}}}]}
+
+
+def _is_default_policy(document: dict) -> bool:
+    statements = document.get("Statement") or []
+    if isinstance(statements, dict):
+        statements = [statements]
+    return all(s.get("Sid") == DEFAULT_POLICY_SID for s in statements)
+
+
+def _desired_policy(value: Any) -> Any:
+    if value is None:
+        return None
+    if is_unknown(value):
+        return KNOWN_AFTER_APPLY
+    return policies.canonical(value)
+
+
+def _filter_policy(value: Any) -> Any:
+    if value in (None, "", {}):
+        return None
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class SnsTopic(ResourceType):
+    section = "topics"
+    kind = "SNS topic"
+    service = "sns"
+    tagging_type = "sns"
+    properties = {
+        "name": {"type": "string", "pattern": r"^(?:[A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}"
+                                              r"\.fifo)$",
+                 "description": "Topic name: 1-256 of A-Z a-z 0-9 _ -; FIFO topics end in "
+                                ".fifo"},
+        "fifo": {"type": "boolean", "description": "FIFO topic; fixed when the topic is made"},
+        "kms_key": access.KMS_KEY,
+        "display_name": {"type": "string", "maxLength": 100},
+        "policy": {"type": "object", "required": ["Statement"],
+                   "description": "The topic's access policy (default: the owner account)"},
+        "subscriptions": {"type": "array", "items": _SUBSCRIPTION, "maxItems": 100},
+    }
+    fields = {"fifo": FieldKind.REPLACE}
+    permissions = {
+        "read": ("sns:GetTopicAttributes", "sns:ListTagsForResource",
+                 "sns:ListSubscriptionsByTopic", "sns:GetSubscriptionAttributes"),
+        "write": ("sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes",
+                  "sns:TagResource", "sns:UntagResource", "sns:Subscribe", "sns:Unsubscribe",
+                  "sns:SetSubscriptionAttributes"),
+    }
+
+    # ---- validation (pure) -----------------------------------------------------------
+
+    def check(self, props: dict[str, Any]) -> list[Problem]:
+        problems: list[Problem] = []
+        name, fifo = props.get("name", ""), bool(props.get("fifo", False))
+        key_problem = access.key_format_problem(props.get("kms_key"))
+        if key_problem:
+            problems.append(Problem(("kms_key",), key_problem))
+        if fifo and not name.endswith(".fifo"):
+            problems.append(Problem(("name",), "a FIFO topic's name must end in .fifo"))
+        if name.endswith(".fifo") and not fifo:
+            problems.append(Problem(("fifo",) if "fifo" in props else ("name",),
+                                    "the name ends in .fifo: set `fifo: true` (only FIFO "
+                                    "topics may use the suffix)"))
+        seen: dict[str, int] = {}
+        for i, sub in enumerate(props.get("subscriptions") or []):
+            problems.extend(self._check_subscription(i, sub, seen))
+        return problems
+
+    def _check_subscription(self, i: int, sub: dict, seen: dict[str, int]) -> list[Problem]:
+        problems = []
+        protocol, endpoint = sub["protocol"], sub["endpoint"]
+        path = ("subscriptions", i)
+        if "raw_message_delivery" in sub and protocol not in RAW_DELIVERY_PROTOCOLS:
+            problems.append(Problem((*path, "raw_message_delivery"),
+                                    f"raw message delivery is only for "
+                                    f"{', '.join(RAW_DELIVERY_PROTOCOLS)} subscriptions"))
+        ref = access.reference_of(endpoint)
+        if ref is not None:
+            if protocol != "sqs" and ref[0].startswith("queues."):
+                problems.append(Problem((*path, "protocol"), "a queue endpoint needs "
+                                        "protocol sqs"))
+            elif ref[0].startswith("queues.") and ref[1] != "arn":
+                problems.append(Problem((*path, "endpoint"), f"SNS delivers to a queue's ARN, "
+                                        f"not its {ref[1]}: use ${{{ref[0]}}}"))
+        elif "${" not in endpoint:
+            prefix = _ENDPOINT_PREFIX.get(protocol)
+            if prefix and not endpoint.startswith(prefix):
+                problems.append(Problem((*path, "endpoint"), f"a {protocol} endpoint starts "
+                                        f"with {prefix}"))
+            if protocol in ("email", "email-json") and "@" not in endpoint:
+                problems.append(Problem((*path, "endpoint"), "not an email address"))
+        key = subscription_key(protocol, endpoint)
+        if key in seen:
+            problems.append(Problem(path, f"the same subscription as subscriptions[{seen[key]}]"
+                                          f" (protocol and endpoint identify a subscription)"))
+        seen.setdefault(key, i)
+        return problems
+
+    def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
+        problems = access.self_references(address, props)
+        publishers = [a.address for a in access.resources_of(stack, "alarms")
+                      if any(access.refers_to(action, address)
+                             for key in ("actions", "ok_actions", "insufficient_data_actions")
+                             for action in a.props.get(key) or [])]
+        if publishers:
+            problem = access.key_grant_problem(
+                stack, props.get("kms_key"), CLOUDWATCH, CLOUDWATCH_KEY_ACTIONS,
+                f"CloudWatch cannot publish {', '.join(publishers)} to this topic",
+                "AllowCloudWatchAlarmsToUseTheKey")
+            if problem:
+                problems.append(Problem(("kms_key",), problem))
+        if not props.get("fifo"):
+            for i, sub in enumerate(props.get("subscriptions") or []):
+                ref = access.reference_of(sub.get("endpoint"))
+                queue = stack.resources.get(ref[0]) if ref else None
+                if queue is not None and queue.section == "queues" and queue.props.get("fifo"):
+                    problems.append(Problem(("subscriptions", i, "endpoint"),
+                                            f"{queue.address} is a FIFO queue: only a FIFO "
+                                            f"topic can deliver to it"))
+        return problems
+
+    # ---- normalization (pure) --------------------------------------------------------
+
+    def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "fifo": bool(props.get("fifo", False)),
+            "kms_key": props.get("kms_key"),
+            "display_name": props.get("display_name") or None,
+            "policy": _desired_policy(props.get("policy")),
+            "subscriptions": {
+                subscription_key(s["protocol"], s["endpoint"]): {
+                    "raw_message_delivery": bool(s.get("raw_message_delivery", False)),
+                    "filter_policy": _filter_policy(s.get("filter_policy"))}
+                for s in props.get("subscriptions") or []},
+        }
+
+    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
+        changes: list[AttributeChange] = []
+        for key, after in desired.state.items():
+            if key in desired.ignore:
+                continue
+            before = live.state.get(key)
+            if key == "subscriptions":
+                changes.extend(_subscription_changes(before or {}, after,
+                                                     live.raw.get("pending", set())))
+                continue
+            kind = self.fields.get(key, FieldKind.UPDATE)
+            changes.extend(AttributeChange(p, b, a, kind) for p, b, a in leaf_diff(key, before,
+                                                                                    after))
+        return changes
+
+    def change_notes(self, desired: Desired, live: Live,
+                     changes: list[AttributeChange]) -> list[str]:
+        return [c.note for c in changes if c.note]
+
+    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+        if live.state["kms_key"]:
+            return []
+        return [("topic-kms", "warning", "messages are stored unencrypted: set kms_key")]
+
+    def export(self, live: Live) -> dict[str, Any]:
+        props = exported(live, self.desired_state({}), {"name": live.name})
+        subscriptions = []
+        for key, sub in live.state["subscriptions"].items():
+            protocol, _, endpoint = key.partition(":")
+            entry: dict[str, Any] = {"protocol": protocol, "endpoint": endpoint}
+            if sub.get("raw_message_delivery"):
+                entry["raw_message_delivery"] = True
+            if sub.get("filter_policy"):
+                entry["filter_policy"] = sub["filter_policy"]
+            subscriptions.append(entry)
+        props.pop("subscriptions", None)
+        if subscriptions:
+            props["subscriptions"] = subscriptions
+        return props
+
+    def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
+        topic = f"arn:aws:sns:{region}:{account}:{name}"
+        return [topic, f"{topic}:*"]
+
+    # ---- read ------------------------------------------------------------------------
+
+    def read(self, aws, name: str, owner=None) -> Live | None:
+        sns = aws.client("sns")
+        arn = aws.arn("sns", name)
+        try:
+            attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+        except errors.ClientError as exc:
+            if errors.is_code(exc, "NotFound", "NotFoundException"):
+                return None
+            raise
+        tags = tagging.as_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
+        subscriptions, arns, pending = self._read_subscriptions(sns, arn)
+        document = policies.parse(attributes["Policy"]) if attributes.get("Policy") else {}
+        state = {
+            "fifo": attributes.get("FifoTopic") == "true",
+            "kms_key": attributes.get("KmsMasterKeyId") or None,
+            "display_name": attributes.get("DisplayName") or None,
+            "policy": None if _is_default_policy(document) else policies.canonical(document),
+            "subscriptions": subscriptions,
+        }
+        return Live(name=name, arn=arn, state=state, tags=tags,
+                    attributes={"arn": arn, "name": name},
+                    raw={"subscription_arns": arns, "pending": pending,
+                         "account": attributes.get("Owner") or aws.account_id})
+
+    @staticmethod
+    def _read_subscriptions(sns, arn: str) -> tuple[dict, dict[str, str], set[str]]:
+        state: dict[str, dict] = {}
+        arns: dict[str, str] = {}
+        pending: set[str] = set()
+        for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn):
+            for sub in page.get("Subscriptions", []):
+                key = subscription_key(sub["Protocol"], sub["Endpoint"])
+                if sub["SubscriptionArn"] == PENDING:
+                    pending.add(key)
+                    state[key] = {"pending_confirmation": True}
+                    continue
+                if not sub["SubscriptionArn"].startswith("arn:"):
+                    continue  # "Deleted": on its way out
+                attributes = sns.get_subscription_attributes(
+                    SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
+                arns[key] = sub["SubscriptionArn"]
+                state[key] = {
+                    "raw_message_delivery": attributes.get("RawMessageDelivery") == "true",
+                    "filter_policy": _filter_policy(attributes.get("FilterPolicy"))}
+        return state, arns, pending
+
+    # ---- create, update, delete ------------------------------------------------------
+
+    def create(self, aws, desired: Desired, progress: Progress) -> None:
+        sns = aws.client("sns")
+        state = desired.state
+        attributes = {}
+        if state["fifo"]:
+            attributes["FifoTopic"] = "true"
+        if state["kms_key"]:
+            attributes["KmsMasterKeyId"] = state["kms_key"]
+        if state["display_name"]:
+            attributes["DisplayName"] = state["display_name"]
+        if state["policy"]:
+            attributes["Policy"] = policies.to_json(desired.props["policy"])
+        progress("CreateTopic")
+        arn = retry_when(
+            lambda: sns.create_topic(Name=desired.name, Attributes=attributes,
+                                     Tags=tagging.as_pairs(desired.tags))["TopicArn"],
+            ("InvalidParameter", "InvalidParameterException"),
+            f"{desired.name}: key or policy principal usable", aws.wait,
+            timeout=ATTRIBUTE_PROPAGATION_SECONDS, messages=("KmsMasterKeyId", "Policy"))
+        for key, sub in state["subscriptions"].items():
+            self._subscribe(sns, arn, key, sub, progress)
+
+    def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
+               progress: Progress) -> None:
+        sns = aws.client("sns")
+        changed = {c.path.split(".")[0] for c in changes}
+        want = desired.state
+        values = {
+            "kms_key": ("KmsMasterKeyId", want["kms_key"] or ""),
+            "display_name": ("DisplayName", want["display_name"] or ""),
+            "policy": ("Policy", policies.to_json(desired.props["policy"])
+                       if desired.props.get("policy") is not None
+                       else json.dumps(default_policy(live.arn, live.raw["account"]))),
+        }
+        for key, (attribute, value) in values.items():
+            if key in changed:
+                self._set_attribute(aws, live.arn, attribute, value, progress)
+        if "subscriptions" in changed:
+            self._converge_subscriptions(sns, desired, live, progress)
+        if "tags" in changed:
+            self.set_tags(aws, live, desired.tags)
+
+    def _set_attribute(self, aws, arn: str, attribute: str, value: str,
+                       progress: Progress) -> None:
+        progress(f"SetTopicAttributes ({attribute})")
+        sns = aws.client("sns")
+        retry_when(lambda: sns.set_topic_attributes(TopicArn=arn, AttributeName=attribute,
+                                                    AttributeValue=value),
+                   ("InvalidParameter", "InvalidParameterException"),
+                   f"{arn}: {attribute} accepted", aws.wait,
+                   timeout=ATTRIBUTE_PROPAGATION_SECONDS)
+
+    def _converge_subscriptions(self, sns, desired: Desired, live: Live,
+                                progress: Progress) -> None:
+        want = desired.state["subscriptions"]
+        have = live.state["subscriptions"]
+        arns, pending = live.raw["subscription_arns"], live.raw["pending"]
+        for key in sorted(set(have) - set(want)):
+            if key in pending:
+                progress(f"left as is: {key} awaits confirmation; AWS cannot delete an "
+                         f"unconfirmed subscription")
+                continue
+            progress(f"Unsubscribe {key}")
+            sns.unsubscribe(SubscriptionArn=arns[key])
+        for key, sub in want.items():
+            if key not in have:
+                self._subscribe(sns, live.arn, key, sub, progress)
+            elif key not in pending and have[key] != sub:
+                self._set_subscription(sns, arns[key], key, have[key], sub, progress)
+
+    @staticmethod
+    def _subscribe(sns, topic_arn: str, key: str, sub: dict, progress: Progress) -> None:
+        protocol, _, endpoint = key.partition(":")
+        attributes = {}
+        if sub["raw_message_delivery"]:
+            attributes["RawMessageDelivery"] = "true"
+        if sub["filter_policy"]:
+            attributes["FilterPolicy"] = json.dumps(sub["filter_policy"], sort_keys=True)
+        progress(f"Subscribe {key}")
+        sns.subscribe(TopicArn=topic_arn, Protocol=protocol, Endpoint=endpoint,
+                      Attributes=attributes, ReturnSubscriptionArn=True)
+
+    @staticmethod
+    def _set_subscription(sns, arn: str, key: str, have: dict, want: dict,
+                          progress: Progress) -> None:
+        if have.get("raw_message_delivery") != want["raw_message_delivery"]:
+            progress(f"SetSubscriptionAttributes ({key} RawMessageDelivery)")
+            sns.set_subscription_attributes(
+                SubscriptionArn=arn, AttributeName="RawMessageDelivery",
+                AttributeValue="true" if want["raw_message_delivery"] else "false")
+        if have.get("filter_policy") != want["filter_policy"]:
+            progress(f"SetSubscriptionAttributes ({key} FilterPolicy)")
+            value = json.dumps(want["filter_policy"], sort_keys=True) \
+                if want["filter_policy"] else ""
+            sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="FilterPolicy",
+                                            AttributeValue=value)
+
+    def delete(self, aws, live: Live, progress: Progress) -> None:
+        progress("DeleteTopic (its subscriptions go with it)")
+        aws.client("sns").delete_topic(TopicArn=live.arn)  # no error when already gone
+
+    def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
+        sns = aws.client("sns")
+        to_set, to_remove = tagging.tag_delta(live.tags, tags)
+        if to_remove:
+            sns.untag_resource(ResourceArn=live.arn, TagKeys=to_remove)
+        if to_set:
+            sns.tag_resource(ResourceArn=live.arn, Tags=tagging.as_pairs(to_set))
+
+
+RESOURCE_TYPE = SnsTopic
+
+
+def _subscription_changes(before: dict, after: dict, pending: set[str]) -> list[AttributeChange]:
+    """One change per subscription added, removed or changed, each shown whole (endpoints
+    hold dots, so they cannot be path segments)."""
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        shown_old = None if old is None else {"subscription": key, **old}
+        shown_new = None if new is None else {"subscription": key, **new}
+        if key in pending:
+            if new is None:
+                changes.append(AttributeChange("subscriptions", shown_old, None, note=(
+                    f"subscription {key} is pending confirmation: AWS cannot delete an "
+                    f"unconfirmed subscription, so apply leaves it; it goes once confirmed "
+                    f"(the next apply removes it) or when AWS drops it unconfirmed")))
+            continue  # its attributes cannot be read or set until it is confirmed
+        if old != new:
+            changes.append(AttributeChange("subscriptions", shown_old, shown_new))
+    return changes

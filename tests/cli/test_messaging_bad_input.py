@@ -1,0 +1,102 @@
+"""Bad input for topics, queues, log groups, alarms and dashboards: one line with
+FILE:LINE and the property path, exit 1, and no AWS client ever built."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import forbid_aws_clients, run_cli, write_spec
+
+HEAD = "stack: bad\nregion: us-east-1\n"
+TOPIC = "topics:\n  alerts:\n    name: bad-alerts\n"
+QUEUE = "queues:\n  work:\n    name: bad-work\n"
+ALARM = ("alarms:\n  depth:\n    name: bad-depth\n    namespace: AWS/SQS\n"
+         "    metric: ApproximateNumberOfMessagesVisible\n    threshold: 10\n")
+LOGS = "log_groups:\n  api:\n    name: /aws/apigateway/bad\n"
+BOARD = "dashboards:\n  ops:\n    name: bad-ops\n"
+
+# (id, spec after HEAD, the line the error names, path, words the message contains)
+CASES = [
+    ("fifo-topic-without-suffix", TOPIC + "    fifo: true\n", 5,
+     "topics.alerts.name", "must end in .fifo"),
+    ("fifo-suffix-without-fifo", "topics:\n  alerts:\n    name: bad-alerts.fifo\n", 5,
+     "topics.alerts.name", "set `fifo: true`"),
+    ("unknown-protocol", TOPIC + "    subscriptions:\n      - {protocol: pigeon, endpoint: x}\n",
+     7, "topics.alerts.subscriptions[0].protocol", "pigeon"),
+    ("raw-delivery-on-email", TOPIC + "    subscriptions:\n"
+     "      - {protocol: email, endpoint: a@b.c, raw_message_delivery: true}\n", 7,
+     "topics.alerts.subscriptions[0].raw_message_delivery", "raw message delivery"),
+    ("queue-url-as-endpoint", TOPIC + "    subscriptions:\n"
+     "      - {protocol: sqs, endpoint: '${queues.work.url}'}\n" + QUEUE, 7,
+     "topics.alerts.subscriptions[0].endpoint", "ARN"),
+    ("duplicate-subscription", TOPIC + "    subscriptions:\n"
+     "      - {protocol: email, endpoint: a@b.c}\n      - {protocol: email, endpoint: a@b.c}\n",
+     8, "topics.alerts.subscriptions[1]", "same subscription"),
+    ("visibility-too-long", QUEUE + "    visibility_timeout: 50000\n", 6,
+     "queues.work.visibility_timeout", "43200"),
+    ("long-poll-over-20", QUEUE + "    receive_wait_seconds: 21\n", 6,
+     "queues.work.receive_wait_seconds", "20"),
+    ("dead-letter-without-count", QUEUE + "    dead_letter: {queue: '${queues.dlq}'}\n"
+     "  dlq: {name: bad-dlq}\n", 6, "queues.work.dead_letter", "max_receive_count"),
+    ("dead-letter-of-other-kind", QUEUE + "    dead_letter: {queue: '${queues.dlq}', "
+     "max_receive_count: 3}\n  dlq: {name: bad-dlq.fifo, fifo: true}\n", 6,
+     "queues.work.dead_letter.queue", "FIFO queue"),
+    ("dead-letter-in-another-region", QUEUE + "    dead_letter: {queue: "
+     "'arn:aws:sqs:eu-west-1:123456789012:dlq', max_receive_count: 3}\n", 6,
+     "queues.work.dead_letter.queue", "eu-west-1"),
+    ("unknown-queue-property", QUEUE + "    visibility: 30\n", 6,
+     "queues.work.visibility", "unknown property"),
+    ("retention-cloudwatch-refuses", LOGS + "    retention_days: 2\n", 6,
+     "log_groups.api.retention_days", "2"),
+    ("log-key-as-alias", LOGS + "    kms_key: alias/logs\n", 6,
+     "log_groups.api.kms_key", "not a key ARN"),
+    ("median-statistic", ALARM + "    statistic: Median\n", 9,
+     "alarms.depth.statistic", "'Median' is not a statistic"),
+    ("bad-comparison", ALARM + "    comparison: '=>'\n", 9,
+     "alarms.depth.comparison", "=>"),
+    ("period-not-multiple-of-60", ALARM + "    period: 45\n", 9,
+     "alarms.depth.period", "10, 20, 30 or a multiple of 60"),
+    ("datapoints-over-periods", ALARM + "    evaluation_periods: 2\n"
+     "    datapoints_to_alarm: 3\n", 10, "alarms.depth.datapoints_to_alarm",
+     "3 datapoints cannot be found in 2"),
+    ("six-actions", ALARM + "    actions: [" + ", ".join(
+        f"'arn:aws:sns:us-east-1:123456789012:t{i}'" for i in range(6)) + "]\n", 9,
+     "alarms.depth.actions", "6 items; at most 5 allowed"),
+    ("action-to-a-queue", ALARM + "    actions: ['${queues.work}']\n" + QUEUE, 9,
+     "alarms.depth.actions[0]", "not an SNS topic"),
+    ("alarm-without-threshold", "alarms:\n  depth:\n    name: d\n    namespace: N\n"
+     "    metric: M\n", 4, "alarms.depth", "threshold"),
+    ("body-without-widgets", BOARD + "    body: {start: -PT3H}\n", 6,
+     "dashboards.ops.body", "widgets"),
+    ("unknown-widget-type", BOARD + "    body:\n      widgets:\n        - {type: pie}\n", 8,
+     "dashboards.ops.body.widgets[0].type", "pie"),
+    ("dashboard-name-with-space", "dashboards:\n  ops:\n    name: my board\n"
+     "    body: {widgets: []}\n", 5, "dashboards.ops.name", "my board"),
+    ("queue-key-typo", QUEUE + "    kms_key: arn:aws:kms:us-east-1:123:key/x\n", 6,
+     "queues.work.kms_key", "is not a KMS key"),
+    ("alarm-action-not-an-arn", ALARM + "    actions: [alerts]\n", 9,
+     "alarms.depth.actions[0]", "neither ${topics.NAME} nor an action ARN"),
+    ("queue-policy-refers-to-itself", QUEUE + "    policy: {Statement: [{Effect: Allow, "
+     "Principal: '*', Action: 'sqs:*', Resource: '${queues.work}'}]}\n", 6,
+     "queues.work.policy.Statement[0].Resource", "refers to this queue itself"),
+    ("topic-policy-refers-to-itself", TOPIC + "    policy: {Statement: [{Effect: Allow, "
+     "Principal: '*', Action: 'sns:Publish', Resource: '${topics.alerts.arn}'}]}\n", 6,
+     "topics.alerts.policy.Statement[0].Resource", "refers to this topic itself"),
+    ("dashboard-tags", BOARD + "    body: {widgets: []}\n    tags: {a: b}\n", 7,
+     "dashboards.ops.tags", "cannot be tagged"),
+]
+
+
+@pytest.mark.parametrize(("spec", "line", "path", "words"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_one_located_line_and_no_aws_call(tmp_path, capsys, monkeypatch, spec,
+                                                       line, path, words):
+    asked = forbid_aws_clients(monkeypatch)
+    file = write_spec(tmp_path, HEAD + spec)
+    code, out, err = run_cli(capsys, "validate", str(file))
+    assert code == 1, out + err
+    first = err.strip().splitlines()[0]
+    assert f"{file}:{line}: {path}: " in first, err
+    assert words in first, err
+    assert "Traceback" not in err
+    assert asked == []

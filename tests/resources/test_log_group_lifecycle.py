@@ -1,0 +1,145 @@
+"""CloudWatch log groups against moto; the key association against Stubber (moto lacks
+AssociateKmsKey/DisassociateKmsKey: KNOWN_EMULATOR_GAPS)."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from awsprov.engine.changes import Action
+from awsprov.resources import registry
+from awsprov.resources.base import Desired, Live
+from tests.helpers import make_context
+from tests.resources import lifecycle as lc
+
+SPEC = """
+stack: logs
+region: us-east-1
+tags: {Team: ops}
+log_groups:
+  api:
+    name: /aws/apigateway/logs-api
+    RETENTION
+    KMS
+"""
+
+ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/logs-api"
+
+
+def _spec(retention: str = "", kms: str = "", tags: str = "") -> str:
+    return SPEC.replace("RETENTION", retention).replace("KMS", kms) + tags
+
+
+def _group() -> dict:
+    logs = boto3.client("logs", region_name="us-east-1")
+    return logs.describe_log_groups(logGroupNamePrefix="/aws/apigateway/logs-api")["logGroups"][0]
+
+
+def test_log_group_lifecycle(aws, tmp_path):
+    ctx, log = aws
+    key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
+    stack = lc.converge(ctx, log, tmp_path, _spec("retention_days: 90", f"kms_key: {key}"))
+    group = _group()
+    assert (group["retentionInDays"], group["kmsKeyId"]) == (90, key)
+    logs = boto3.client("logs", region_name="us-east-1")
+    # Tagged through the ARN without `:*`.
+    assert logs.list_tags_for_resource(resourceArn=ARN)["tags"]["awsprov:stack"] == "logs"
+
+    v2 = lc.load(tmp_path, _spec("retention_days: 365", f"kms_key: {key}",
+                                 "    tags: {Owner: sre}\n"))
+    result = lc.plan(ctx, v2)
+    assert lc.changed(result) == {"log_groups.api": Action.UPDATE}
+    assert lc.paths(result, "log_groups.api") == {"retention_days", "tags.Owner"}
+    lc.apply(ctx, v2)
+    lc.assert_converged(ctx, log, v2)
+    assert logs.list_tags_for_resource(resourceArn=ARN)["tags"]["Owner"] == "sre"
+
+    logs.put_retention_policy(logGroupName="/aws/apigateway/logs-api", retentionInDays=7)
+    assert lc.drift_paths(ctx, v2) == {"log_groups.api": {"retention_days"}}
+    lc.apply(ctx, v2)
+    assert _group()["retentionInDays"] == 365
+    lc.assert_converged(ctx, log, v2)
+
+    forever = lc.load(tmp_path, _spec("", f"kms_key: {key}"))
+    lc.apply(ctx, forever)
+    assert "retentionInDays" not in _group()
+    lc.assert_converged(ctx, log, forever)
+
+    lc.destroy(ctx, stack)
+    assert logs.describe_log_groups(logGroupNamePrefix="/aws/apigateway")["logGroups"] == []
+
+
+def test_a_prefix_sibling_is_not_taken_for_the_group(aws):
+    ctx, _log = aws
+    boto3.client("logs", region_name="us-east-1").create_log_group(
+        logGroupName="/aws/apigateway/logs-api-old")
+    assert registry.get("log_groups").read(ctx, "/aws/apigateway/logs-api") is None
+
+
+def _live(key: str | None) -> Live:
+    return Live(name="/aws/apigateway/logs-api", arn=ARN,
+                state={"retention_days": None, "kms_key": key}, tags={})
+
+
+def _desired(key: str | None) -> Desired:
+    props = {"name": "/aws/apigateway/logs-api", **({"kms_key": key} if key else {})}
+    rtype = registry.get("log_groups")
+    return Desired("log_groups", "api", props["name"], props, rtype.desired_state(props), {})
+
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_key_change_uses_associate_kms_key():
+    ctx, _log = make_context("us-east-1")
+    logs = ctx.client("logs")
+    rtype = registry.get("log_groups")
+    desired, live = _desired(KEY), _live(None)
+    changes = rtype.diff(desired, live)
+    assert [c.path for c in changes] == ["kms_key"]
+    with Stubber(logs) as stub:
+        stub.add_response("associate_kms_key", {},
+                          {"logGroupName": "/aws/apigateway/logs-api", "kmsKeyId": KEY})
+        rtype.update(ctx, desired, live, changes, lambda _m: None)
+        stub.assert_no_pending_responses()
+
+
+def test_key_removal_uses_disassociate_and_warns_about_old_events():
+    ctx, _log = make_context("us-east-1")
+    logs = ctx.client("logs")
+    rtype = registry.get("log_groups")
+    desired, live = _desired(None), _live(KEY)
+    changes = rtype.diff(desired, live)
+    assert any("old key" in n for n in rtype.change_notes(desired, live, changes))
+    with Stubber(logs) as stub:
+        stub.add_response("disassociate_kms_key", {},
+                          {"logGroupName": "/aws/apigateway/logs-api"})
+        rtype.update(ctx, desired, live, changes, lambda _m: None)
+        stub.assert_no_pending_responses()
+
+
+def test_create_retries_while_a_new_key_is_not_yet_usable():
+    ctx, _log = make_context("us-east-1")
+    logs = ctx.client("logs")
+    rtype = registry.get("log_groups")
+    desired = _desired(KEY)
+    with Stubber(logs) as stub:
+        stub.add_client_error("create_log_group", "AccessDeniedException",
+                              f"The specified KMS key does not exist or is not allowed to be "
+                              f"used with Arn '{KEY}'")
+        stub.add_response("create_log_group", {})
+        rtype.create(ctx, desired, lambda _m: None)
+        stub.assert_no_pending_responses()
+
+
+def test_a_refusal_that_is_not_about_the_key_is_not_retried():
+    ctx, _log = make_context("us-east-1")
+    logs = ctx.client("logs")
+    with Stubber(logs) as stub:
+        stub.add_client_error("create_log_group", "AccessDeniedException",
+                              "User is not authorized to perform logs:CreateLogGroup")
+        with pytest.raises(ClientError, match="not authorized"):
+            registry.get("log_groups").create(ctx, _desired(KEY), lambda _m: None)
+        stub.assert_no_pending_responses()
