@@ -27,7 +27,7 @@ def alarm_cost(props: dict[str, Any], usage: dict[str, Any],
     percentile statistic costs the same as Average: AWS has no usage type for it."""
     period = int(props.get("period", DEFAULT_PERIOD))
     statistic = str(props.get("statistic", "Average"))
-    notes = [f"period {period} s"]
+    notes = [f"period {period} s"] if period < HIGH_RESOLUTION_BELOW_SECONDS else []
     if statistic not in STANDARD_STATISTICS:
         notes.append(f"percentile {statistic}: same price as a standard statistic")
     if period < HIGH_RESOLUTION_BELOW_SECONDS:

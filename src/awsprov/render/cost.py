@@ -29,7 +29,11 @@ def signed(value: float) -> str:
 
 
 def unit_price(value: float) -> str:
-    return f"${value:.10g}"
+    """Every digit the catalogue has, and at least cents: $0.10, $0.00065."""
+    text = f"{value:.10g}"
+    if "e" in text or len(text.partition(".")[2]) < 2:
+        text = f"{value:.2f}" if value >= 0.01 or value == 0 else f"{value:.10f}".rstrip("0")
+    return f"${text}"
 
 
 def quantity(component: CostComponent) -> str:
