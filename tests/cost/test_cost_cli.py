@@ -248,3 +248,62 @@ def test_no_region_at_all_is_an_error(capsys, tmp_path, offline, monkeypatch):
     code, _out, err = run_cli(capsys, "cost-estimate", str(spec))
     assert code == 1
     assert "no region to price" in err
+
+
+MONITORING = """\
+stack: costs
+region: us-east-1
+topics:
+  alerts:
+    name: costs-alerts
+    subscriptions:
+      - {protocol: email, endpoint: ops@example.com}
+      - {protocol: https, endpoint: "https://hooks.example.com/alerts"}
+    usage: {publishes_per_month: 2000000}
+queues:
+  work:
+    name: costs-work
+    usage: {requests_per_month: 3000000}
+log_groups:
+  app:
+    name: /costs/app
+    retention_days: 90
+    usage: {ingested_gb: 10, stored_gb: 30}
+alarms:
+  latency:
+    name: costs-latency-p999
+    namespace: Costs/App
+    metric: Latency
+    statistic: p99.9
+    period: 10
+    threshold: 1000
+    comparison: ">"
+  errors:
+    name: costs-errors
+    namespace: Costs/App
+    metric: Errors
+    statistic: Sum
+    threshold: 1
+    comparison: ">="
+dashboards:
+  ops:
+    name: costs-ops
+    body: {widgets: []}
+"""
+
+
+def test_messaging_and_monitoring_priced_through_their_types(capsys, tmp_path, offline):
+    """topic: 2M publishes 1.00 + email 2M deliveries 40.00 + https 2M 1.20 = 42.20;
+    queue 3M x 0.40 = 1.20; log group 10 x 0.50 + 30 x 0.03 = 5.90; alarms: p99.9 at 10 s
+    (high resolution) 0.30 + Sum at 300 s 0.10; dashboard 3.00.  Total 52.70, fixed 3.40."""
+    spec = write_spec(tmp_path, MONITORING)
+    code, out, err = run_cli(capsys, "cost-estimate", str(spec), "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    check_estimate(doc)
+    assert {r["address"]: r["monthly"] for r in doc["resources"]} == pytest.approx({
+        "topics.alerts": 42.20, "queues.work": 1.20, "log_groups.app": 5.90,
+        "alarms.latency": 0.30, "alarms.errors": 0.10, "dashboards.ops": 3.00})
+    assert doc["total"]["monthly"] == pytest.approx(52.70)
+    assert doc["total"]["fixed"] == pytest.approx(3.40)
+    assert doc["total"]["complete"] is True
