@@ -46,6 +46,10 @@ EXAMPLE_ENV = {
     "EXAMPLE_DB_PASSWORD": "example-db-password",
     "CHATBOT_SALESFORCE_CREDENTIALS": '{"client_id": "example", "client_secret": "example"}',
     "CHATBOT_OPENAI_API_KEY": "sk-example",
+    "VAULTLINK_STRIPE_SECRET_KEY": "sk_test_example",
+    "VAULTLINK_STRIPE_WEBHOOK_SECRET": "whsec_example",
+    "VAULTLINK_PRISM_API_KEY": "prism-example",
+    "VAULTLINK_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T000/B000/example",
 }
 # Examples whose converged state moto cannot read back; strict, so a fixed gap shows.
 GAPS = {"examples/table-on-demand-limits.yaml": "tables.on_demand_throughput"}
