@@ -109,3 +109,10 @@ def test_every_registered_type_prices_itself():
         hint = ready.get(section, "a pricing function")
         assert type(rtype).cost is not ResourceType.cost, \
             f"{section}: add cost() (and usage_properties) calling awsprov.cost.{hint}"
+
+
+def test_free_tier_allowances_name_catalogued_prices():
+    data = raw_catalogue()
+    for rule in data["free_tier"]["allowances"]:
+        assert rule["allowance"] > 0 and rule["what"]
+        assert set(rule["keys"]) <= set(data["prices"]), rule

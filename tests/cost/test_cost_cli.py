@@ -307,3 +307,45 @@ def test_messaging_and_monitoring_priced_through_their_types(capsys, tmp_path, o
     assert doc["total"]["monthly"] == pytest.approx(52.70)
     assert doc["total"]["fixed"] == pytest.approx(3.40)
     assert doc["total"]["complete"] is True
+
+
+def test_free_tier_view_is_labelled_account_wide_and_never_in_the_total(capsys, tmp_path,
+                                                                        offline):
+    """orders: 17 RCU x 730 = 12,410 RCU-hours, all inside 25 x 730 = 18,250 free: 1.6133;
+    11 WCU → 8,030 WCU-hours, all free: 5.2195; 2 GB of the 25 free: 0.50.  The saving
+    7.3328 takes the known total to 0.00; the total itself stays 7.3328."""
+    spec = write_spec(tmp_path, PROVISIONED)
+    code, out, _err = run_cli(capsys, "cost-estimate", str(spec), "-o", "json", "--free-tier")
+    assert code == 0
+    doc = json.loads(out)
+    check_estimate(doc)
+    assert doc["total"]["monthly"] == pytest.approx(7.3328)
+    view = doc["free_tier"]
+    assert "account-wide" in view["scope"]
+    assert view["monthly_saving"] == pytest.approx(7.3328)
+    assert view["monthly_after"] == pytest.approx(0)
+    assert {a["allowance"]: a["monthly"] for a in view["applied"]} == pytest.approx({
+        "25 RCU (x 730 h)": 1.6133, "25 WCU (x 730 h)": 5.2195,
+        "25 GB of Standard table storage": 0.50})
+    code, out, _err = run_cli(capsys, "--no-color", "cost-estimate", str(spec), "--free-tier")
+    assert "Free tier (account-wide" in out and "-$7.33 → $0.00/month" in out
+    code, out, _err = run_cli(capsys, "cost-estimate", str(spec), "-o", "json")
+    assert "free_tier" not in json.loads(out)
+
+
+def test_free_tier_allowances_are_used_once_across_resources(tmp_path):
+    """Two queues of 0.8M requests each: 1.6M x 0.40 = 0.64; the free 1M covers 0.8M of
+    the first and 0.2M of the second: saving 0.40, after 0.24."""
+    from awsprov.cost.catalogue import Prices
+    from awsprov.cost.estimator import estimate
+    from awsprov.cost.free_tier import free_tier_view
+    from awsprov.spec.loader import load_stack
+
+    spec = write_spec(tmp_path, "stack: q\nregion: us-east-1\nqueues:\n"
+                      "  a: {name: qa, usage: {requests_per_month: 800000}}\n"
+                      "  b: {name: qb, usage: {requests_per_month: 800000}}\n")
+    result = estimate(load_stack(spec), Prices("us-east-1"))
+    view = free_tier_view(result)
+    assert result.monthly == pytest.approx(0.64)
+    assert view["monthly_saving"] == pytest.approx(0.40)
+    assert view["monthly_after"] == pytest.approx(0.24)

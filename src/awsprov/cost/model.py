@@ -106,6 +106,7 @@ class Estimate:
     resources: list[ResourceCost]
     warnings: list[str] = field(default_factory=list)
     pricing_source: str = "catalogue"
+    free_tier: dict[str, Any] | None = None  # the optional --free-tier view, never the total
 
     @property
     def complete(self) -> bool:
@@ -137,6 +138,7 @@ class Estimate:
                       "unknown_components": self.unknown_components},
             "resources": [r.to_json() for r in self.resources],
             "warnings": list(self.warnings),
+            **({"free_tier": self.free_tier} if self.free_tier is not None else {}),
         }
 
 

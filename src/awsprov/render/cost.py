@@ -101,6 +101,8 @@ def render_text(estimate: Estimate, out: Console) -> None:
                     table.add_row(f"      [note]{escape(c.note)}[/]", "", "", "", "", "")
     out.print(table)
     out.print(f"[bold]{escape(_total_line(estimate))}[/]")
+    if estimate.free_tier is not None:
+        out.print(escape(free_tier_line(estimate.free_tier)))
     for warning in estimate.warnings:
         out.print(f"[warn]warning:[/] {escape(warning)}")
 
@@ -163,6 +165,8 @@ def render_markdown(estimate: Estimate) -> str:
                          f"{quantity(c)} | {_md(c.unit)} | {unit_price(c.unit_price)} | "
                          f"{money(c.monthly)} |")
     lines += ["", f"**{_md(_total_line(estimate))}**"]
+    if estimate.free_tier is not None:
+        lines += ["", _md(free_tier_line(estimate.free_tier))]
     if estimate.warnings:
         lines.append("")
         lines += [f"> ⚠️ {_md(w)}" for w in estimate.warnings]
@@ -184,6 +188,12 @@ def render_compare_markdown(left: Estimate, right: Estimate) -> str:
         lines.append("")
         lines += [f"> ⚠️ {_md(w)}" for w in warnings]
     return "\n".join(lines) + "\n"
+
+
+def free_tier_line(view: dict[str, Any]) -> str:
+    used = "; ".join(f"{a['allowance']} {money(a['monthly'])}" for a in view["applied"])
+    return (f"Free tier ({view['scope']}): -{money(view['monthly_saving'])} → "
+            f"{money(view['monthly_after'])}/month" + (f" ({used})" if used else ""))
 
 
 # ---- JSON -----------------------------------------------------------------------------
