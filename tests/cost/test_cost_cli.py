@@ -57,7 +57,7 @@ def test_json_is_spec_shaped_and_sums_what_is_known(capsys, tmp_path, offline):
     resources = {r["address"]: r for r in doc["resources"]}
     assert resources["tables.orders"]["complete"] is True
     assert resources["tables.events"]["complete"] is False
-    assert resources["tables.events"]["monthly"] == 0
+    assert resources["tables.events"]["monthly"] is None  # nothing known
     assert [c["unit_price"] for c in resources["tables.events"]["components"]] == \
         [0.125, 0.625, 0.25]
     assert offline == []

@@ -69,6 +69,8 @@ def _by_section(estimate: Estimate) -> dict[str, list[ResourceCost]]:
 def _subtotal(resource: ResourceCost) -> str:
     if not resource.components:
         return "no charge"
+    if not resource.any_known:
+        return UNKNOWN
     return money(resource.monthly) + ("" if resource.complete else " + unknown")
 
 
