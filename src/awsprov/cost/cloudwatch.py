@@ -29,7 +29,7 @@ def alarm_cost(props: dict[str, Any], usage: dict[str, Any],
     statistic = str(props.get("statistic", "Average"))
     notes = [f"period {period} s"] if period < HIGH_RESOLUTION_BELOW_SECONDS else []
     if statistic not in STANDARD_STATISTICS:
-        notes.append(f"percentile {statistic}: same price as a standard statistic")
+        notes.append(f"percentile (extended statistic) {statistic}: same price as Average")
     if period < HIGH_RESOLUTION_BELOW_SECONDS:
         return [fixed(prices, "cloudwatch.alarm.high_resolution",
                       "Alarm metric (high resolution)", 1, note="; ".join(notes))]
