@@ -29,6 +29,8 @@ def test_plan_shows_cost_before_and_after(moto, capsys, tmp_path):
     assert delta["before"] == {"monthly": pytest.approx(7.3328), "complete": False}
     assert delta["after"] == {"monthly": pytest.approx(8.2818), "complete": False}
     assert delta["delta"] == pytest.approx(0.949)
+    assert delta["resources"] == [{"address": "tables.orders", "before": pytest.approx(6.8328
+                                   + 0.50), "after": pytest.approx(6.8328 + 0.50 + 0.949)}]
     assert delta["prices_as_of"] == "2026-10-06"
 
 
