@@ -25,7 +25,7 @@ ESTIMATE = {
         "resources": {"type": "array", "items": {
             "type": "object", "required": ["address", "monthly", "complete", "components"],
             "properties": {"address": {"type": "string", "pattern": r"^[a-z_]+\.[a-z]"},
-                           "monthly": {"type": "number"}, "complete": {"type": "boolean"},
+                           "monthly": NUMBER_OR_NULL, "complete": {"type": "boolean"},
                            "components": {"type": "array", "items": COMPONENT}}}},
     },
 }
@@ -48,5 +48,10 @@ def check_estimate(doc: dict) -> None:
                 known += component["monthly"]
         assert resource["complete"] == all(c["quantity"] is not None
                                            for c in resource["components"])
+        known_here = [c["monthly"] for c in resource["components"] if c["monthly"] is not None]
+        if resource["components"] and not known_here:
+            assert resource["monthly"] is None  # nothing known: null, as SPEC.md says
+        else:
+            assert resource["monthly"] == pytest.approx(sum(known_here), abs=1e-5)
     assert doc["total"]["monthly"] == pytest.approx(known, abs=1e-4)
     assert doc["total"]["complete"] == all(r["complete"] for r in doc["resources"])

@@ -94,3 +94,25 @@ def test_every_component_of_every_type_has_a_price_in_every_region(region, secti
         components = cost(props, USAGE, Prices(region))
         assert components, section
         assert all(c.unit_price >= 0 and c.unit for c in components)
+
+
+def test_every_registered_type_prices_itself():
+    """cost is part of the resource type contract (DESIGN.md): a type that lands without
+    it would be estimated as free. Its pricing rules wait in src/awsprov/cost/."""
+    from awsprov.resources import registry
+    from awsprov.resources.base import ResourceType
+
+    ready = {"buckets": "s3.bucket_cost", "topics": "messaging.topic_cost",
+             "queues": "messaging.queue_cost", "log_groups": "cloudwatch.log_group_cost",
+             "alarms": "cloudwatch.alarm_cost", "dashboards": "cloudwatch.dashboard_cost"}
+    for section, rtype in registry.all_types().items():
+        hint = ready.get(section, "a pricing function")
+        assert type(rtype).cost is not ResourceType.cost, \
+            f"{section}: add cost() (and usage_properties) calling awsprov.cost.{hint}"
+
+
+def test_free_tier_allowances_name_catalogued_prices():
+    data = raw_catalogue()
+    for rule in data["free_tier"]["allowances"]:
+        assert rule["allowance"] > 0 and rule["what"]
+        assert set(rule["keys"]) <= set(data["prices"]), rule

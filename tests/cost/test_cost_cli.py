@@ -57,7 +57,7 @@ def test_json_is_spec_shaped_and_sums_what_is_known(capsys, tmp_path, offline):
     resources = {r["address"]: r for r in doc["resources"]}
     assert resources["tables.orders"]["complete"] is True
     assert resources["tables.events"]["complete"] is False
-    assert resources["tables.events"]["monthly"] == 0
+    assert resources["tables.events"]["monthly"] is None  # nothing known
     assert [c["unit_price"] for c in resources["tables.events"]["components"]] == \
         [0.125, 0.625, 0.25]
     assert offline == []
@@ -179,3 +179,173 @@ def test_runs_without_boto3_or_credentials(tmp_path):
                           env=env, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["total"]["monthly"] == pytest.approx(7.3328)
+
+
+KEY_AND_SECRET = """\
+stack: costs
+region: us-east-1
+keys:
+  data:
+    alias: alias/costs-data
+    usage: {requests_per_month: 1000000}
+secrets:
+  api:
+    name: costs/api
+    kms_key: ${keys.data}
+    usage: {api_calls_per_month: 50000}
+"""
+
+
+def test_keys_and_secrets_priced_through_their_types(capsys, tmp_path, offline):
+    """Key: 1.00 + 1M requests = 100 x 0.03 = 3.00 → 4.00. Secret: 0.40 + 50k calls =
+    5 x 0.05 = 0.25 → 0.65.  Total 4.65, of which fixed 1.40."""
+    spec = write_spec(tmp_path, KEY_AND_SECRET)
+    code, out, err = run_cli(capsys, "cost-estimate", str(spec), "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    check_estimate(doc)
+    assert {r["address"]: r["monthly"] for r in doc["resources"]} == {
+        "keys.data": pytest.approx(4.00), "secrets.api": pytest.approx(0.65)}
+    assert doc["total"]["fixed"] == pytest.approx(1.40)
+    assert doc["total"]["complete"] is True
+
+
+GLACIER_BUCKET = """\
+stack: costs
+region: us-east-1
+buckets:
+  archive:
+    name: costs-archive-bucket
+    lifecycle:
+      - id: archive
+        transitions:
+          - {days: 30, storage_class: STANDARD_IA}
+          - {days: 90, storage_class: GLACIER}
+        expiration_days: 365
+    usage: {storage_gb: 1000, objects: 100000, put_requests_per_month: 50000,
+            get_requests_per_month: 200000}
+"""
+
+
+def test_bucket_priced_through_its_type_following_the_lifecycle(capsys, tmp_path, offline):
+    """The figures of tests/cost/test_pricing.py's Glacier bucket: 7.342366 a month."""
+    spec = write_spec(tmp_path, GLACIER_BUCKET)
+    code, out, err = run_cli(capsys, "cost-estimate", str(spec), "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    check_estimate(doc)
+    [bucket] = doc["resources"]
+    assert bucket["monthly"] == pytest.approx(7.342366, abs=1e-5)
+    names = [c["name"] for c in bucket["components"]]
+    assert names[:3] == ["Storage (STANDARD)", "Storage (STANDARD_IA)", "Storage (GLACIER)"]
+    assert "Archive overhead (GLACIER)" in names
+
+
+def test_no_region_at_all_is_an_error(capsys, tmp_path, offline, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    spec = write_spec(tmp_path, PROVISIONED.replace("region: us-east-1\n", ""))
+    code, _out, err = run_cli(capsys, "cost-estimate", str(spec))
+    assert code == 1
+    assert "no region to price" in err
+
+
+MONITORING = """\
+stack: costs
+region: us-east-1
+topics:
+  alerts:
+    name: costs-alerts
+    subscriptions:
+      - {protocol: email, endpoint: ops@example.com}
+      - {protocol: https, endpoint: "https://hooks.example.com/alerts"}
+    usage: {publishes_per_month: 2000000}
+queues:
+  work:
+    name: costs-work
+    usage: {requests_per_month: 3000000}
+log_groups:
+  app:
+    name: /costs/app
+    retention_days: 90
+    usage: {ingested_gb: 10, stored_gb: 30}
+alarms:
+  latency:
+    name: costs-latency-p999
+    namespace: Costs/App
+    metric: Latency
+    statistic: p99.9
+    period: 10
+    threshold: 1000
+    comparison: ">"
+  errors:
+    name: costs-errors
+    namespace: Costs/App
+    metric: Errors
+    statistic: Sum
+    threshold: 1
+    comparison: ">="
+dashboards:
+  ops:
+    name: costs-ops
+    body: {widgets: []}
+"""
+
+
+def test_messaging_and_monitoring_priced_through_their_types(capsys, tmp_path, offline):
+    """topic: 2M publishes 1.00 + email 2M deliveries 40.00 + https 2M 1.20 = 42.20;
+    queue 3M x 0.40 = 1.20; log group 10 x 0.50 + 30 x 0.03 = 5.90; alarms: p99.9 at 10 s
+    (high resolution) 0.30 + Sum at 300 s 0.10; dashboard 3.00.  Total 52.70, fixed 3.40."""
+    spec = write_spec(tmp_path, MONITORING)
+    code, out, err = run_cli(capsys, "cost-estimate", str(spec), "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    check_estimate(doc)
+    assert {r["address"]: r["monthly"] for r in doc["resources"]} == pytest.approx({
+        "topics.alerts": 42.20, "queues.work": 1.20, "log_groups.app": 5.90,
+        "alarms.latency": 0.30, "alarms.errors": 0.10, "dashboards.ops": 3.00})
+    assert doc["total"]["monthly"] == pytest.approx(52.70)
+    assert doc["total"]["fixed"] == pytest.approx(3.40)
+    assert doc["total"]["complete"] is True
+
+
+def test_free_tier_view_is_labelled_account_wide_and_never_in_the_total(capsys, tmp_path,
+                                                                        offline):
+    """orders: 17 RCU x 730 = 12,410 RCU-hours, all inside 25 x 730 = 18,250 free: 1.6133;
+    11 WCU → 8,030 WCU-hours, all free: 5.2195; 2 GB of the 25 free: 0.50.  The saving
+    7.3328 takes the known total to 0.00; the total itself stays 7.3328."""
+    spec = write_spec(tmp_path, PROVISIONED)
+    code, out, _err = run_cli(capsys, "cost-estimate", str(spec), "-o", "json", "--free-tier")
+    assert code == 0
+    doc = json.loads(out)
+    check_estimate(doc)
+    assert doc["total"]["monthly"] == pytest.approx(7.3328)
+    view = doc["free_tier"]
+    assert "account-wide" in view["scope"]
+    assert view["monthly_saving"] == pytest.approx(7.3328)
+    assert view["monthly_after"] == pytest.approx(0)
+    assert {a["allowance"]: a["monthly"] for a in view["applied"]} == pytest.approx({
+        "25 RCU (x 730 h)": 1.6133, "25 WCU (x 730 h)": 5.2195,
+        "25 GB of Standard table storage": 0.50})
+    code, out, _err = run_cli(capsys, "--no-color", "cost-estimate", str(spec), "--free-tier")
+    assert "Free tier (account-wide" in out and "-$7.33 → $0.00/month" in out
+    code, out, _err = run_cli(capsys, "cost-estimate", str(spec), "-o", "json")
+    assert "free_tier" not in json.loads(out)
+
+
+def test_free_tier_allowances_are_used_once_across_resources(tmp_path):
+    """Two queues of 0.8M requests each: 1.6M x 0.40 = 0.64; the free 1M covers 0.8M of
+    the first and 0.2M of the second: saving 0.40, after 0.24."""
+    from awsprov.cost.catalogue import Prices
+    from awsprov.cost.estimator import estimate
+    from awsprov.cost.free_tier import free_tier_view
+    from awsprov.spec.loader import load_stack
+
+    spec = write_spec(tmp_path, "stack: q\nregion: us-east-1\nqueues:\n"
+                      "  a: {name: qa, usage: {requests_per_month: 800000}}\n"
+                      "  b: {name: qb, usage: {requests_per_month: 800000}}\n")
+    result = estimate(load_stack(spec), Prices("us-east-1"))
+    view = free_tier_view(result)
+    assert result.monthly == pytest.approx(0.64)
+    assert view["monthly_saving"] == pytest.approx(0.40)
+    assert view["monthly_after"] == pytest.approx(0.24)

@@ -29,6 +29,8 @@ def test_plan_shows_cost_before_and_after(moto, capsys, tmp_path):
     assert delta["before"] == {"monthly": pytest.approx(7.3328), "complete": False}
     assert delta["after"] == {"monthly": pytest.approx(8.2818), "complete": False}
     assert delta["delta"] == pytest.approx(0.949)
+    assert delta["resources"] == [{"address": "tables.orders", "before": pytest.approx(6.8328
+                                   + 0.50), "after": pytest.approx(6.8328 + 0.50 + 0.949)}]
     assert delta["prices_as_of"] == "2026-10-06"
 
 
@@ -47,3 +49,17 @@ def test_a_region_without_prices_plans_anyway(moto, capsys, tmp_path):
     assert code == 0
     assert json.loads(out)["cost_delta"] is None
     assert "no cost shown: no prices for region eu-north-1" in err
+
+
+def test_usage_is_never_a_change(moto, capsys, tmp_path):
+    """usage: is for cost only: changing it plans nothing (exit 0 with --detailed-exitcode);
+    the cost line prices both sides with the new figures (storage 2 → 10 GB: 2.50)."""
+    spec = write_spec(tmp_path, PROVISIONED)
+    assert run_cli(capsys, "apply", str(spec), "--yes")[0] == 0
+    spec.write_text(PROVISIONED.replace("usage: {storage_gb: 2}", "usage: {storage_gb: 10}"))
+    code, out, _err = run_cli(capsys, "plan", str(spec), "--detailed-exitcode", "-o", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["changes"] == []
+    assert doc["cost_delta"]["before"]["monthly"] == pytest.approx(6.8328 + 2.50)
+    assert doc["cost_delta"]["delta"] == 0

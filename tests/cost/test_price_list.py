@@ -95,3 +95,30 @@ def test_cli_pricing_api_refreshes_then_estimates(capsys, tmp_path, monkeypatch)
     assert doc["prices_as_of"] == dt.date.today().isoformat()
     orders = next(r for r in doc["resources"] if r["address"] == "tables.orders")
     assert orders["monthly"] == pytest.approx(1.92355 + 6.19916 + 0.5943)
+
+
+def test_a_region_the_catalogue_does_not_ship_can_be_fetched(tmp_path):
+    """eu-central-1 is not shipped; after a refresh its answered prices are used and an
+    unanswered component is a clear error, never another region's figure."""
+    from awsprov.cost.catalogue import PricingError
+
+    client = boto3.client("pricing", region_name=price_list.PRICING_REGION)
+    stubber = Stubber(client)
+    catalogue = raw_catalogue()
+    for entry in catalogue["prices"].values():
+        if "usagetype" not in entry:
+            continue
+        for usagetype in price_list._usage_types(entry["usagetype"], "eu-central-1",
+                                                 catalogue):
+            answer = "0.0000003" if usagetype == "EUC1-ReadRequestUnits" else None
+            stubber.add_response("get_products", {
+                "PriceList": [_product(answer)] if answer else [], "FormatVersion": "aws_v1"})
+            if answer:
+                break
+    with stubber:
+        price_list.refresh(client, "eu-central-1", tmp_path, dt.date(2026, 12, 1))
+    prices = load_prices("eu-central-1", tmp_path)
+    assert prices.get("dynamodb.on_demand.reads").usd == pytest.approx(0.30)
+    missing = r"no eu-central-1 price for dynamodb\.on_demand\.writes"
+    with pytest.raises(PricingError, match=missing):
+        prices.get("dynamodb.on_demand.writes")

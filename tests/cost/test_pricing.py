@@ -289,3 +289,14 @@ def test_topic_deliveries_given_win(use1):
 def test_queue_requests_standard_fifo_and_chunks(use1, props, usage, expected):
     """Standard $0.40/M, FIFO $0.50/M; a 100 KB message is two 64 KB chunks."""
     assert total(messaging.queue_cost(props, usage, use1)) == pytest.approx(expected)
+
+
+def test_transition_after_expiration_never_happens(use1):
+    """A rule expiring at 60 days with a transition at 90: all storage stays Standard
+    (10 GB x 0.023 = 0.23) and the transition costs $0."""
+    rule = {"id": "short", "transitions": [{"days": 90, "storage_class": "GLACIER"}],
+            "expiration_days": 60}
+    parts = by_name(s3.bucket_cost({"name": "b", "lifecycle": [rule]},
+                                   {"storage_gb": 10, "objects": 1000}, use1))
+    assert parts["Storage (STANDARD)"].monthly == pytest.approx(0.23)
+    assert parts["Lifecycle transitions to GLACIER"].monthly == 0

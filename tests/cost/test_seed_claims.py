@@ -37,6 +37,17 @@ def test_seed_000_tables_with_the_demo_spec_usage():
     assert floor == [0]  # on-demand has no fixed charge: the seed's $1 floor is not AWS's
 
 
+def test_seed_000_demo_spec_total():
+    """Tables 8.79375 + bucket (1.5 GB x 0.023 = 0.0345, 10k PUTs = 0.05) = 8.87825;
+    GETs not given: incomplete."""
+    from awsprov.cost.estimator import estimate
+
+    result = estimate(load_stack(ROOT / "p2p-automation.yaml"), Prices("us-east-1"))
+    assert result.monthly == pytest.approx(8.87825)
+    assert result.complete is False
+    assert result.unknown_components == 1
+
+
 def test_seed_000_bucket_of_xml_files():
     """1 GB x 0.023 = 0.023; with the seed's +20-50 % versioning overhead 1.2-1.5 GB =
     0.0276-0.0345 (the seed claims 0.05-0.10); 10k PUTs would add 10 x 0.005 = 0.05."""

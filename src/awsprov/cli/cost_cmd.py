@@ -46,11 +46,19 @@ def cost_estimate(
         PricingSource.catalogue, "--pricing",
         help="catalogue: the dated figures shipped with awsprov (offline); api: refresh "
              "them from the AWS Price List first (needs credentials)."),
+    free_tier: bool = typer.Option(False, "--free-tier",
+                                   help="Also show what the account-wide free tiers would "
+                                        "take off (never in the total)."),
 ) -> None:
     """Monthly cost of the spec at list price, with unknown usage shown as unknown."""
     options = ctx.obj or context.GlobalOptions()
     left = _estimate(spec, env, usage, options, pricing)
     right = _estimate(spec, compare, usage, options, pricing) if compare else None
+    if free_tier:
+        from awsprov.cost.free_tier import free_tier_view
+
+        for estimate in filter(None, (left, right)):
+            estimate.free_tier = free_tier_view(estimate)
     _print(left, right, output)
 
 

@@ -9,7 +9,7 @@ from awsprov.cost.model import CostComponent, fixed, priced
 from awsprov.cost.usage import gigabytes, number
 
 HIGH_RESOLUTION_BELOW_SECONDS = 60
-DEFAULT_PERIOD = 60
+DEFAULT_PERIOD = 300  # awsprov alarms default to a 5-minute period
 STANDARD_STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount")
 
 ALARM_USAGE_PROPERTIES: dict = {}
@@ -27,9 +27,9 @@ def alarm_cost(props: dict[str, Any], usage: dict[str, Any],
     percentile statistic costs the same as Average: AWS has no usage type for it."""
     period = int(props.get("period", DEFAULT_PERIOD))
     statistic = str(props.get("statistic", "Average"))
-    notes = [f"period {period} s"]
+    notes = [f"period {period} s"] if period < HIGH_RESOLUTION_BELOW_SECONDS else []
     if statistic not in STANDARD_STATISTICS:
-        notes.append(f"percentile {statistic}: same price as a standard statistic")
+        notes.append(f"percentile (extended statistic) {statistic}: same price as Average")
     if period < HIGH_RESOLUTION_BELOW_SECONDS:
         return [fixed(prices, "cloudwatch.alarm.high_resolution",
                       "Alarm metric (high resolution)", 1, note="; ".join(notes))]

@@ -92,11 +92,12 @@ def plan_cost_delta(stack: Stack, result: PlanResult, prices: Prices,
     before: list[ResourceCost] = []
     after: list[ResourceCost] = []
     unpriced: list[str] = []
+    changes = result.plan.by_address()
     for address, planned in result.resources.items():
         spec = planned.spec
         section = planned.rtype.section
         figures = _usage_of(spec.props, usage, address) if spec else {}
-        change = result.plan.by_address()[address]
+        change = changes[address]
         live_cost = None
         if planned.live is not None:
             props = _live_props(planned, change)
@@ -111,14 +112,26 @@ def plan_cost_delta(stack: Stack, result: PlanResult, prices: Prices,
             after.append(live_cost)  # an orphan stays until apply --prune
     old = Estimate(stack.name, stack.env, prices.region, prices.as_of, before)
     new = Estimate(stack.name, stack.env, prices.region, prices.as_of, after)
+    was = {r.address: r.monthly for r in before}
+    will = {r.address: r.monthly for r in after}
+    moved = [{"address": a, "before": _round_or_none(was.get(a)),
+              "after": _round_or_none(will.get(a))}
+             for a in dict.fromkeys([*was, *will])
+             if was.get(a) is None or will.get(a) is None or abs(was[a] - will[a]) > 1e-9]
     return {
         "currency": "USD",
         "prices_as_of": prices.as_of,
         "before": {"monthly": round(old.monthly, 6), "complete": old.complete and not unpriced},
         "after": {"monthly": round(new.monthly, 6), "complete": new.complete},
         "delta": round(new.monthly - old.monthly, 6),
+        "resources": moved,  # those whose known monthly cost changes (or appears/goes)
         **({"before_unpriced": unpriced} if unpriced else {}),
+        **({"warnings": prices.warnings()} if prices.warnings() else {}),
     }
+
+
+def _round_or_none(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
 
 def _live_props(planned, change) -> dict[str, Any] | None:
@@ -126,7 +139,7 @@ def _live_props(planned, change) -> dict[str, Any] | None:
 
     try:
         return planned.rtype.export(planned.live)
-    except NotImplementedError:
+    except Exception:  # a cost line must never break the plan it follows
         if change.action is Action.NOOP and planned.spec is not None:
             return planned.spec.props  # live matches the spec
         return None

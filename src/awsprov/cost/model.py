@@ -77,6 +77,10 @@ class ResourceCost:
         return all(c.known for c in self.components)
 
     @property
+    def any_known(self) -> bool:
+        return not self.components or any(c.known for c in self.components)
+
+    @property
     def monthly(self) -> float:
         """What is known; `complete` says whether that is everything."""
         return sum(c.monthly for c in self.components if c.monthly is not None)
@@ -88,7 +92,8 @@ class ResourceCost:
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "address": self.address, "name": self.name,
-            "monthly": _round(self.monthly),  # what is known, as total.monthly
+            # what is known, as total.monthly; null when nothing is (all usage unknown)
+            "monthly": _round(self.monthly) if self.any_known else None,
             "complete": self.complete,
             "components": [c.to_json() for c in self.components],
         }
@@ -106,6 +111,7 @@ class Estimate:
     resources: list[ResourceCost]
     warnings: list[str] = field(default_factory=list)
     pricing_source: str = "catalogue"
+    free_tier: dict[str, Any] | None = None  # the optional --free-tier view, never the total
 
     @property
     def complete(self) -> bool:
@@ -137,6 +143,7 @@ class Estimate:
                       "unknown_components": self.unknown_components},
             "resources": [r.to_json() for r in self.resources],
             "warnings": list(self.warnings),
+            **({"free_tier": self.free_tier} if self.free_tier is not None else {}),
         }
 
 

@@ -42,29 +42,30 @@ def bucket_cost(props: dict[str, Any], usage: dict[str, Any],
     shares, lifetime, note = _class_shares(rules)
     stored = usage.get("storage_gb")
     objects = number(usage, "objects")
-    by_class: dict[str, float | None]
+    by_class = _storage_by_class(stored, shares, targets)
     if isinstance(stored, dict):
-        by_class = {c: float(stored[c]) if c in stored else None
-                    for c in ["STANDARD", *targets, *stored] if c in STORAGE_CLASSES}
-        note = "as given per class"
+        note = "storage as given per class"
     elif stored is None:
-        by_class = dict.fromkeys(["STANDARD", *targets])
-    elif shares is None:
-        by_class = {c: (float(stored) if c == "STANDARD" else None)
-                    for c in ["STANDARD", *targets]}
-        if targets:
-            by_class["STANDARD"] = None
-    else:
-        by_class = {c: float(stored) * share for c, share in shares.items()}
-    components = [
-        priced(prices, f"s3.storage.{cls}", f"Storage ({cls})", gb,
-               note=note if cls != "STANDARD" or targets else "")
-        for cls, gb in by_class.items()]
+        note = ""
+    components = [priced(prices, f"s3.storage.{cls}", f"Storage ({cls})", gb)
+                  for cls, gb in by_class.items()]
     components += _requests(usage, prices)
     components += _transitions(targets, shares, lifetime, objects, usage, prices)
     components += _archive_overhead(by_class, shares, objects, prices)
-    _annotate(components, props)
+    _annotate(components, props, note)
     return components
+
+
+def _storage_by_class(stored: Any, shares: dict[str, float] | None,
+                      targets: list[str]) -> dict[str, float | None]:
+    """GB per class: as given, or one figure spread by the lifecycle's shares; a class
+    whose figure cannot be known is None."""
+    if isinstance(stored, dict):
+        return {c: float(stored[c]) if c in stored else None
+                for c in ["STANDARD", *targets, *stored] if c in STORAGE_CLASSES}
+    if stored is None or shares is None:
+        return dict.fromkeys(["STANDARD", *targets])
+    return {c: float(stored) * share for c, share in shares.items()}
 
 
 def _class_shares(rules: list[dict]) -> tuple[dict[str, float] | None, float | None, str]:
@@ -107,6 +108,8 @@ def _transitions(targets: list[str], shares: dict | None, lifetime: float | None
     for cls in targets:
         if cls in given:
             count, note = float(given[cls]), ""
+        elif shares is not None and lifetime and cls not in shares:
+            count, note = 0.0, "objects expire before this transition"
         elif objects is not None and shares is not None and lifetime and cls in shares:
             count = objects * DAYS_PER_MONTH / lifetime
             note = f"{objects:g} objects x 30.4 / {lifetime:g} days: each moves once"
@@ -139,11 +142,10 @@ def _archive_overhead(by_class: dict, shares: dict | None, objects: float | None
     return components
 
 
-def _annotate(components: list[CostComponent], props: dict) -> None:
-    if not components:
-        return
+def _annotate(components: list[CostComponent], props: dict, storage_note: str) -> None:
+    """Notes about the bucket as a whole go on its first line, once."""
     first = components[0]
-    notes = [first.note] if first.note else []
+    notes = [storage_note] if storage_note else []
     if props.get("versioning"):
         notes.append("noncurrent versions are stored too: include them in storage_gb")
     if (props.get("encryption") or {}).get("kms_key"):

@@ -29,7 +29,11 @@ def signed(value: float) -> str:
 
 
 def unit_price(value: float) -> str:
-    return f"${value:.10g}"
+    """Every digit the catalogue has, and at least cents: $0.10, $0.00065."""
+    text = f"{value:.10g}"
+    if "e" in text or len(text.partition(".")[2]) < 2:
+        text = f"{value:.2f}" if value >= 0.01 or value == 0 else f"{value:.10f}".rstrip("0")
+    return f"${text}"
 
 
 def quantity(component: CostComponent) -> str:
@@ -65,6 +69,8 @@ def _by_section(estimate: Estimate) -> dict[str, list[ResourceCost]]:
 def _subtotal(resource: ResourceCost) -> str:
     if not resource.components:
         return "no charge"
+    if not resource.any_known:
+        return UNKNOWN
     return money(resource.monthly) + ("" if resource.complete else " + unknown")
 
 
@@ -97,6 +103,8 @@ def render_text(estimate: Estimate, out: Console) -> None:
                     table.add_row(f"      [note]{escape(c.note)}[/]", "", "", "", "", "")
     out.print(table)
     out.print(f"[bold]{escape(_total_line(estimate))}[/]")
+    if estimate.free_tier is not None:
+        out.print(escape(free_tier_line(estimate.free_tier)))
     for warning in estimate.warnings:
         out.print(f"[warn]warning:[/] {escape(warning)}")
 
@@ -159,6 +167,8 @@ def render_markdown(estimate: Estimate) -> str:
                          f"{quantity(c)} | {_md(c.unit)} | {unit_price(c.unit_price)} | "
                          f"{money(c.monthly)} |")
     lines += ["", f"**{_md(_total_line(estimate))}**"]
+    if estimate.free_tier is not None:
+        lines += ["", _md(free_tier_line(estimate.free_tier))]
     if estimate.warnings:
         lines.append("")
         lines += [f"> ⚠️ {_md(w)}" for w in estimate.warnings]
@@ -180,6 +190,12 @@ def render_compare_markdown(left: Estimate, right: Estimate) -> str:
         lines.append("")
         lines += [f"> ⚠️ {_md(w)}" for w in warnings]
     return "\n".join(lines) + "\n"
+
+
+def free_tier_line(view: dict[str, Any]) -> str:
+    used = "; ".join(f"{a['allowance']} {money(a['monthly'])}" for a in view["applied"])
+    return (f"Free tier ({view['scope']}): -{money(view['monthly_saving'])} → "
+            f"{money(view['monthly_after'])}/month" + (f" ({used})" if used else ""))
 
 
 # ---- JSON -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import re
 import threading
 from typing import Any
 
+from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
@@ -78,6 +79,7 @@ class MetricAlarm(ResourceType):
         "insufficient_data_actions": _ACTIONS,
         "description": {"type": "string", "maxLength": 1024},
     }
+    usage_properties = pricing.ALARM_USAGE_PROPERTIES
     permissions = {
         "read": ("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"),
         "write": ("cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
@@ -85,6 +87,9 @@ class MetricAlarm(ResourceType):
     }
     # False reads tags with one ListTagsForResource per alarm (measured in the tests).
     tags_from_tagging_api = True
+
+    def cost(self, props, usage, prices):
+        return pricing.alarm_cost(props, usage, prices)
 
     def __init__(self) -> None:
         # Alarms this process wrote tags to: the Tagging API may lag behind them, so their

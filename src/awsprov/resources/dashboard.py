@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import AttributeChange, is_unknown
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Owner, Problem, Progress, ResourceType
@@ -62,10 +63,14 @@ class Dashboard(ResourceType):
                  "description": "Dashboard name: 1-255 of A-Z a-z 0-9 _ -"},
         "body": _BODY,
     }
+    usage_properties = pricing.DASHBOARD_USAGE_PROPERTIES
     permissions = {
         "read": ("cloudwatch:GetDashboard",),
         "write": ("cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"),
     }
+
+    def cost(self, props, usage, prices):
+        return pricing.dashboard_cost(props, usage, prices)
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
         if "tags" in props:

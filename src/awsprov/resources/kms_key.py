@@ -20,6 +20,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.waiters import retry_when, wait_until
+from awsprov.cost import kms as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.errors import AwsprovError
 from awsprov.resources import kms_refs
@@ -129,8 +130,13 @@ class KmsKey(ResourceType):
         "write_lookup": ("kms:CreateKey",),
     }
 
+    usage_properties = pricing.USAGE_PROPERTIES
+
     def physical_name(self, props: dict[str, Any]) -> str:
         return props["alias"]
+
+    def cost(self, props, usage, prices):
+        return pricing.key_cost(props, usage, prices)
 
     # ---- validation (pure) -----------------------------------------------------------
 

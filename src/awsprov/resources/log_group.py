@@ -12,6 +12,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.waiters import retry_when
+from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import AttributeChange
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
@@ -51,12 +52,16 @@ class LogGroup(ResourceType):
                            "description": "Days events are kept; absent = forever"},
         "kms_key": access.KMS_KEY_ARN,
     }
+    usage_properties = pricing.LOG_GROUP_USAGE_PROPERTIES
     permissions = {
         "read": ("logs:DescribeLogGroups", "logs:ListTagsForResource"),
         "write": ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
                   "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey",
                   "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource"),
     }
+
+    def cost(self, props, usage, prices):
+        return pricing.log_group_cost(props, usage, prices)
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
         problem = access.key_format_problem(props.get("kms_key"), aliases=False)

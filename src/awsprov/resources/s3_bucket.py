@@ -24,6 +24,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
+from awsprov.cost import s3 as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.errors import AwsprovError
 from awsprov.resources import policy as policies
@@ -292,6 +293,10 @@ class S3Bucket(ResourceType):
         "versioning": FieldKind.IRREVERSIBLE,   # refined per change in diff()
         "object_lock": FieldKind.IRREVERSIBLE,
     }
+    usage_properties = pricing.USAGE_PROPERTIES
+
+    def cost(self, props, usage, prices):
+        return pricing.bucket_cost(props, usage, prices)
 
     # ---- validation (pure) -----------------------------------------------------------
 

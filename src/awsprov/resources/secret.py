@@ -26,6 +26,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.waiters import retry_when, wait_until
+from awsprov.cost import secrets as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, is_unknown
 from awsprov.errors import AwsprovError
 from awsprov.resources import kms_refs
@@ -120,6 +121,11 @@ class Secret(ResourceType):
         "lookup": ("kms:DescribeKey", "kms:ListAliases", "kms:Decrypt"),
         "write_lookup": ("secretsmanager:GetRandomPassword", "kms:GenerateDataKey"),
     }
+
+    usage_properties = pricing.USAGE_PROPERTIES
+
+    def cost(self, props, usage, prices):
+        return pricing.secret_cost(props, usage, prices)
 
     # ---- validation (pure: reads the environment and the file system, never AWS) -----
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.waiters import retry_when
+from awsprov.cost import messaging as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
@@ -102,6 +103,7 @@ class SnsTopic(ResourceType):
         "subscriptions": {"type": "array", "items": _SUBSCRIPTION, "maxItems": 100},
     }
     fields = {"fifo": FieldKind.REPLACE}
+    usage_properties = pricing.TOPIC_USAGE_PROPERTIES
     permissions = {
         "read": ("sns:GetTopicAttributes", "sns:ListTagsForResource",
                  "sns:ListSubscriptionsByTopic", "sns:GetSubscriptionAttributes"),
@@ -111,6 +113,9 @@ class SnsTopic(ResourceType):
     }
 
     # ---- validation (pure) -----------------------------------------------------------
+
+    def cost(self, props, usage, prices):
+        return pricing.topic_cost(props, usage, prices)
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
         problems: list[Problem] = []

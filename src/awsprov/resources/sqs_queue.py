@@ -17,6 +17,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.waiters import WaitPolicy, retry_when, wait_until
+from awsprov.cost import messaging as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
@@ -92,6 +93,7 @@ class SqsQueue(ResourceType):
                           "description": "Delete the queue even while it holds messages"},
     }
     fields = {"fifo": FieldKind.REPLACE, "force_destroy": FieldKind.COMPUTED}
+    usage_properties = pricing.QUEUE_USAGE_PROPERTIES
     permissions = {
         "read": ("sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ListQueueTags"),
         "write": ("sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes",
@@ -99,6 +101,9 @@ class SqsQueue(ResourceType):
     }
 
     # ---- validation (pure) -----------------------------------------------------------
+
+    def cost(self, props, usage, prices):
+        return pricing.queue_cost(props, usage, prices)
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
         problems = []
