@@ -213,6 +213,22 @@ def test_on_demand_throughput_read_back_and_updated(script):
     script.done()
 
 
+def test_on_demand_limits_removed_from_the_spec_are_lifted(script):
+    """No limits is AWS's -1, the same as unset: a create plan lists none, and removing
+    `on_demand_throughput` sends -1 for both (the only way UpdateTable lifts them)."""
+    limits = {"OnDemandThroughput": {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 50}}
+    script.read(table=limits)
+    script.describe(1, **limits)
+    script.update(OnDemandThroughput={"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1})
+    script.describe(2)
+    change, steps = plan_and_update(script, "")
+    assert [(a.path, a.before, a.after) for a in change.attributes] == [
+        ("on_demand_throughput", {"max_reads": 100, "max_writes": 50}, None)]
+    assert steps == ["UpdateTable (table settings)"]
+    script.done()
+    assert TABLES.desired_state({"hash_key": "id"})["on_demand_throughput"] is None
+
+
 def test_ttl_change_refused_while_enabling(script):
     script.read(ttl={"TimeToLiveStatus": "ENABLING", "AttributeName": "expires_at"})
     change, steps = plan_and_update(script, "")

@@ -30,6 +30,7 @@ NAME_CHARS = r"^(?:[a-zA-Z0-9_.-]|\$\{account_id\})+$"
 SETTLING_SSE = ("ENABLING", "UPDATING", "DISABLING")
 TTL_IN_PROGRESS = ("ENABLING", "DISABLING")
 PITR_DEFAULT_DAYS = 35
+NO_LIMITS = {"max_reads": -1, "max_writes": -1}  # how UpdateTable lifts on-demand limits
 AWS_MANAGED_ALIAS = "alias/aws/dynamodb"
 SWITCHES_TO_ON_DEMAND_PER_DAY = 4
 DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
@@ -246,8 +247,8 @@ class DynamoDBTable(ResourceType):
                 for name, ix in (props.get("local_indexes") or {}).items()},
             "billing_mode": billing,
             "capacity": _capacity_of(props.get("capacity")) if billing == "PROVISIONED" else None,
-            "on_demand_throughput": None if billing == "PROVISIONED" else {
-                "max_reads": odt.get("max_reads", -1), "max_writes": odt.get("max_writes", -1)},
+            "on_demand_throughput": None if billing == "PROVISIONED" else _limits(
+                odt.get("max_reads", -1), odt.get("max_writes", -1)),
             "global_indexes": {
                 name: {"hash_key": _key(ix["hash_key"], attrs),
                        "range_key": _key(ix.get("range_key"), attrs),
@@ -362,9 +363,8 @@ class DynamoDBTable(ResourceType):
             props["point_in_time_recovery"] = (
                 True if pitr["recovery_period_days"] == PITR_DEFAULT_DAYS
                 else {"enabled": True, "recovery_period_days": pitr["recovery_period_days"]})
-        odt = state["on_demand_throughput"]
-        if odt and odt != {"max_reads": -1, "max_writes": -1}:
-            props["on_demand_throughput"] = odt
+        if state["on_demand_throughput"]:
+            props["on_demand_throughput"] = state["on_demand_throughput"]
         user_tags = {k: v for k, v in live.tags.items() if not k.startswith("awsprov:")}
         if user_tags:
             props["tags"] = user_tags
@@ -414,9 +414,9 @@ class DynamoDBTable(ResourceType):
             "billing_mode": billing,
             "capacity": _live_capacity(table.get("ProvisionedThroughput")) if provisioned
             else None,
-            "on_demand_throughput": None if provisioned else {
-                "max_reads": odt.get("MaxReadRequestUnits", -1) or -1,
-                "max_writes": odt.get("MaxWriteRequestUnits", -1) or -1},
+            "on_demand_throughput": None if provisioned else _limits(
+                odt.get("MaxReadRequestUnits", -1) or -1,
+                odt.get("MaxWriteRequestUnits", -1) or -1),
             "global_indexes": {
                 ix["IndexName"]: {
                     "hash_key": _key(_key_names(ix["KeySchema"]).get("HASH"), attrs),
@@ -582,8 +582,8 @@ class DynamoDBTable(ResourceType):
             request["BillingMode"] = want["billing_mode"]
         if want["capacity"] and (switching or "capacity" in changed):
             request["ProvisionedThroughput"] = _throughput(want["capacity"])
-        if "on_demand_throughput" in changed and want["on_demand_throughput"]:
-            request["OnDemandThroughput"] = _on_demand(want["on_demand_throughput"])
+        if "on_demand_throughput" in changed and want["billing_mode"] == "PAY_PER_REQUEST":
+            request["OnDemandThroughput"] = _on_demand(want["on_demand_throughput"] or NO_LIMITS)
         if "deletion_protection" in changed:
             request["DeletionProtectionEnabled"] = want["deletion_protection"]
         if "stream" in changed:
@@ -738,8 +738,14 @@ def _on_demand(limits: dict) -> dict:
 
 
 def _has_on_demand_limits(state: dict) -> bool:
-    limits = state["on_demand_throughput"]
-    return bool(limits) and (limits["max_reads"] != -1 or limits["max_writes"] != -1)
+    return state["on_demand_throughput"] is not None
+
+
+def _limits(max_reads: int, max_writes: int) -> dict | None:
+    """On-demand limits, None for none: -1 is AWS's "no limit", the same as unset."""
+    if max_reads == -1 and max_writes == -1:
+        return None
+    return {"max_reads": max_reads, "max_writes": max_writes}
 
 
 def _projection_request(value: Any) -> dict:
