@@ -131,11 +131,14 @@ class ResourceType:
             kind = self.fields.get(key, FieldKind.UPDATE)
             if kind is FieldKind.COMPUTED or key in desired.ignore:
                 continue
-            before = live.state.get(key)
-            changes.extend(
-                AttributeChange(path, b, a, kind) for path, b, a in leaf_diff(key, before, after)
-            )
+            changes.extend(self.field_changes(key, live.state.get(key), after))
         return changes
+
+    def field_changes(self, key: str, before: Any, after: Any) -> list[AttributeChange]:
+        """The leaf changes of one state key, each classed by that key's field kind: what
+        a type's own `diff` falls back to for the keys it has no special rule for."""
+        kind = self.fields.get(key, FieldKind.UPDATE)
+        return [AttributeChange(path, b, a, kind) for path, b, a in leaf_diff(key, before, after)]
 
     def refusal(self, desired: Desired, live: Live,
                 changes: list[AttributeChange]) -> str | None:

@@ -32,7 +32,6 @@ from awsprov.resources.base import (
     Problem,
     Progress,
     ResourceType,
-    leaf_diff,
 )
 
 SYMMETRIC = "SYMMETRIC_DEFAULT"
@@ -193,9 +192,7 @@ class KmsKey(ResourceType):
                 if before != after:
                     changes.append(AttributeChange("policy", before, after))
                 continue
-            kind = self.fields.get(key, FieldKind.UPDATE)
-            changes.extend(AttributeChange(p, b, a, kind) for p, b, a in leaf_diff(key, before,
-                                                                                    after))
+            changes.extend(self.field_changes(key, before, after))
         return changes
 
     def refusal(self, desired: Desired, live: Live,
@@ -492,11 +489,11 @@ class KmsKey(ResourceType):
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         kms = aws.client("kms")
         key_id = live.raw["key_id"]
-        to_set, to_remove = tagging.tag_delta(live.tags, tags)
-        if to_remove:
-            kms.untag_resource(KeyId=key_id, TagKeys=to_remove)
-        if to_set:
-            kms.tag_resource(KeyId=key_id, Tags=tagging.as_pairs(to_set, "TagKey", "TagValue"))
+        tagging.write_tag_delta(
+            live.tags, tags,
+            untag=lambda keys: kms.untag_resource(KeyId=key_id, TagKeys=keys),
+            tag=lambda new: kms.tag_resource(KeyId=key_id,
+                                             Tags=tagging.as_pairs(new, "TagKey", "TagValue")))
 
 
 RESOURCE_TYPE = KmsKey

@@ -18,7 +18,7 @@ from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
+from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
 from awsprov.resources.state_export import exported
 
 PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda",
@@ -207,9 +207,7 @@ class SnsTopic(ResourceType):
                 changes.extend(_subscription_changes(before or {}, after,
                                                      live.raw.get("pending", set())))
                 continue
-            kind = self.fields.get(key, FieldKind.UPDATE)
-            changes.extend(AttributeChange(p, b, a, kind) for p, b, a in leaf_diff(key, before,
-                                                                                    after))
+            changes.extend(self.field_changes(key, before, after))
         return changes
 
     def change_notes(self, desired: Desired, live: Live,
@@ -394,11 +392,10 @@ class SnsTopic(ResourceType):
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         sns = aws.client("sns")
-        to_set, to_remove = tagging.tag_delta(live.tags, tags)
-        if to_remove:
-            sns.untag_resource(ResourceArn=live.arn, TagKeys=to_remove)
-        if to_set:
-            sns.tag_resource(ResourceArn=live.arn, Tags=tagging.as_pairs(to_set))
+        tagging.write_tag_delta(
+            live.tags, tags,
+            untag=lambda keys: sns.untag_resource(ResourceArn=live.arn, TagKeys=keys),
+            tag=lambda new: sns.tag_resource(ResourceArn=live.arn, Tags=tagging.as_pairs(new)))
 
 
 RESOURCE_TYPE = SnsTopic

@@ -315,11 +315,10 @@ class SqsQueue(ResourceType):
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         sqs = aws.client("sqs")
-        to_set, to_remove = tagging.tag_delta(live.tags, tags)
-        if to_remove:
-            sqs.untag_queue(QueueUrl=live.raw["url"], TagKeys=to_remove)
-        if to_set:
-            sqs.tag_queue(QueueUrl=live.raw["url"], Tags=to_set)
+        tagging.write_tag_delta(
+            live.tags, tags,
+            untag=lambda keys: sqs.untag_queue(QueueUrl=live.raw["url"], TagKeys=keys),
+            tag=lambda new: sqs.tag_queue(QueueUrl=live.raw["url"], Tags=new))
 
 
 RESOURCE_TYPE = SqsQueue
