@@ -248,20 +248,13 @@ class DynamoDBTable(ResourceType):
                 if pitr_enabled else None},
         }
 
-    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
-        changes: list[AttributeChange] = []
-        ignore_capacity = "capacity" in desired.ignore
-        for key, after in desired.state.items():
-            if key in desired.ignore:
-                continue
-            before = live.state.get(key)
-            if key == "global_indexes" and "global_indexes" not in desired.ignore:
-                changes.extend(_index_changes(before or {}, after, ignore_capacity))
-                continue
-            if key == "encryption" and after in live.raw.get("encryption_names", ()):
-                continue  # the same key, named by alias or id
-            changes.extend(self.field_changes(key, before, after))
-        return changes
+    def key_changes(self, key: str, before: Any, after: Any, desired: Desired,
+                    live: Live) -> list[AttributeChange]:
+        if key == "global_indexes":
+            return _index_changes(before or {}, after, "capacity" in desired.ignore)
+        if key == "encryption" and after in live.raw.get("encryption_names", ()):
+            return []  # the same key, named by alias or id
+        return self.field_changes(key, before, after)
 
     def refusal(self, desired: Desired, live: Live,
                 changes: list[AttributeChange]) -> str | None:

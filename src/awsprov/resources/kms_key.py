@@ -180,20 +180,13 @@ class KmsKey(ResourceType):
             "policy": policy,
         }
 
-    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
-        changes: list[AttributeChange] = []
-        for key, after in desired.state.items():
-            if key in desired.ignore:
-                continue
-            before = live.state.get(key)
-            if key == "policy":
-                if after is None:
-                    after = policies.canonical(default_policy(*_account_of(live.arn)))
-                if before != after:
-                    changes.append(AttributeChange("policy", before, after))
-                continue
-            changes.extend(self.field_changes(key, before, after))
-        return changes
+    def key_changes(self, key: str, before: Any, after: Any, desired: Desired,
+                    live: Live) -> list[AttributeChange]:
+        if key != "policy":
+            return self.field_changes(key, before, after)
+        if after is None:
+            after = policies.canonical(default_policy(*_account_of(live.arn)))
+        return [AttributeChange("policy", before, after)] if before != after else []
 
     def refusal(self, desired: Desired, live: Live,
                 changes: list[AttributeChange]) -> str | None:

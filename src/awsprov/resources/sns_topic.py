@@ -197,18 +197,11 @@ class SnsTopic(ResourceType):
                 for s in props.get("subscriptions") or []},
         }
 
-    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
-        changes: list[AttributeChange] = []
-        for key, after in desired.state.items():
-            if key in desired.ignore:
-                continue
-            before = live.state.get(key)
-            if key == "subscriptions":
-                changes.extend(_subscription_changes(before or {}, after,
-                                                     live.raw.get("pending", set())))
-                continue
-            changes.extend(self.field_changes(key, before, after))
-        return changes
+    def key_changes(self, key: str, before: Any, after: Any, desired: Desired,
+                    live: Live) -> list[AttributeChange]:
+        if key == "subscriptions":
+            return _subscription_changes(before or {}, after, live.raw.get("pending", set()))
+        return self.field_changes(key, before, after)
 
     def change_notes(self, desired: Desired, live: Live,
                      changes: list[AttributeChange]) -> list[str]:
