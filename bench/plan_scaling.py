@@ -1,7 +1,7 @@
 """No-op plan of N tables against in-process moto with latency injected per call.
 
-A botocore `before-send` hook sleeps LATENCY seconds before each request reaches moto, so
-parallel reads overlap as they would against real AWS. For each N and parallelism the
+bench/harness.py sleeps LATENCY seconds before each request reaches moto, so parallel
+reads overlap as they would against real AWS. For each N and parallelism the
 benchmark reports the median wall time over REPEATS runs, API calls per table, and the
 ratio to the lower bound (total calls x latency / parallelism).
 
@@ -13,18 +13,13 @@ Figures go to stdout as a Markdown table; docs/performance.md quotes them.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
-from collections import Counter
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-os.environ.pop("AWS_ENDPOINT_URL", None)
+from harness import REGION, apply_untimed, latency_context
 
 LATENCY = 0.020
-REGION = "us-east-1"
 DEFAULT_PARALLELISM = 16
 
 
@@ -36,30 +31,9 @@ def _spec(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _context(latency: float):
-    from awsprov.aws.context import AwsContext
-    from awsprov.aws.session import ClientFactory, Target
-    from awsprov.aws.waiters import WaitPolicy
-
-    factory = ClientFactory(Target(REGION), max_pool_connections=64)
-    calls: Counter = Counter()
-
-    def count(model=None, **_):
-        if model is not None:
-            calls[model.name] += 1
-
-    def sleep(**_):
-        time.sleep(latency)
-
-    factory.on("before-call", count)
-    factory.on("before-send", sleep)
-    return AwsContext(factory, REGION, wait=WaitPolicy(delay=0.01, timeout=60)), calls
-
-
 def run(sizes: list[int], repeats: int) -> list[dict]:
     from moto import mock_aws
 
-    from awsprov.engine.executor import ApplyOptions, apply_plan
     from awsprov.engine.planner import PlanOptions, make_plan
     from awsprov.spec.loader import load_stack
 
@@ -67,14 +41,12 @@ def run(sizes: list[int], repeats: int) -> list[dict]:
     for n in sizes:
         with mock_aws():
             stack = load_stack("bench.yaml", sources={"bench.yaml": _spec(n)})
-            setup, _ = _context(0.0)
-            apply_plan(stack, make_plan(stack, setup, PlanOptions()), setup,
-                       ApplyOptions(parallelism=DEFAULT_PARALLELISM))
+            apply_untimed(stack, DEFAULT_PARALLELISM)
             for parallelism in (1, DEFAULT_PARALLELISM):
                 times, per_table = [], 0.0
                 total = 0
                 for _ in range(repeats):
-                    aws, calls = _context(LATENCY)
+                    aws, calls = latency_context(LATENCY)
                     start = time.perf_counter()
                     result = make_plan(stack, aws, PlanOptions(parallelism=parallelism))
                     times.append(time.perf_counter() - start)
