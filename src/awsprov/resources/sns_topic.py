@@ -114,16 +114,10 @@ class SnsTopic(ResourceType):
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
         problems: list[Problem] = []
-        name, fifo = props.get("name", ""), bool(props.get("fifo", False))
         key_problem = access.key_format_problem(props.get("kms_key"))
         if key_problem:
             problems.append(Problem(("kms_key",), key_problem))
-        if fifo and not name.endswith(".fifo"):
-            problems.append(Problem(("name",), "a FIFO topic's name must end in .fifo"))
-        if name.endswith(".fifo") and not fifo:
-            problems.append(Problem(("fifo",) if "fifo" in props else ("name",),
-                                    "the name ends in .fifo: set `fifo: true` (only FIFO "
-                                    "topics may use the suffix)"))
+        problems.extend(access.fifo_name_problems(props, "topic"))
         seen: dict[str, int] = {}
         for i, sub in enumerate(props.get("subscriptions") or []):
             problems.extend(self._check_subscription(i, sub, seen))
