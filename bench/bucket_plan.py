@@ -1,8 +1,7 @@
 """No-op plan of fully configured buckets, with latency injected per call.
 
-A botocore `before-send` hook sleeps LATENCY seconds before each request reaches the
-in-process emulator, as bench/plan_scaling.py does, so concurrent calls overlap as they
-would against real S3. Reported:
+Latency is injected per request by bench/harness.py (as for bench/plan_scaling.py), so
+concurrent calls overlap as they would against real S3. Reported:
 
 1. one bucket's read (HeadBucket, then ten sub-reads) with the sub-reads concurrent, and
    with them forced serial (a one-thread pool), against the slowest single call and the
@@ -18,19 +17,13 @@ Figures go to stdout as Markdown; docs/performance.md ("Buckets") quotes them.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-for _key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
-    os.environ.pop(_key)
+from harness import REGION, apply_untimed, latency_context, median_time
 
-REGION = "us-east-1"
 PARALLELISM = 16
 SUB_READS = 10
 
@@ -68,39 +61,9 @@ def _spec(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _context(latency: float):
-    from awsprov.aws.context import AwsContext
-    from awsprov.aws.session import ClientFactory, Target
-    from awsprov.aws.waiters import WaitPolicy
-
-    factory = ClientFactory(Target(REGION), max_pool_connections=64)
-    calls: Counter = Counter()
-
-    def count(model=None, **_):
-        if model is not None:
-            calls[model.name] += 1
-
-    def sleep(**_):
-        time.sleep(latency)
-
-    factory.on("before-call", count)
-    factory.on("before-send", sleep)
-    return AwsContext(factory, REGION, wait=WaitPolicy(delay=0.01, timeout=60)), calls
-
-
-def _median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def run(sizes: list[int], repeats: int, latency: float) -> tuple[list[dict], list[dict]]:
     from moto import mock_aws
 
-    from awsprov.engine.executor import ApplyOptions, apply_plan
     from awsprov.engine.planner import PlanOptions, make_plan
     from awsprov.resources import registry, s3_bucket
     from awsprov.spec.loader import load_stack
@@ -109,16 +72,14 @@ def run(sizes: list[int], repeats: int, latency: float) -> tuple[list[dict], lis
     read_rows, plan_rows = [], []
     with mock_aws():
         stack = load_stack("bench.yaml", sources={"bench.yaml": _spec(max(sizes))})
-        setup, _ = _context(0.0)
-        report = apply_plan(stack, make_plan(stack, setup, PlanOptions()), setup,
-                            ApplyOptions(parallelism=PARALLELISM))
+        report = apply_untimed(stack, PARALLELISM)
         assert not report.failures, report.failures
-        aws, calls = _context(latency)
+        aws, calls = latency_context(latency)
         aws.account_id  # noqa: B018 - STS outside the timings
         for mode, workers in (("concurrent", s3_bucket.SUB_READ_WORKERS), ("serial", 1)):
             s3_bucket._pool = ThreadPoolExecutor(max_workers=workers)
             calls.clear()
-            median = _median_time(lambda: buckets.read(aws, "bench-bucket-000"), repeats)
+            median = median_time(lambda: buckets.read(aws, "bench-bucket-000"), repeats)
             per_read = sum(calls.values()) / repeats
             read_rows.append({"mode": mode, "median_s": median, "calls": per_read,
                               "slowest_call_s": latency, "sum_s": per_read * latency})
@@ -128,7 +89,7 @@ def run(sizes: list[int], repeats: int, latency: float) -> tuple[list[dict], lis
             subset = load_stack("bench.yaml", sources={"bench.yaml": _spec(n)})
             times, total, per_bucket = [], 0, 0.0
             for _ in range(repeats):
-                ctx, counted = _context(latency)
+                ctx, counted = latency_context(latency)
                 start = time.perf_counter()
                 result = make_plan(subset, ctx, PlanOptions(parallelism=PARALLELISM,
                                                             find_orphans=False))

@@ -20,14 +20,10 @@ import os
 import statistics
 import sys
 import time
-from collections import Counter
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-os.environ.pop("AWS_ENDPOINT_URL", None)
+from harness import REGION, apply_untimed, latency_context
 
 LATENCY = 0.020
-REGION = "us-east-1"
 DEFAULT_PARALLELISM = 16
 
 
@@ -39,31 +35,10 @@ def _spec(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _context(latency: float):
-    from awsprov.aws.context import AwsContext
-    from awsprov.aws.session import ClientFactory, Target
-    from awsprov.aws.waiters import WaitPolicy
-
-    factory = ClientFactory(Target(REGION), max_pool_connections=64)
-    calls: Counter = Counter()
-
-    def count(model=None, **_):
-        if model is not None:
-            calls[model.name] += 1
-
-    def sleep(**_):
-        time.sleep(latency)
-
-    factory.on("before-call", count)
-    factory.on("before-send", sleep)
-    return AwsContext(factory, REGION, wait=WaitPolicy(delay=0.01, timeout=60)), calls
-
-
 def run(sizes: list[int], repeats: int,
         parallelisms: tuple[int, ...] = (1, DEFAULT_PARALLELISM)) -> list[dict]:
     from moto import mock_aws
 
-    from awsprov.engine.executor import ApplyOptions, apply_plan
     from awsprov.engine.planner import PlanOptions, make_plan
     from awsprov.spec.loader import load_stack
 
@@ -71,14 +46,12 @@ def run(sizes: list[int], repeats: int,
     for n in sizes:
         with mock_aws():
             stack = load_stack("bench.yaml", sources={"bench.yaml": _spec(n)})
-            setup, _ = _context(0.0)
-            apply_plan(stack, make_plan(stack, setup, PlanOptions()), setup,
-                       ApplyOptions(parallelism=DEFAULT_PARALLELISM))
+            apply_untimed(stack, DEFAULT_PARALLELISM)
             for parallelism in parallelisms:
                 times, cpus, per_table = [], [], 0.0
                 total = 0
                 for _ in range(repeats):
-                    aws, calls = _context(LATENCY)
+                    aws, calls = latency_context(LATENCY)
                     start, cpu = time.perf_counter(), time.process_time()
                     result = make_plan(stack, aws, PlanOptions(parallelism=parallelism))
                     times.append(time.perf_counter() - start)

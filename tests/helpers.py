@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -241,3 +242,73 @@ def forbid_aws_clients(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(ClientFactory, "client", refuse)
     return asked
+
+
+# ---- crash safety: an apply killed before its k-th write, then run again -------------------
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing in awsprov catches it (it is no Exception)."""
+
+
+def apply_killing_at(path: Path, kill_at: int | None = None, *, region: str = "us-east-1",
+                     prune: bool = False) -> list[str]:
+    """Plan and apply the spec at `path` with one worker, so the order of writes is the
+    same every run. With `kill_at`, a botocore before-call hook raises Killed just before
+    the write with that index (0-based). Returns the writes sent, in order."""
+    from awsprov.engine.executor import ApplyOptions, apply_plan
+    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.spec.loader import load_stack
+
+    stack = load_stack(path)
+    ctx, _log = make_context(region)
+    writes: list[str] = []
+
+    def maybe_kill(model=None, **_):
+        if model is not None and is_write(model.name):
+            if kill_at is not None and len(writes) == kill_at:
+                raise Killed(model.name)
+            writes.append(model.name)
+
+    ctx.clients.on("before-call", maybe_kill)
+    result = make_plan(stack, ctx, PlanOptions(parallelism=1, prune=prune))
+    report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=1, prune=prune))
+    assert report.failures == []
+    return writes
+
+
+def assert_plans_clean(path: Path, region: str = "us-east-1") -> None:
+    """A fresh plan of the spec at `path` shows no change and sends no write."""
+    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.spec.loader import load_stack
+
+    ctx, log = make_context(region)
+    assert not make_plan(load_stack(path), ctx, PlanOptions()).plan.has_changes
+    assert log.writes == []
+
+
+def assert_converges_after_each_kill(path: Path, *, region: str = "us-east-1",
+                                     setup: Callable[[], object] | None = None,
+                                     check: Callable[[], object] | None = None) -> list[str]:
+    """Apply the spec at `path` once cleanly to learn its writes; then, for every k, in a
+    fresh moto: `setup()`, an apply killed before write k, the same apply again, and
+    assert it converged: plan empty, zero writes, and `check()` (no duplicates). Returns
+    the clean apply's writes, for the caller to assert there were steps to cut between."""
+    import pytest
+    from moto import mock_aws
+
+    with mock_aws():
+        if setup:
+            setup()
+        writes = apply_killing_at(path, region=region)
+    assert writes, "the clean apply sent no write: nothing to kill"
+    for k in range(len(writes)):
+        with mock_aws():
+            if setup:
+                setup()
+            with pytest.raises(Killed):
+                apply_killing_at(path, k, region=region)
+            apply_killing_at(path, region=region)
+            assert_plans_clean(path, region)
+            if check:
+                check()
+    return writes

@@ -32,6 +32,10 @@ CASES = [
     ("duplicate-subscription", TOPIC + "    subscriptions:\n"
      "      - {protocol: email, endpoint: a@b.c}\n      - {protocol: email, endpoint: a@b.c}\n",
      8, "topics.alerts.subscriptions[1]", "same subscription"),
+    ("fifo-queue-without-suffix", QUEUE + "    fifo: true\n", 5,
+     "queues.work.name", "a FIFO queue's name must end in .fifo"),
+    ("queue-suffix-with-fifo-false", "queues:\n  work:\n    name: bad-work.fifo\n"
+     "    fifo: false\n", 6, "queues.work.fifo", "only FIFO queues may use the suffix"),
     ("visibility-too-long", QUEUE + "    visibility_timeout: 50000\n", 6,
      "queues.work.visibility_timeout", "43200"),
     ("long-poll-over-20", QUEUE + "    receive_wait_seconds: 21\n", 6,

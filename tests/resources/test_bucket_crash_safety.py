@@ -7,10 +7,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
-from awsprov.spec.loader import load_stack
-from tests.helpers import is_write, make_context, write_spec
+from tests.helpers import apply_killing_at, assert_converges_after_each_kill, write_spec
 
 BEFORE = """
 stack: crash
@@ -34,34 +31,11 @@ AFTER = BEFORE.replace("days: 3}", "days: 9}").replace("expiration_days: 3",
     .replace("Team: vault", "Team: vault-2")
 
 
-class Killed(BaseException):
-    """Stands for kill -9: nothing in awsprov catches it."""
+REGION = "eu-west-2"
 
 
-def _apply(tmp_path, text: str, kill_at: int | None = None) -> list[str]:
-    stack = load_stack(write_spec(tmp_path, text))
-    ctx, _log = make_context("eu-west-2")
-    writes: list[str] = []
-
-    def maybe_kill(model=None, **_):
-        if model is not None and is_write(model.name):
-            if kill_at is not None and len(writes) == kill_at:
-                raise Killed(model.name)
-            writes.append(model.name)
-
-    ctx.clients.on("before-call", maybe_kill)
-    result = make_plan(stack, ctx, PlanOptions(parallelism=1))
-    report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=1))
-    assert report.failures == []
-    return writes
-
-
-def _assert_converged(tmp_path, text: str) -> None:
-    stack = load_stack(write_spec(tmp_path, text))
-    ctx, log = make_context("eu-west-2")
-    assert not make_plan(stack, ctx, PlanOptions()).plan.has_changes
-    assert log.writes == []
-    names = [b["Name"] for b in boto3.client("s3", region_name="eu-west-2").list_buckets()[
+def _buckets_once() -> None:
+    names = [b["Name"] for b in boto3.client("s3", region_name=REGION).list_buckets()[
         "Buckets"]]
     assert sorted(names) == ["crash-docs-bucket", "crash-vault-bucket"]
 
@@ -69,20 +43,10 @@ def _assert_converged(tmp_path, text: str) -> None:
 @pytest.mark.parametrize("scenario", ["create", "update"])
 def test_bucket_apply_killed_before_any_write_then_rerun_converges(tmp_path, scenario,
                                                                   create_bucket_tags):
-    from moto import mock_aws
-
-    before = BEFORE if scenario == "update" else None
-    target = AFTER if scenario == "update" else BEFORE
-    with mock_aws():
-        if before:
-            _apply(tmp_path, before)
-        writes = _apply(tmp_path, target)
+    before = write_spec(tmp_path, BEFORE, "before.yaml")
+    target = write_spec(tmp_path, AFTER, "after.yaml") if scenario == "update" else before
+    setup = (lambda: apply_killing_at(before, region=REGION)) if scenario == "update" \
+        else None
+    writes = assert_converges_after_each_kill(target, region=REGION, setup=setup,
+                                              check=_buckets_once)
     assert len(writes) >= 3, writes
-    for k in range(len(writes)):
-        with mock_aws():
-            if before:
-                _apply(tmp_path, before)
-            with pytest.raises(Killed):
-                _apply(tmp_path, target, kill_at=k)
-            _apply(tmp_path, target)
-            _assert_converged(tmp_path, target)

@@ -92,54 +92,51 @@ def _desired(key: str | None) -> Desired:
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
-def test_key_change_uses_associate_kms_key():
+@pytest.fixture
+def stubbed():
+    """(context, stub): the context's logs client answers only what the test queues."""
     ctx, _log = make_context("us-east-1")
-    logs = ctx.client("logs")
+    with Stubber(ctx.client("logs")) as stub:
+        yield ctx, stub
+
+
+def test_key_change_uses_associate_kms_key(stubbed):
+    ctx, stub = stubbed
     rtype = registry.get("log_groups")
     desired, live = _desired(KEY), _live(None)
     changes = rtype.diff(desired, live)
     assert [c.path for c in changes] == ["kms_key"]
-    with Stubber(logs) as stub:
-        stub.add_response("associate_kms_key", {},
-                          {"logGroupName": "/aws/apigateway/logs-api", "kmsKeyId": KEY})
-        rtype.update(ctx, desired, live, changes, lambda _m: None)
-        stub.assert_no_pending_responses()
+    stub.add_response("associate_kms_key", {},
+                      {"logGroupName": "/aws/apigateway/logs-api", "kmsKeyId": KEY})
+    rtype.update(ctx, desired, live, changes, lambda _m: None)
+    stub.assert_no_pending_responses()
 
 
-def test_key_removal_uses_disassociate_and_warns_about_old_events():
-    ctx, _log = make_context("us-east-1")
-    logs = ctx.client("logs")
+def test_key_removal_uses_disassociate_and_warns_about_old_events(stubbed):
+    ctx, stub = stubbed
     rtype = registry.get("log_groups")
     desired, live = _desired(None), _live(KEY)
     changes = rtype.diff(desired, live)
     assert any("old key" in n for n in rtype.change_notes(desired, live, changes))
-    with Stubber(logs) as stub:
-        stub.add_response("disassociate_kms_key", {},
-                          {"logGroupName": "/aws/apigateway/logs-api"})
-        rtype.update(ctx, desired, live, changes, lambda _m: None)
-        stub.assert_no_pending_responses()
+    stub.add_response("disassociate_kms_key", {}, {"logGroupName": "/aws/apigateway/logs-api"})
+    rtype.update(ctx, desired, live, changes, lambda _m: None)
+    stub.assert_no_pending_responses()
 
 
-def test_create_retries_while_a_new_key_is_not_yet_usable():
-    ctx, _log = make_context("us-east-1")
-    logs = ctx.client("logs")
-    rtype = registry.get("log_groups")
-    desired = _desired(KEY)
-    with Stubber(logs) as stub:
-        stub.add_client_error("create_log_group", "AccessDeniedException",
-                              f"The specified KMS key does not exist or is not allowed to be "
-                              f"used with Arn '{KEY}'")
-        stub.add_response("create_log_group", {})
-        rtype.create(ctx, desired, lambda _m: None)
-        stub.assert_no_pending_responses()
+def test_create_retries_while_a_new_key_is_not_yet_usable(stubbed):
+    ctx, stub = stubbed
+    stub.add_client_error("create_log_group", "AccessDeniedException",
+                          f"The specified KMS key does not exist or is not allowed to be "
+                          f"used with Arn '{KEY}'")
+    stub.add_response("create_log_group", {})
+    registry.get("log_groups").create(ctx, _desired(KEY), lambda _m: None)
+    stub.assert_no_pending_responses()
 
 
-def test_a_refusal_that_is_not_about_the_key_is_not_retried():
-    ctx, _log = make_context("us-east-1")
-    logs = ctx.client("logs")
-    with Stubber(logs) as stub:
-        stub.add_client_error("create_log_group", "AccessDeniedException",
-                              "User is not authorized to perform logs:CreateLogGroup")
-        with pytest.raises(ClientError, match="not authorized"):
-            registry.get("log_groups").create(ctx, _desired(KEY), lambda _m: None)
-        stub.assert_no_pending_responses()
+def test_a_refusal_that_is_not_about_the_key_is_not_retried(stubbed):
+    ctx, stub = stubbed
+    stub.add_client_error("create_log_group", "AccessDeniedException",
+                          "User is not authorized to perform logs:CreateLogGroup")
+    with pytest.raises(ClientError, match="not authorized"):
+        registry.get("log_groups").create(ctx, _desired(KEY), lambda _m: None)
+    stub.assert_no_pending_responses()

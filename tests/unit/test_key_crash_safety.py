@@ -1,16 +1,19 @@
 """A key create or restore killed before any of its writes converges on the next run,
 without a second key: the key is found by its awsprov:* tags while its alias is missing
-(in the style of test_crash_safety.py)."""
+(the crash harness of tests/helpers.py)."""
 
 from __future__ import annotations
 
 import boto3
 import pytest
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
-from awsprov.spec.loader import load_stack
-from tests.helpers import is_write, make_context, write_spec
+from tests.helpers import (
+    Killed,
+    apply_killing_at,
+    assert_converges_after_each_kill,
+    assert_plans_clean,
+    write_spec,
+)
 
 SPEC = """
 stack: crashkey
@@ -30,28 +33,6 @@ tables:
 EMPTY = "stack: crashkey\nregion: us-east-1\n"
 
 
-class Killed(BaseException):
-    """Stands for kill -9: nothing in awsprov catches it."""
-
-
-def _apply(path, kill_at: int | None = None, prune: bool = False) -> list[str]:
-    stack = load_stack(path)
-    ctx, _log = make_context("us-east-1")
-    writes: list[str] = []
-
-    def maybe_kill(model=None, **_):
-        if model is not None and is_write(model.name):
-            if kill_at is not None and len(writes) == kill_at:
-                raise Killed(model.name)
-            writes.append(model.name)
-
-    ctx.clients.on("before-call", maybe_kill)
-    result = make_plan(stack, ctx, PlanOptions(parallelism=1, prune=prune))
-    report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=1, prune=prune))
-    assert report.failures == []
-    return writes
-
-
 def _customer_keys() -> list[dict]:
     kms = boto3.client("kms", region_name="us-east-1")
     metas = [kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
@@ -59,11 +40,7 @@ def _customer_keys() -> list[dict]:
     return [m for m in metas if m["KeyManager"] == "CUSTOMER"]
 
 
-def _assert_converged(path) -> None:
-    stack = load_stack(path)
-    ctx, log = make_context("us-east-1")
-    assert not make_plan(stack, ctx, PlanOptions()).plan.has_changes
-    assert log.writes == []
+def _one_key() -> None:
     assert len(_customer_keys()) == 1
 
 
@@ -72,52 +49,36 @@ def test_killed_between_create_key_and_create_alias_makes_no_second_key(tmp_path
 
     path = write_spec(tmp_path, SPEC)
     with mock_aws():
-        writes = _apply(path)
+        writes = apply_killing_at(path)
     assert writes[:2] == ["CreateKey", "CreateAlias"]
     with mock_aws():
         with pytest.raises(Killed):
-            _apply(path, kill_at=1)  # CreateKey done, CreateAlias never sent
-        assert len(_customer_keys()) == 1
-        _apply(path)
-        _assert_converged(path)
+            apply_killing_at(path, kill_at=1)  # CreateKey done, CreateAlias never sent
+        _one_key()
+        apply_killing_at(path)
+        assert_plans_clean(path)
+        _one_key()
 
 
 def test_create_killed_before_each_write_converges(tmp_path):
-    from moto import mock_aws
-
-    path = write_spec(tmp_path, SPEC)
-    with mock_aws():
-        writes = _apply(path)
+    writes = assert_converges_after_each_kill(write_spec(tmp_path, SPEC), check=_one_key)
     assert len(writes) >= 4, writes
-    for k in range(len(writes)):
-        with mock_aws():
-            with pytest.raises(Killed):
-                _apply(path, kill_at=k)
-            _apply(path)
-            _assert_converged(path)
 
 
 def test_restore_killed_before_each_write_converges(tmp_path):
-    from moto import mock_aws
-
     path = write_spec(tmp_path, SPEC.split("tables:")[0])
     empty = write_spec(tmp_path, EMPTY, "empty.yaml")
+    scheduled: list[str] = []  # the key id each run starts from
 
     def setup():
-        _apply(path)
-        _apply(empty, prune=True)
+        apply_killing_at(path)
+        apply_killing_at(empty, prune=True)
         assert _customer_keys()[0]["KeyState"] == "PendingDeletion"
+        scheduled.append(_customer_keys()[0]["KeyId"])
 
-    with mock_aws():
-        setup()
-        writes = _apply(path)
+    def same_key_back():
+        _one_key()
+        assert _customer_keys()[0]["KeyId"] == scheduled[-1]
+
+    writes = assert_converges_after_each_kill(path, setup=setup, check=same_key_back)
     assert writes[0] == "CancelKeyDeletion"
-    for k in range(len(writes)):
-        with mock_aws():
-            setup()
-            key_id = _customer_keys()[0]["KeyId"]
-            with pytest.raises(Killed):
-                _apply(path, kill_at=k)
-            _apply(path)
-            _assert_converged(path)
-            assert _customer_keys()[0]["KeyId"] == key_id

@@ -1,15 +1,11 @@
 """A secret create or update killed before any of its writes converges on the next run:
-no second secret, no value written twice (in the style of test_crash_safety.py)."""
+no second secret, no value written twice (the crash harness of tests/helpers.py)."""
 
 from __future__ import annotations
 
 import boto3
-import pytest
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
-from awsprov.spec.loader import load_stack
-from tests.helpers import is_write, make_context, write_spec
+from tests.helpers import apply_killing_at, assert_converges_after_each_kill, write_spec
 
 BEFORE = """
 stack: crashsecret
@@ -44,32 +40,7 @@ secrets:
 """
 
 
-class Killed(BaseException):
-    """Stands for kill -9: nothing in awsprov catches it."""
-
-
-def _apply(path, kill_at: int | None = None) -> list[str]:
-    stack = load_stack(path)
-    ctx, _log = make_context("us-east-1")
-    writes: list[str] = []
-
-    def maybe_kill(model=None, **_):
-        if model is not None and is_write(model.name):
-            if kill_at is not None and len(writes) == kill_at:
-                raise Killed(model.name)
-            writes.append(model.name)
-
-    ctx.clients.on("before-call", maybe_kill)
-    result = make_plan(stack, ctx, PlanOptions(parallelism=1))
-    report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=1))
-    assert report.failures == []
-    return writes
-
-
-def _assert_converged(path) -> None:
-    ctx, log = make_context("us-east-1")
-    assert not make_plan(load_stack(path), ctx, PlanOptions()).plan.has_changes
-    assert log.writes == []
+def _no_second_secret_nor_value() -> None:
     sm = boto3.client("secretsmanager", region_name="us-east-1")
     assert sorted(s["Name"] for s in sm.list_secrets()["SecretList"]) == ["crash/api",
                                                                           "crash/jwt"]
@@ -78,24 +49,14 @@ def _assert_converged(path) -> None:
 
 
 def test_secret_update_killed_before_each_write_converges(tmp_path, monkeypatch):
-    from moto import mock_aws
-
     before = write_spec(tmp_path, BEFORE, "before.yaml")
     after = write_spec(tmp_path, AFTER, "after.yaml")
 
     def setup():
         monkeypatch.setenv("CRASH_API", "value-1")
-        _apply(before)
+        apply_killing_at(before)
         monkeypatch.setenv("CRASH_API", "value-2")
 
-    with mock_aws():
-        setup()
-        writes = _apply(after)
+    writes = assert_converges_after_each_kill(after, setup=setup,
+                                              check=_no_second_secret_nor_value)
     assert {"UpdateSecret", "PutSecretValue", "TagResource"} <= set(writes), writes
-    for k in range(len(writes)):
-        with mock_aws():
-            setup()
-            with pytest.raises(Killed):
-                _apply(after, kill_at=k)
-            _apply(after)
-            _assert_converged(after)

@@ -13,6 +13,7 @@ import re
 import threading
 from typing import Any
 
+from awsprov.aws.paging import token_pages
 from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange
 from awsprov.resources import service_access as access
@@ -206,15 +207,10 @@ class MetricAlarm(ResourceType):
         names = [name for name, _owner in items]
         found: dict[str, dict] = {}
         for start in range(0, len(names), DESCRIBE_BATCH):
-            request: dict[str, Any] = {"AlarmNames": names[start:start + DESCRIBE_BATCH],
-                                       "AlarmTypes": ["MetricAlarm"],
-                                       "MaxRecords": DESCRIBE_BATCH}
-            while True:
-                page = cloudwatch.describe_alarms(**request)
+            request = {"AlarmNames": names[start:start + DESCRIBE_BATCH],
+                       "AlarmTypes": ["MetricAlarm"], "MaxRecords": DESCRIBE_BATCH}
+            for page in token_pages(cloudwatch.describe_alarms, request):
                 found.update({a["AlarmName"]: a for a in page.get("MetricAlarms", [])})
-                if not page.get("NextToken"):
-                    break
-                request["NextToken"] = page["NextToken"]
         tags = self._read_tags(aws, [a["AlarmArn"] for a in found.values()])
         return {name: _live(found[name], tags[found[name]["AlarmArn"]]) if name in found
                 else None for name in names}
@@ -227,14 +223,10 @@ class MetricAlarm(ResourceType):
             tagging_api = aws.client("resourcegroupstaggingapi")
             ask = [arn for arn in arns if arn not in recent]
             for start in range(0, len(ask), TAGGING_BATCH):
-                request: dict[str, Any] = {"ResourceARNList": ask[start:start + TAGGING_BATCH]}
-                while True:
-                    page = tagging_api.get_resources(**request)
+                request = {"ResourceARNList": ask[start:start + TAGGING_BATCH]}
+                for page in token_pages(tagging_api.get_resources, request, "PaginationToken"):
                     for item in page.get("ResourceTagMappingList", []):
                         tags[item["ResourceARN"]] = tagging.as_dict(item.get("Tags"))
-                    if not page.get("PaginationToken"):
-                        break
-                    request["PaginationToken"] = page["PaginationToken"]
         cloudwatch = aws.client("cloudwatch")
         for arn in arns:
             # Untagged alarms are missing from the Tagging API's answer, and new ones may
@@ -267,11 +259,11 @@ class MetricAlarm(ResourceType):
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         cloudwatch = aws.client("cloudwatch")
-        to_set, to_remove = tagging.tag_delta(live.tags, tags)
-        if to_remove:
-            cloudwatch.untag_resource(ResourceARN=live.arn, TagKeys=to_remove)
-        if to_set:
-            cloudwatch.tag_resource(ResourceARN=live.arn, Tags=tagging.as_pairs(to_set))
+        tagging.write_tag_delta(
+            live.tags, tags,
+            untag=lambda keys: cloudwatch.untag_resource(ResourceARN=live.arn, TagKeys=keys),
+            tag=lambda new: cloudwatch.tag_resource(ResourceARN=live.arn,
+                                                    Tags=tagging.as_pairs(new)))
         with self._lock:
             self._tagged_here.add(live.arn)
 

@@ -138,11 +138,19 @@ class ResourceType:
             kind = self.fields.get(key, FieldKind.UPDATE)
             if kind is FieldKind.COMPUTED or key in desired.ignore:
                 continue
-            before = live.state.get(key)
-            changes.extend(
-                AttributeChange(path, b, a, kind) for path, b, a in leaf_diff(key, before, after)
-            )
+            changes.extend(self.key_changes(key, live.state.get(key), after, desired, live))
         return changes
+
+    def key_changes(self, key: str, before: Any, after: Any, desired: Desired,
+                    live: Live) -> list[AttributeChange]:
+        """The changes of one state key that is neither ignored nor computed. A type
+        overrides this for the keys it compares its own way (policies, sub-resources)."""
+        return self.field_changes(key, before, after)
+
+    def field_changes(self, key: str, before: Any, after: Any) -> list[AttributeChange]:
+        """The leaf changes of one state key, each classed by that key's field kind."""
+        kind = self.fields.get(key, FieldKind.UPDATE)
+        return [AttributeChange(path, b, a, kind) for path, b, a in leaf_diff(key, before, after)]
 
     def refusal(self, desired: Desired, live: Live,
                 changes: list[AttributeChange]) -> str | None:

@@ -14,12 +14,14 @@ import time
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.paging import token_pages
 from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
 from awsprov.cost import dynamodb as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import kms_refs
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
+from awsprov.resources.sizes import human_bytes
 from awsprov.spec.schema import REFERENCE
 
 KEY_TYPES = ("S", "N", "B")
@@ -89,15 +91,6 @@ def _capacity_of(value: dict | None) -> dict | None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _human_bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
 
 
 class DynamoDBTable(ResourceType):
@@ -267,22 +260,13 @@ class DynamoDBTable(ResourceType):
                 if pitr_enabled else None},
         }
 
-    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
-        changes: list[AttributeChange] = []
-        ignore_capacity = "capacity" in desired.ignore
-        for key, after in desired.state.items():
-            if key in desired.ignore:
-                continue
-            before = live.state.get(key)
-            if key == "global_indexes" and "global_indexes" not in desired.ignore:
-                changes.extend(_index_changes(before or {}, after, ignore_capacity))
-                continue
-            if key == "encryption" and after in live.raw.get("encryption_names", ()):
-                continue  # the same key, named by alias or id
-            kind = self.fields.get(key, FieldKind.UPDATE)
-            changes.extend(AttributeChange(p, b, a, kind) for p, b, a in leaf_diff(key, before,
-                                                                                    after))
-        return changes
+    def key_changes(self, key: str, before: Any, after: Any, desired: Desired,
+                    live: Live) -> list[AttributeChange]:
+        if key == "global_indexes":
+            return _index_changes(before or {}, after, "capacity" in desired.ignore)
+        if key == "encryption" and after in live.raw.get("encryption_names", ()):
+            return []  # the same key, named by alias or id
+        return self.field_changes(key, before, after)
 
     def refusal(self, desired: Desired, live: Live,
                 changes: list[AttributeChange]) -> str | None:
@@ -440,7 +424,7 @@ class DynamoDBTable(ResourceType):
             name=table["TableName"], arn=table["TableArn"], state=state, tags=tags,
             attributes={"arn": table["TableArn"], "name": table["TableName"],
                         "stream_arn": table.get("LatestStreamArn") if state["stream"] else None},
-            data_at_risk=f"{_count(items, 'item')}, {_human_bytes(size)} ({DATA_COUNT_NOTE})",
+            data_at_risk=f"{_count(items, 'item')}, {human_bytes(size)} ({DATA_COUNT_NOTE})",
             deletion_protected=state["deletion_protection"],
             raw={"table": table, "ttl_status": ttl_status, "encryption_names": key_names,
                  "last_switch_to_on_demand": (table.get("BillingModeSummary") or {}).get(
@@ -704,11 +688,10 @@ class DynamoDBTable(ResourceType):
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         ddb = aws.client("dynamodb")
-        to_set, to_remove = tagging.tag_delta(live.tags, tags)
-        if to_remove:
-            ddb.untag_resource(ResourceArn=live.arn, TagKeys=to_remove)
-        if to_set:
-            ddb.tag_resource(ResourceArn=live.arn, Tags=tagging.as_pairs(to_set))
+        tagging.write_tag_delta(
+            live.tags, tags,
+            untag=lambda keys: ddb.untag_resource(ResourceArn=live.arn, TagKeys=keys),
+            tag=lambda new: ddb.tag_resource(ResourceArn=live.arn, Tags=tagging.as_pairs(new)))
 
 
 RESOURCE_TYPE = DynamoDBTable
@@ -789,13 +772,9 @@ def _read_pitr(ddb, name: str) -> dict:
 
 def _read_tags(ddb, arn: str) -> dict[str, str]:
     tags: dict[str, str] = {}
-    kwargs: dict[str, Any] = {"ResourceArn": arn}
-    while True:
-        page = ddb.list_tags_of_resource(**kwargs)
+    for page in token_pages(ddb.list_tags_of_resource, {"ResourceArn": arn}):
         tags.update(tagging.as_dict(page.get("Tags")))
-        if not page.get("NextToken"):
-            return tags
-        kwargs["NextToken"] = page["NextToken"]
+    return tags
 
 
 def _key_names(schema: list[dict]) -> dict[str, str]:

@@ -33,7 +33,6 @@ from awsprov.resources.base import (
     Problem,
     Progress,
     ResourceType,
-    leaf_diff,
 )
 
 SYMMETRIC = "SYMMETRIC_DEFAULT"
@@ -187,22 +186,13 @@ class KmsKey(ResourceType):
             "policy": policy,
         }
 
-    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
-        changes: list[AttributeChange] = []
-        for key, after in desired.state.items():
-            if key in desired.ignore:
-                continue
-            before = live.state.get(key)
-            if key == "policy":
-                if after is None:
-                    after = policies.canonical(default_policy(*_account_of(live.arn)))
-                if before != after:
-                    changes.append(AttributeChange("policy", before, after))
-                continue
-            kind = self.fields.get(key, FieldKind.UPDATE)
-            changes.extend(AttributeChange(p, b, a, kind) for p, b, a in leaf_diff(key, before,
-                                                                                    after))
-        return changes
+    def key_changes(self, key: str, before: Any, after: Any, desired: Desired,
+                    live: Live) -> list[AttributeChange]:
+        if key != "policy":
+            return self.field_changes(key, before, after)
+        if after is None:
+            after = policies.canonical(default_policy(*_account_of(live.arn)))
+        return [AttributeChange("policy", before, after)] if before != after else []
 
     def refusal(self, desired: Desired, live: Live,
                 changes: list[AttributeChange]) -> str | None:
@@ -498,11 +488,11 @@ class KmsKey(ResourceType):
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         kms = aws.client("kms")
         key_id = live.raw["key_id"]
-        to_set, to_remove = tagging.tag_delta(live.tags, tags)
-        if to_remove:
-            kms.untag_resource(KeyId=key_id, TagKeys=to_remove)
-        if to_set:
-            kms.tag_resource(KeyId=key_id, Tags=tagging.as_pairs(to_set, "TagKey", "TagValue"))
+        tagging.write_tag_delta(
+            live.tags, tags,
+            untag=lambda keys: kms.untag_resource(KeyId=key_id, TagKeys=keys),
+            tag=lambda new: kms.tag_resource(KeyId=key_id,
+                                             Tags=tagging.as_pairs(new, "TagKey", "TagValue")))
 
 
 RESOURCE_TYPE = KmsKey

@@ -197,11 +197,10 @@ class LogGroup(ResourceType):
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         logs = aws.client("logs")
-        to_set, to_remove = tagging.tag_delta(live.tags, tags)
-        if to_remove:
-            logs.untag_resource(resourceArn=live.arn, tagKeys=to_remove)
-        if to_set:
-            logs.tag_resource(resourceArn=live.arn, tags=to_set)
+        tagging.write_tag_delta(
+            live.tags, tags,
+            untag=lambda keys: logs.untag_resource(resourceArn=live.arn, tagKeys=keys),
+            tag=lambda new: logs.tag_resource(resourceArn=live.arn, tags=new))
 
 
 RESOURCE_TYPE = LogGroup

@@ -30,6 +30,7 @@ from awsprov.errors import AwsprovError
 from awsprov.resources import policy as policies
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
+from awsprov.resources.sizes import human_bytes
 from awsprov.spec.schema import REFERENCE
 
 TLS_SID = "AwsprovDenyInsecureTransport"
@@ -154,15 +155,6 @@ def name_problems(name: str) -> list[str]:
     return problems
 
 
-def _human_bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
-
-
 def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
@@ -198,9 +190,9 @@ class ObjectCount:
         entries = self.versions + self.markers
         if not self.complete:
             return (f"{at_least}{entries:,} objects, versions and delete markers "
-                    f"(listing stopped at {entries:,}), {at_least}{_human_bytes(self.size)}")
+                    f"(listing stopped at {entries:,}), {at_least}{human_bytes(self.size)}")
         return (f"{_plural(self.objects, 'object')} ({_plural(self.versions, 'version')}, "
-                f"{_plural(self.markers, 'delete marker')}), {_human_bytes(self.size)}")
+                f"{_plural(self.markers, 'delete marker')}), {human_bytes(self.size)}")
 
 
 class BucketLive(Live):

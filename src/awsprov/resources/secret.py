@@ -338,11 +338,10 @@ class Secret(ResourceType):
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         sm = aws.client("secretsmanager")
-        to_set, to_remove = tagging.tag_delta(live.tags, tags)
-        if to_remove:
-            sm.untag_resource(SecretId=live.arn, TagKeys=to_remove)
-        if to_set:
-            sm.tag_resource(SecretId=live.arn, Tags=tagging.as_pairs(to_set))
+        tagging.write_tag_delta(
+            live.tags, tags,
+            untag=lambda keys: sm.untag_resource(SecretId=live.arn, TagKeys=keys),
+            tag=lambda new: sm.tag_resource(SecretId=live.arn, Tags=tagging.as_pairs(new)))
 
 
 RESOURCE_TYPE = Secret

@@ -1,6 +1,6 @@
-"""What the cross-resource checks of topics, queues, log groups and alarms share: which
-resource of the stack a value refers to, and whether a stack key's policy lets an AWS
-service use the key. Pure: reads the loaded stack, never AWS.
+"""What the checks of topics, queues, log groups and alarms share: which resource of the
+stack a value refers to, whether a stack key's policy lets an AWS service use the key,
+and the FIFO naming rule of topics and queues. Pure: reads the loaded stack, never AWS.
 
 AWS services that write into an encrypted resource (CloudWatch publishing an alarm to a
 topic, SNS delivering to a queue, CloudWatch Logs writing a log group) use the key with
@@ -53,6 +53,19 @@ def key_format_problem(value: Any, aliases: bool = True) -> str | None:
         return (f"'{value}' is not a KMS key: use ${{keys.NAME}}, a key ARN, alias/NAME or "
                 f"a key id")
     return f"'{value}' is not a key ARN: this service takes ${{keys.NAME}} or a key ARN only"
+
+
+def fifo_name_problems(props: dict[str, Any], noun: str) -> list[Problem]:
+    """SNS and SQS tie FIFO to the name: a FIFO topic or queue must end in .fifo, and only
+    one may. `noun` is "topic" or "queue"."""
+    name, fifo = props.get("name", ""), bool(props.get("fifo", False))
+    if fifo and not name.endswith(".fifo"):
+        return [Problem(("name",), f"a FIFO {noun}'s name must end in .fifo")]
+    if name.endswith(".fifo") and not fifo:
+        return [Problem(("fifo",) if "fifo" in props else ("name",),
+                        f"the name ends in .fifo: set `fifo: true` (only FIFO {noun}s may "
+                        f"use the suffix)")]
+    return []
 
 
 def reference_of(value: Any) -> tuple[str, str] | None:

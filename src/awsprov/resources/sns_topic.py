@@ -19,7 +19,7 @@ from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
+from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
 from awsprov.resources.state_export import exported
 
 PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda",
@@ -119,16 +119,10 @@ class SnsTopic(ResourceType):
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
         problems: list[Problem] = []
-        name, fifo = props.get("name", ""), bool(props.get("fifo", False))
         key_problem = access.key_format_problem(props.get("kms_key"))
         if key_problem:
             problems.append(Problem(("kms_key",), key_problem))
-        if fifo and not name.endswith(".fifo"):
-            problems.append(Problem(("name",), "a FIFO topic's name must end in .fifo"))
-        if name.endswith(".fifo") and not fifo:
-            problems.append(Problem(("fifo",) if "fifo" in props else ("name",),
-                                    "the name ends in .fifo: set `fifo: true` (only FIFO "
-                                    "topics may use the suffix)"))
+        problems.extend(access.fifo_name_problems(props, "topic"))
         seen: dict[str, int] = {}
         for i, sub in enumerate(props.get("subscriptions") or []):
             problems.extend(self._check_subscription(i, sub, seen))
@@ -202,20 +196,11 @@ class SnsTopic(ResourceType):
                 for s in props.get("subscriptions") or []},
         }
 
-    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
-        changes: list[AttributeChange] = []
-        for key, after in desired.state.items():
-            if key in desired.ignore:
-                continue
-            before = live.state.get(key)
-            if key == "subscriptions":
-                changes.extend(_subscription_changes(before or {}, after,
-                                                     live.raw.get("pending", set())))
-                continue
-            kind = self.fields.get(key, FieldKind.UPDATE)
-            changes.extend(AttributeChange(p, b, a, kind) for p, b, a in leaf_diff(key, before,
-                                                                                    after))
-        return changes
+    def key_changes(self, key: str, before: Any, after: Any, desired: Desired,
+                    live: Live) -> list[AttributeChange]:
+        if key == "subscriptions":
+            return _subscription_changes(before or {}, after, live.raw.get("pending", set()))
+        return self.field_changes(key, before, after)
 
     def change_notes(self, desired: Desired, live: Live,
                      changes: list[AttributeChange]) -> list[str]:
@@ -399,11 +384,10 @@ class SnsTopic(ResourceType):
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         sns = aws.client("sns")
-        to_set, to_remove = tagging.tag_delta(live.tags, tags)
-        if to_remove:
-            sns.untag_resource(ResourceArn=live.arn, TagKeys=to_remove)
-        if to_set:
-            sns.tag_resource(ResourceArn=live.arn, Tags=tagging.as_pairs(to_set))
+        tagging.write_tag_delta(
+            live.tags, tags,
+            untag=lambda keys: sns.untag_resource(ResourceArn=live.arn, TagKeys=keys),
+            tag=lambda new: sns.tag_resource(ResourceArn=live.arn, Tags=tagging.as_pairs(new)))
 
 
 RESOURCE_TYPE = SnsTopic

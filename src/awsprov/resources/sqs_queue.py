@@ -107,7 +107,6 @@ class SqsQueue(ResourceType):
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
         problems = []
-        name, fifo = props.get("name", ""), bool(props.get("fifo", False))
         key_problem = access.key_format_problem(props.get("kms_key"))
         if key_problem:
             problems.append(Problem(("kms_key",), key_problem))
@@ -116,12 +115,7 @@ class SqsQueue(ResourceType):
                                             or re.match(QUEUE_ARN, target)):
             problems.append(Problem(("dead_letter", "queue"), f"'{target}' is neither "
                                     f"${{queues.NAME}} nor a queue ARN"))
-        if fifo and not name.endswith(".fifo"):
-            problems.append(Problem(("name",), "a FIFO queue's name must end in .fifo"))
-        if name.endswith(".fifo") and not fifo:
-            problems.append(Problem(("fifo",) if "fifo" in props else ("name",),
-                                    "the name ends in .fifo: set `fifo: true` (only FIFO "
-                                    "queues may use the suffix)"))
+        problems.extend(access.fifo_name_problems(props, "queue"))
         return problems
 
     def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
@@ -320,11 +314,10 @@ class SqsQueue(ResourceType):
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         sqs = aws.client("sqs")
-        to_set, to_remove = tagging.tag_delta(live.tags, tags)
-        if to_remove:
-            sqs.untag_queue(QueueUrl=live.raw["url"], TagKeys=to_remove)
-        if to_set:
-            sqs.tag_queue(QueueUrl=live.raw["url"], Tags=to_set)
+        tagging.write_tag_delta(
+            live.tags, tags,
+            untag=lambda keys: sqs.untag_queue(QueueUrl=live.raw["url"], TagKeys=keys),
+            tag=lambda new: sqs.tag_queue(QueueUrl=live.raw["url"], Tags=new))
 
 
 RESOURCE_TYPE = SqsQueue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 STACK_TAG = "awsprov:stack"
 ADDRESS_TAG = "awsprov:address"
@@ -74,6 +75,18 @@ def as_dict(pairs: list[dict] | None, key: str = "Key", value: str = "Value") ->
 
 def as_pairs(tags: dict[str, str], key: str = "Key", value: str = "Value") -> list[dict]:
     return [{key: k, value: v} for k, v in sorted(tags.items())]
+
+
+def write_tag_delta(live: dict[str, str], desired: dict[str, str],
+                    untag: Callable[[list[str]], Any],
+                    tag: Callable[[dict[str, str]], Any]) -> None:
+    """Turn live's tags into desired with the service's own calls: untag first (keys to
+    remove), then tag (keys to set); a call with nothing to do is not made."""
+    to_set, to_remove = tag_delta(live, desired)
+    if to_remove:
+        untag(to_remove)
+    if to_set:
+        tag(to_set)
 
 
 class TagIndex:
