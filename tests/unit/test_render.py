@@ -124,7 +124,7 @@ def test_verify_text_and_json():
     buffer = io.StringIO()
     text.render_verify(report, Console(file=buffer, no_color=True, width=200))
     assert buffer.getvalue().splitlines()[-1] == \
-        "Drift: 4 resources differ from the spec, 1 findings."
+        "Drift: 4 resources differ from the spec, 1 finding."
     assert "s3cr3t" not in buffer.getvalue()
 
 

@@ -11,6 +11,7 @@ import typer
 
 from awsprov.cli import context
 from awsprov.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ApplyFailed, AwsprovError
+from awsprov.resources.sizes import plural
 
 SPEC_ARG = typer.Argument(..., help="A spec file, or a folder of *.yaml forming one stack.")
 ENV_OPT = typer.Option(None, "--env", "-e", help="Environment from the spec's environments.")
@@ -137,7 +138,7 @@ def apply(
         text.render_verify(after, err)
         raise AwsprovError("verify after apply: live does not match the spec (see above)")
     if report.failures:
-        raise ApplyFailed(f"{len(report.failures)} resources failed or were refused")
+        raise ApplyFailed(f"{plural(len(report.failures), 'resource')} failed or refused")
 
 
 def verify(
@@ -195,7 +196,7 @@ def destroy(
                         text.ConsoleReporter(err))
     text.render_apply_report(report, err)
     if report.failures:
-        raise ApplyFailed(f"{len(report.failures)} resources were not deleted")
+        raise ApplyFailed(f"{plural(len(report.failures), 'resource')} not deleted")
 
 
 def _print_plan(plan, output: TextOrJson) -> None:

@@ -12,6 +12,7 @@ from rich.markup import escape
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, Action, AttributeChange, Plan
 from awsprov.engine.executor import ApplyReport, Outcome, Reporter
 from awsprov.engine.verify import VerifyReport
+from awsprov.resources.sizes import plural
 
 
 def value_text(value: Any) -> str:
@@ -104,19 +105,20 @@ def render_verify(report: VerifyReport, out: Console) -> None:
         rule = escape(f"[{finding.rule}]")  # escaped: not a rich markup tag
         out.print(f"[warn]{finding.severity}[/] {escape(finding.address)} {rule} "
                   f"{escape(finding.message)}")
-    out.print(f"[bold]Drift:[/] {len(report.drift)} resources differ from the spec, "
-              f"{len(report.findings)} findings.")
+    differ = "differs" if len(report.drift) == 1 else "differ"
+    out.print(f"[bold]Drift:[/] {plural(len(report.drift), 'resource')} {differ} from the spec, "
+              f"{plural(len(report.findings), 'finding')}.")
 
 
 def render_apply_report(report: ApplyReport, err: Console) -> None:
     done = len(report.done)
     if report.failures:
         err.print(f"[error]Apply finished with {len(report.failures)} failures[/] "
-                  f"({done} resources changed):")
+                  f"({plural(done, 'resource')} changed):")
         for outcome in report.failures:
             err.print(f"  [error]✗[/] {escape(outcome.address)}: {escape(outcome.message)}")
     else:
-        err.print(f"[ok]Apply complete:[/] {done} resources changed.")
+        err.print(f"[ok]Apply complete:[/] {plural(done, 'resource')} changed.")
 
 
 class ConsoleReporter(Reporter):

@@ -21,7 +21,7 @@ from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import kms_refs
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
-from awsprov.resources.sizes import human_bytes
+from awsprov.resources.sizes import human_bytes, plural
 from awsprov.spec.schema import REFERENCE
 
 KEY_TYPES = ("S", "N", "B")
@@ -87,10 +87,6 @@ def _projection_of(value: Any) -> Any:
 
 def _capacity_of(value: dict | None) -> dict | None:
     return None if not value else {"read": value["read"], "write": value["write"]}
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 class DynamoDBTable(ResourceType):
@@ -424,7 +420,7 @@ class DynamoDBTable(ResourceType):
             name=table["TableName"], arn=table["TableArn"], state=state, tags=tags,
             attributes={"arn": table["TableArn"], "name": table["TableName"],
                         "stream_arn": table.get("LatestStreamArn") if state["stream"] else None},
-            data_at_risk=f"{_count(items, 'item')}, {human_bytes(size)} ({DATA_COUNT_NOTE})",
+            data_at_risk=f"{plural(items, 'item')}, {human_bytes(size)} ({DATA_COUNT_NOTE})",
             deletion_protected=state["deletion_protection"],
             raw={"table": table, "ttl_status": ttl_status, "encryption_names": key_names,
                  "last_switch_to_on_demand": (table.get("BillingModeSummary") or {}).get(

@@ -30,7 +30,7 @@ from awsprov.errors import AwsprovError
 from awsprov.resources import policy as policies
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
-from awsprov.resources.sizes import human_bytes
+from awsprov.resources.sizes import human_bytes, plural
 from awsprov.spec.schema import REFERENCE
 
 TLS_SID = "AwsprovDenyInsecureTransport"
@@ -155,10 +155,6 @@ def name_problems(name: str) -> list[str]:
     return problems
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -191,8 +187,8 @@ class ObjectCount:
         if not self.complete:
             return (f"{at_least}{entries:,} objects, versions and delete markers "
                     f"(listing stopped at {entries:,}), {at_least}{human_bytes(self.size)}")
-        return (f"{_plural(self.objects, 'object')} ({_plural(self.versions, 'version')}, "
-                f"{_plural(self.markers, 'delete marker')}), {human_bytes(self.size)}")
+        return (f"{plural(self.objects, 'object')} ({plural(self.versions, 'version')}, "
+                f"{plural(self.markers, 'delete marker')}), {human_bytes(self.size)}")
 
 
 class BucketLive(Live):

@@ -1,4 +1,4 @@
-"""Byte counts as people read them, for data-at-risk notes."""
+"""Counts and byte sizes as people read them, for data-at-risk notes and summaries."""
 
 from __future__ import annotations
 
@@ -11,3 +11,8 @@ def human_bytes(size: int) -> str:
             return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} bytes"
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 item`, `2 items`, `12,345 objects`."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
