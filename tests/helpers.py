@@ -52,7 +52,8 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
      "moto creates alias/aws/* aliases, accepts PendingWindowInDays=3, invalid spec/usage "
      "pairs and rotation changes on a disabled key; AWS refuses all four",
      "awsprov refuses them before any call: tests/cli/test_bad_input_keys_secrets.py and "
-     "test_rotation_change_on_a_key_that_stays_disabled_is_refused"),
+     "tests/resources/test_kms_key.py "
+     "(test_rotation_change_on_a_key_that_stays_disabled_is_refused)"),
     ("cost --pricing api (AWS Price List GetProducts)",
      "moto has no pricing service; the Price List answers only from us-east-1",
      "Stubber: tests/cost/test_price_list.py"),
