@@ -14,6 +14,7 @@ be the one the spec describes (as PutDashboard itself does), it is never an orph
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from awsprov.aws import errors
@@ -21,6 +22,13 @@ from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import AttributeChange, is_unknown
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Owner, Problem, Progress, ResourceType
+
+# What must never sit in a body: anyone allowed cloudwatch:GetDashboard, or given a shared
+# dashboard link, reads it. AWS access key ids, and URLs carrying user:password@.
+_CREDENTIALS = (
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a URL with a password", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
+)
 
 WIDGET_TYPES = ("metric", "text", "log", "alarm", "explorer", "custom")
 _WIDGET = {
@@ -103,6 +111,15 @@ class Dashboard(ResourceType):
     def export(self, live: Live) -> dict[str, Any]:
         return {"name": live.name, "body": live.state["body"]}
 
+    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+        findings = []
+        for path, text in _strings(live.state["body"], "body"):
+            for what, pattern in _CREDENTIALS:
+                if pattern.search(text):
+                    findings.append(("dashboard-credentials", "error", f"{path} holds {what}: "
+                                     "anyone who may read the dashboard sees it"))
+        return findings
+
     def name_from_arn(self, arn: str) -> str:
         return arn.split(":dashboard/", 1)[-1]
 
@@ -154,3 +171,15 @@ class Dashboard(ResourceType):
 
 
 RESOURCE_TYPE = Dashboard
+
+
+def _strings(value: Any, path: str):
+    """Every string in a parsed body, with its path (`body.widgets[2].properties.markdown`)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{path}[{i}]")

@@ -226,12 +226,9 @@ class KmsKey(ResourceType):
         findings = []
         if live.state["key_spec"] == SYMMETRIC and not live.state["rotation"]:
             findings.append(("key-rotation", "warning", "automatic key rotation is off"))
-        for statement in policies.statements_of(live.state.get("policy")):
-            principal = statement.get("Principal", {})
-            if statement.get("Effect") == "Allow" and isinstance(principal, dict) and \
-                    principal.get("AWS") == ["*"] and not statement.get("Condition"):
-                findings.append(("key-policy-public", "error", "the key policy allows any "
-                                 "AWS principal without a condition"))
+        for _statement in policies.public_statements(live.state.get("policy")):
+            findings.append(("key-policy-public", "error", "the key policy allows any "
+                             "AWS principal without a condition"))
         return findings
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:

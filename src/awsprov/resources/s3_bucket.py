@@ -532,6 +532,10 @@ class S3Bucket(ResourceType):
         if state["public_access_block"] is not True:
             findings.append(("bucket-public-access", "warning", "public access is not fully "
                              "blocked"))
+            if policies.public_statements(state["policy"]):
+                findings.append(("bucket-policy-public", "error", "the bucket policy lets "
+                                 "anyone in without a condition, and public access is not "
+                                 "blocked"))
         if not _has_tls_statement(state["policy"]):
             findings.append(("bucket-tls", "warning", "requests without TLS are not denied "
                              "(enforce_tls)"))

@@ -207,9 +207,14 @@ class SnsTopic(ResourceType):
         return [c.note for c in changes if c.note]
 
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
-        if live.state["kms_key"]:
-            return []
-        return [("topic-kms", "warning", "messages are stored unencrypted: set kms_key")]
+        findings = []
+        if not live.state["kms_key"]:
+            findings.append(("topic-kms", "warning", "messages are stored unencrypted: set "
+                             "kms_key"))
+        if policies.public_statements(live.state["policy"]):
+            findings.append(("topic-policy-public", "error", "the topic policy lets anyone "
+                             "act on it without a condition (aws:SourceArn, aws:SourceAccount)"))
+        return findings
 
     def export(self, live: Live) -> dict[str, Any]:
         props = exported(live, self.desired_state({}), {"name": live.name})

@@ -222,6 +222,9 @@ class SqsQueue(ResourceType):
         elif not live.state["kms_key"]:
             findings.append(("queue-kms", "info", "encrypted with SQS-owned keys (SSE-SQS): "
                              "no key policy or CloudTrail record of their use"))
+        if policies.public_statements(live.state["policy"]):
+            findings.append(("queue-policy-public", "error", "the queue policy lets anyone "
+                             "act on it without a condition (aws:SourceArn, aws:SourceAccount)"))
         return findings
 
     def export(self, live: Live) -> dict[str, Any]:
