@@ -29,7 +29,7 @@ def test_global_option_after_the_command_reaches_the_command(capsys, tmp_path):
         """)
     code, out, err = run_cli(capsys, "validate", str(spec), "--region", "eu-west-2", "--no-color")
     assert (code, err) == (0, "")
-    assert "valid (stack s, 1 resources)" in out
+    assert "valid (stack s, 1 resource)" in out
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -397,4 +397,4 @@ def test_region_from_aws_region_reaches_interpolation_through_the_cli(capsys, mo
     monkeypatch.setenv("AWS_REGION", "eu-north-1")
     code, out, err = run_cli(capsys, "validate", str(spec))
     assert (code, err) == (0, "")
-    assert "valid (stack s, 1 resources)" in out
+    assert "valid (stack s, 1 resource)" in out

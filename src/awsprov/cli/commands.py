@@ -37,7 +37,7 @@ def _options(ctx: typer.Context) -> context.GlobalOptions:
 def validate(ctx: typer.Context, spec: Path = SPEC_ARG, env: str | None = ENV_OPT) -> None:
     """Schema and semantic checks; no AWS call."""
     stack = context.load(spec, env, _options(ctx))
-    typer.echo(f"{spec}: valid (stack {stack.name}, {len(stack.resources)} resources)")
+    typer.echo(f"{spec}: valid (stack {stack.name}, {plural(len(stack.resources), 'resource')})")
 
 
 def schema() -> None:
