@@ -60,3 +60,13 @@ def test_named_test_modules_exist(page):
     have = {p.name for p in (ROOT / "tests").rglob("*.py")}
     named = set(re.findall(r"\b(test_\w+\.py|\w+_harness\.py|shape\.py)\b", page.read_text()))
     assert named - have == set(), f"{page.name} names test modules that do not exist"
+
+
+def test_architecture_lists_every_member_of_the_type_contract():
+    from awsprov.resources.base import ResourceType
+
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    members = {name for name in vars(ResourceType) if not name.startswith("_")}
+    members |= set(ResourceType.__annotations__)
+    missing = sorted(m for m in members if f"`{m}" not in page)
+    assert missing == [], "docs/architecture.md's contract table lacks these"
