@@ -88,6 +88,41 @@ CASES = [
      "topics.alerts.policy.Statement[0].Resource", "refers to this topic itself"),
     ("dashboard-tags", BOARD + "    body: {widgets: []}\n    tags: {a: b}\n", 7,
      "dashboards.ops.tags", "cannot be tagged"),
+    # ---- rules added by the refusals audit (docs/refusals.md)
+    ("fifo-topic-email-subscription", "topics:\n  alerts:\n    name: bad-alerts.fifo\n"
+     "    fifo: true\n    subscriptions:\n      - {protocol: email, endpoint: a@b.c}\n", 8,
+     "topics.alerts.subscriptions[0].protocol", "a FIFO topic delivers only to SQS queues"),
+    ("log-group-reserved-prefix", "log_groups:\n  api:\n    name: aws/mine\n", 5,
+     "log_groups.api.name", "cannot start with aws/"),
+    ("alarm-window-over-a-day", ALARM + "    evaluation_periods: 300\n", 9,
+     "alarms.depth.evaluation_periods", "at most a day (86400 s)"),
+    ("alarm-window-over-seven-days", ALARM + "    period: 3600\n    evaluation_periods: 169\n",
+     10, "alarms.depth.evaluation_periods", "at most seven days (604800 s)"),
+    ("alarm-window-from-the-period", ALARM + "    period: 86400\n    evaluation_periods: 8\n",
+     10, "alarms.depth.evaluation_periods", "691200 s"),
+    ("alarm-action-in-another-region", ALARM + "    actions: "
+     "['arn:aws:sns:eu-west-1:123456789012:pager']\n", 9, "alarms.depth.actions[0]",
+     "the action is in eu-west-1, the alarm in us-east-1"),
+    ("alarm-dimension-value-too-long", ALARM + "    dimensions: {QueueName: " + "q" * 1025
+     + "}\n", 9, "alarms.depth.dimensions.QueueName", "1025 characters; at most 1024"),
+    ("dashboard-body-over-1-mb", BOARD + "    body:\n      widgets:\n        - type: text\n"
+     "          properties: {markdown: " + "m" * (1024 * 1024) + "}\n", 6,
+     "dashboards.ops.body", "PutDashboard accepts at most 1048576"),
+    ("queue-dead-letter-receive-count-over-1000", QUEUE + "    dead_letter: {queue: "
+     "'arn:aws:sqs:us-east-1:123456789012:dlq', max_receive_count: 1001}\n", 6,
+     "queues.work.dead_letter.max_receive_count", "1000"),
+    ("queue-retention-under-a-minute", QUEUE + "    retention_seconds: 59\n", 6,
+     "queues.work.retention_seconds", "60"),
+    ("queue-delay-over-15-minutes", QUEUE + "    delay_seconds: 901\n", 6,
+     "queues.work.delay_seconds", "900"),
+    ("queue-message-size-over-1-mib", QUEUE + "    max_message_size: 1048577\n", 6,
+     "queues.work.max_message_size", "1048576"),
+    ("missing-data-bogus", ALARM + "    treat_missing_data: bogus\n", 9,
+     "alarms.depth.treat_missing_data", "bogus"),
+    ("percentile-p950", ALARM + "    statistic: p950\n", 9,
+     "alarms.depth.statistic", "'p950' is not a statistic"),
+    ("topic-tag-value-too-long", TOPIC + "    tags: {team: " + "t" * 257 + "}\n", 6,
+     "topics.alerts.tags.team", "257 characters; at most 256"),
 ]
 
 

@@ -34,6 +34,9 @@ DESCRIBE_BATCH = 100  # DescribeAlarms takes up to 100 AlarmNames
 # GetResources takes up to 100 ARNs and answers them whole (AWS refuses pagination
 # parameters with ResourceARNList); moto pages the answer anyway, so a token is followed.
 TAGGING_BATCH = 100
+# PutMetricAlarm: period x evaluation_periods is at most a day for periods under an hour,
+# at most seven days otherwise.
+WINDOW_SECONDS = {True: 86400, False: 604800}
 DEFAULTS = {"statistic": "Average", "period": 300, "evaluation_periods": 1,
             "comparison": "GreaterThanThreshold", "treat_missing_data": "missing"}
 
@@ -44,6 +47,27 @@ _ACTIONS = {"type": "array", "maxItems": 5, "uniqueItems": True,
 
 def _is_percentile(statistic: str) -> bool:
     return statistic not in STATISTICS
+
+
+def _window_problems(props: dict[str, Any]) -> list[Problem]:
+    period = props.get("period", DEFAULTS["period"])
+    evaluation = props.get("evaluation_periods", DEFAULTS["evaluation_periods"])
+    if not (isinstance(period, int) and isinstance(evaluation, int)):
+        return []
+    limit = WINDOW_SECONDS[period < 3600]
+    if period * evaluation <= limit:
+        return []
+    span = "a day" if period < 3600 else "seven days"
+    path = ("evaluation_periods",) if "evaluation_periods" in props else ("period",)
+    return [Problem(path, f"{evaluation} periods of {period} s span {period * evaluation} s; "
+                          f"CloudWatch evaluates at most {span} ({limit} s)"
+                          + (" when the period is under an hour" if period < 3600 else ""))]
+
+
+def _arn_region(action: Any) -> str | None:
+    """The region of a literal action ARN (`arn:aws:sns:REGION:...`), if it names one."""
+    parts = action.split(":") if isinstance(action, str) and action.startswith("arn:") else []
+    return parts[3] or None if len(parts) > 4 else None
 
 
 def _sorted_actions(values: list | None) -> list:
@@ -64,7 +88,8 @@ class MetricAlarm(ResourceType):
         "metric": {"type": "string", "minLength": 1, "maxLength": 255},
         "dimensions": {"type": "object", "maxProperties": 30,
                        "propertyNames": {"minLength": 1, "maxLength": 255},
-                       "additionalProperties": {"type": ["string", "number"]}},
+                       "additionalProperties": {"type": ["string", "number"], "minLength": 1,
+                                                "maxLength": 1024}},
         "statistic": {"type": "string", "minLength": 1,
                       "description": "Sum, Average, Minimum, Maximum, SampleCount, or a "
                                      "percentile such as p95 or p99.9"},
@@ -113,6 +138,7 @@ class MetricAlarm(ResourceType):
             problems.append(Problem(("period",), f"{period} s: CloudWatch takes 10, 20, 30 "
                                     f"or a multiple of 60 seconds"))
         evaluation = props.get("evaluation_periods", DEFAULTS["evaluation_periods"])
+        problems.extend(_window_problems(props))
         datapoints = props.get("datapoints_to_alarm")
         if datapoints is not None and datapoints > evaluation:
             problems.append(Problem(("datapoints_to_alarm",), f"{datapoints} datapoints "
@@ -128,6 +154,11 @@ class MetricAlarm(ResourceType):
         problems = []
         for key in ACTION_LISTS:
             for i, action in enumerate(props.get(key) or []):
+                region = _arn_region(action)
+                if region and stack.region and region != stack.region:
+                    problems.append(Problem((key, i), f"the action is in {region}, the alarm "
+                                            f"in {stack.region}: CloudWatch only takes actions "
+                                            f"of the alarm's own region"))
                 ref = access.reference_of(action)
                 if ref is None or ref[0] not in stack.resources:
                     continue

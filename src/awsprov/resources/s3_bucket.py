@@ -168,6 +168,10 @@ def _sub_read_pool() -> ThreadPoolExecutor:
         return _pool
 
 
+# PutBucketPolicy refuses a policy over 20 KB.
+POLICY_MAX_BYTES = 20 * 1024
+
+
 class ObjectCount:
     """What a bucket holds, from a bounded ListObjectVersions (at most 10 pages)."""
 
@@ -247,7 +251,7 @@ class S3Bucket(ResourceType):
         "policy": {"type": "object", "required": ["Statement"],
                    "description": "A bucket policy document, compared by meaning"},
         "ownership": {"enum": list(OWNERSHIPS)},
-        "lifecycle": {"type": "array", "items": _LIFECYCLE_RULE},
+        "lifecycle": {"type": "array", "maxItems": 1000, "items": _LIFECYCLE_RULE},
         "lifecycle_min_object_size": {"enum": list(MIN_OBJECT_SIZES)},
         "cors": {"type": "array", "minItems": 1, "maxItems": 100, "items": _CORS_RULE},
         "object_lock": {
@@ -333,8 +337,12 @@ class S3Bucket(ResourceType):
             return []
         try:
             public = policies.public_statements(document)
-        except policies.PolicyError as exc:
+            size = len(policies.to_json(document).encode())
+        except (policies.PolicyError, TypeError) as exc:
             return [Problem(("policy",), str(exc))]
+        if size > POLICY_MAX_BYTES:
+            return [Problem(("policy",), f"the bucket policy is {size} bytes; S3 accepts at "
+                                         f"most {POLICY_MAX_BYTES} (20 KB)")]
         if public and props.get("public_access_block", True):
             sid = public[0].get("Sid")
             return [Problem(("policy",), f"statement {sid + ' ' if sid else ''}allows "

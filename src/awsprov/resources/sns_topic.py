@@ -126,6 +126,10 @@ class SnsTopic(ResourceType):
         seen: dict[str, int] = {}
         for i, sub in enumerate(props.get("subscriptions") or []):
             problems.extend(self._check_subscription(i, sub, seen))
+            if props.get("fifo") and sub["protocol"] != "sqs":
+                problems.append(Problem(("subscriptions", i, "protocol"), (
+                    f"a FIFO topic delivers only to SQS queues, not {sub['protocol']} "
+                    f"(SNS refuses the subscription)")))
         return problems
 
     def _check_subscription(self, i: int, sub: dict, seen: dict[str, int]) -> list[Problem]:
