@@ -121,6 +121,13 @@ CASES = [
      "alarms.depth.treat_missing_data", "bogus"),
     ("percentile-p950", ALARM + "    statistic: p950\n", 9,
      "alarms.depth.statistic", "'p950' is not a statistic"),
+    ("filter-policy-six-keys", TOPIC + "    subscriptions:\n      - protocol: email\n"
+     "        endpoint: a@b.c\n        filter_policy: {a: [1], b: [1], c: [1], d: [1], e: [1], "
+     "f: [1]}\n", 9, "topics.alerts.subscriptions[0].filter_policy",
+     "6 keys; at most 5 allowed"),
+    ("filter-policy-151-combinations", TOPIC + "    subscriptions:\n      - protocol: email\n"
+     "        endpoint: a@b.c\n        filter_policy: {a: [" + ", ".join(map(str, range(151)))
+     + "]}\n", 9, "topics.alerts.subscriptions[0].filter_policy", "151 value combinations"),
     ("topic-tag-value-too-long", TOPIC + "    tags: {team: " + "t" * 257 + "}\n", 6,
      "topics.alerts.tags.team", "257 characters; at most 256"),
 ]

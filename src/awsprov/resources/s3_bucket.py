@@ -110,14 +110,18 @@ _LIFECYCLE_RULE = {
     },
 }
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+# PutBucketCors: each AllowedOrigin and AllowedHeader holds at most one * wildcard.
+_ONE_WILDCARD = {"type": "array", "items": {
+    "type": "string", "minLength": 1, "pattern": r"^[^*]*(\*[^*]*)?$",
+    "description": "at most one * wildcard per entry (S3 refuses more)"}}
 _CORS_RULE = {
     "type": "object", "additionalProperties": False,
     "required": ["allowed_origins", "allowed_methods"],
     "properties": {
-        "allowed_origins": {**_STRINGS, "minItems": 1},
+        "allowed_origins": {**_ONE_WILDCARD, "minItems": 1},
         "allowed_methods": {"type": "array", "minItems": 1, "uniqueItems": True,
                             "items": {"enum": list(CORS_METHODS)}},
-        "allowed_headers": _STRINGS,
+        "allowed_headers": _ONE_WILDCARD,
         "expose_headers": _STRINGS,
         "max_age_seconds": {"type": "integer", "minimum": 0},
     },

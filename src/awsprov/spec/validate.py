@@ -90,6 +90,8 @@ def _describe(error) -> tuple[tuple, str]:
         return path, f"{instance!r} is not valid: {schema['description']}"
     if error.validator == "enum":
         return path, f"{instance!r} is not one of {error.validator_value}"
+    if error.validator == "maxProperties" and isinstance(instance, dict):
+        return path, f"{len(instance)} keys; at most {error.validator_value} allowed"
     if error.validator == "maxLength" and isinstance(instance, str):
         return path, f"{len(instance)} characters; at most {error.validator_value} allowed"
     if error.validator in ("maxItems", "minItems") and isinstance(instance, list):
