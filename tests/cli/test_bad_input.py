@@ -188,6 +188,20 @@ CASES = [
          replace("attributes: {id: S}", "attributes: {id: S, " + "x" * 256 + ": S}",
                  "    range_key: " + "x" * 256 + "\n"), 7, "tables.docs.attributes",
          contains="256 characters; at most 255"),
+    Case("more-than-20-global-indexes",
+         table("    global_indexes:\n" + "".join(f"      ix{i:02d}: {{hash_key: id}}\n"
+                                                 for i in range(21))), 8,
+         "tables.docs.global_indexes", contains="21 keys; at most 20"),
+    Case("more-than-5-local-indexes",
+         replace("    hash_key: id\n", "    hash_key: id\n    range_key: r\n",
+                 "    local_indexes:\n" + "".join(f"      lx{i}: {{range_key: r}}\n"
+                                                 for i in range(6)))
+         .replace("{id: S}", "{id: S, r: S}"), 9, "tables.docs.local_indexes",
+         contains="6 keys; at most 5"),
+    Case("index-projects-over-100",
+         table("    global_indexes:\n      by-a: {hash_key: id, projection: ["
+               + ", ".join(f"a{i}" for i in range(101)) + "]}\n"), 9,
+         "tables.docs.global_indexes.by-a.projection"),
     Case("lsi-without-range-key", replace("attributes: {id: S}", "attributes: {id: S, ts: N}",
                                           "    local_indexes:\n      by-ts: {range_key: ts}\n"),
          9, "tables.docs.local_indexes.by-ts"),

@@ -128,6 +128,19 @@ CASES = [
     ("filter-policy-151-combinations", TOPIC + "    subscriptions:\n      - protocol: email\n"
      "        endpoint: a@b.c\n        filter_policy: {a: [" + ", ".join(map(str, range(151)))
      + "]}\n", 9, "topics.alerts.subscriptions[0].filter_policy", "151 value combinations"),
+    ("topic-display-name-over-100", TOPIC + "    display_name: " + "d" * 101 + "\n", 6,
+     "topics.alerts.display_name", "101 characters; at most 100"),
+    ("queue-name-over-80", "queues:\n  work:\n    name: " + "q" * 81 + "\n", 5,
+     "queues.work.name", "1-80 of"),
+    ("log-group-name-over-512", "log_groups:\n  api:\n    name: " + "l" * 513 + "\n", 5,
+     "log_groups.api.name", "1-512 of"),
+    ("alarm-31-dimensions", ALARM + "    dimensions: {" + ", ".join(f"d{i}: v" for i in range(31))
+     + "}\n", 9, "alarms.depth.dimensions", "31 keys; at most 30"),
+    ("alarm-description-over-1024", ALARM + "    description: " + "d" * 1025 + "\n", 9,
+     "alarms.depth.description", "1025 characters; at most 1024"),
+    ("dashboard-501-widgets", BOARD + "    body:\n      widgets:\n"
+     + "        - {type: text}\n" * 501, 7, "dashboards.ops.body.widgets",
+     "501 items; at most 500"),
     ("topic-tag-value-too-long", TOPIC + "    tags: {team: " + "t" * 257 + "}\n", 6,
      "topics.alerts.tags.team", "257 characters; at most 256"),
 ]

@@ -229,6 +229,18 @@ CASES = {
               f"Action: 's3:PutObject', Resource: 'arn:aws:s3:::payments-1/p{i}/*'}}\n"
               for i in range(200)),
         "buckets.a.policy", "S3 accepts at most 20480"),
+    "more than 100 cors rules": ("""
+  a:
+    name: payments-1
+    cors:  #!
+""" + "      - {allowed_methods: [GET], allowed_origins: ['*']}\n" * 101,
+        "buckets.a.cors", "101 items; at most 100 allowed"),
+    "lifecycle rule id over 255 characters": (f"""
+  a:
+    name: payments-1
+    lifecycle:
+      - {{id: {"r" * 256}, expiration_days: 1}}  #!
+""", "buckets.a.lifecycle[0].id", "256 characters; at most 255"),
     "cors origin with two wildcards": ("""
   a:
     name: payments-1
