@@ -49,6 +49,8 @@ class Case:
     contains: str = ""            # a fragment the line must hold (as printed)
 
 
+OTHER_REGION_KEY = ("'arn:aws:kms:eu-west-1:123456789012:key/"
+                    "1234abcd-12ab-34cd-56ef-1234567890ab'")
 OTHER = "  other:\n    name: other-table\n    hash_key: id\n    attributes: {id: S}\n"
 
 CASES = [
@@ -202,6 +204,10 @@ CASES = [
          table("    global_indexes:\n      by-a: {hash_key: id, projection: ["
                + ", ".join(f"a{i}" for i in range(101)) + "]}\n"), 9,
          "tables.docs.global_indexes.by-a.projection"),
+    Case("table-key-in-another-region",
+         table("    encryption: " + OTHER_REGION_KEY + "\n"), 8,
+         "tables.docs.encryption",
+         contains="the key is in eu-west-1, the table in us-east-1"),
     Case("lsi-without-range-key", replace("attributes: {id: S}", "attributes: {id: S, ts: N}",
                                           "    local_indexes:\n      by-ts: {range_key: ts}\n"),
          9, "tables.docs.local_indexes.by-ts"),

@@ -60,6 +60,10 @@ CASES = {
     "secret-description-too-long": (
         "secrets:\n  s:\n    name: bad/s\n    description: " + "d" * 2049 + "\n",
         4, "secrets.s.description", "2049 characters; at most 2048"),
+    "secret-key-in-another-region": (
+        "secrets:\n  s:\n    name: bad/s\n    kms_key: "
+        "arn:aws:kms:eu-west-1:123456789012:alias/app\n",
+        4, "secrets.s.kms_key", "the key is in eu-west-1, the secret in us-east-1"),
     "unknown-key-property": (
         "keys:\n  k:\n    alias: alias/k\n    rotate: true\n",
         4, "keys.k.rotate", "unknown property"),

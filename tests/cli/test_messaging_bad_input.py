@@ -15,6 +15,8 @@ ALARM = ("alarms:\n  depth:\n    name: bad-depth\n    namespace: AWS/SQS\n"
 LOGS = "log_groups:\n  api:\n    name: /aws/apigateway/bad\n"
 BOARD = "dashboards:\n  ops:\n    name: bad-ops\n"
 
+OTHER_REGION_KEY = ("'arn:aws:kms:eu-west-1:123456789012:key/"
+                    "1234abcd-12ab-34cd-56ef-1234567890ab'")
 # (id, spec after HEAD, the line the error names, path, words the message contains)
 CASES = [
     ("fifo-topic-without-suffix", TOPIC + "    fifo: true\n", 5,
@@ -141,6 +143,20 @@ CASES = [
     ("dashboard-501-widgets", BOARD + "    body:\n      widgets:\n"
      + "        - {type: text}\n" * 501, 7, "dashboards.ops.body.widgets",
      "501 items; at most 500"),
+    ("queue-key-in-another-region", QUEUE + "    kms_key: " + OTHER_REGION_KEY + "\n",
+     6,
+     "queues.work.kms_key", "the key is in eu-west-1, the queue in us-east-1"),
+    ("topic-key-in-another-region", TOPIC + "    kms_key: " + OTHER_REGION_KEY + "\n",
+     6,
+     "topics.alerts.kms_key", "the key is in eu-west-1, the topic in us-east-1"),
+    ("log-group-key-in-another-region", LOGS + "    kms_key: " + OTHER_REGION_KEY + "\n",
+     6,
+     "log_groups.api.kms_key", "the key is in eu-west-1, the log group in us-east-1"),
+    ("statistic-trimmed-mean-without-bounds", ALARM + "    statistic: 'TM(:)'\n", 9,
+     "alarms.depth.statistic", "is not a statistic"),
+    ("alarm-name-with-a-control-character", ALARM.replace("name: bad-depth",
+                                                          'name: "bad\\tdepth"'), 5,
+     "alarms.depth.name", "no control characters"),
     ("topic-tag-value-too-long", TOPIC + "    tags: {team: " + "t" * 257 + "}\n", 6,
      "topics.alerts.tags.team", "257 characters; at most 256"),
 ]
@@ -158,4 +174,16 @@ def test_bad_input_is_one_located_line_and_no_aws_call(tmp_path, capsys, monkeyp
     assert f"{file}:{line}: {path}: " in first, err
     assert words in first, err
     assert "Traceback" not in err
+    assert asked == []
+
+
+@pytest.mark.parametrize("statistic", ["p99.9", "tm90", "IQM", "TM(10%:90%)", "WM(:95%)",
+                                       "TC(150:1000)", "TS(5%:)", "PR(:300)", "PR(100:2000)"])
+def test_every_extended_statistic_form_cloudwatch_takes_is_accepted(tmp_path, capsys,
+                                                                    monkeypatch, statistic):
+    """Refusing what AWS accepts is as wrong as sending what it refuses."""
+    asked = forbid_aws_clients(monkeypatch)
+    file = write_spec(tmp_path, HEAD + ALARM + f"    statistic: '{statistic}'\n")
+    code, out, err = run_cli(capsys, "validate", str(file))
+    assert code == 0, out + err
     assert asked == []

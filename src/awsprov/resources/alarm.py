@@ -26,6 +26,11 @@ COMPARISONS = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold
                "<": "LessThanThreshold", "<=": "LessThanOrEqualToThreshold"}
 STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount")
 PERCENTILE = r"^(p|tm|wm|tc|ts)(100|\d{1,2}(\.\d{1,10})?)$"
+# The other ExtendedStatistic forms: interquartile mean, trimmed/winsorized mean, trimmed
+# count/sum between two bounds (percent or absolute, either may be open), percentile rank.
+_BOUND = r"\d+(\.\d+)?"
+RANGE_STATISTIC = (rf"^(?!.*\(:\))(IQM|(TM|WM|TC|TS)\(({_BOUND}%?)?:({_BOUND}%?)?\)"
+                   rf"|PR\(({_BOUND})?:({_BOUND})?\))$")
 MISSING_DATA = ("missing", "breaching", "notBreaching", "ignore")
 ACTION_LISTS = ("actions", "ok_actions", "insufficient_data_actions")
 _API_ACTIONS = {"actions": "AlarmActions", "ok_actions": "OKActions",
@@ -82,7 +87,9 @@ class MetricAlarm(ResourceType):
     batch_size = DESCRIBE_BATCH
     required = ("name", "namespace", "metric", "threshold")
     properties = {
-        "name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "name": {"type": "string", "minLength": 1, "maxLength": 255,
+                 "pattern": r"^[^\x00-\x1f\x7f]+$",
+                 "description": "Alarm name: 1-255 characters, no control characters"},
         "namespace": {"type": "string", "minLength": 1, "maxLength": 255,
                       "pattern": r"^[^:]", "description": "e.g. AWS/SQS"},
         "metric": {"type": "string", "minLength": 1, "maxLength": 255},
@@ -129,10 +136,11 @@ class MetricAlarm(ResourceType):
         problems = []
         statistic = props.get("statistic")
         if isinstance(statistic, str) and statistic not in STATISTICS \
-                and not re.match(PERCENTILE, statistic):
+                and not re.match(PERCENTILE, statistic) \
+                and not re.match(RANGE_STATISTIC, statistic):
             problems.append(Problem(("statistic",), f"'{statistic}' is not a statistic: use "
-                                    f"{', '.join(STATISTICS)} or a percentile such as p95 "
-                                    f"or p99.9"))
+                                    f"{', '.join(STATISTICS)}, a percentile such as p95 "
+                                    f"or p99.9, or IQM, TM(10%:90%), PR(:300) ..."))
         period = props.get("period")
         if isinstance(period, int) and period not in (10, 20, 30) and period % 60:
             problems.append(Problem(("period",), f"{period} s: CloudWatch takes 10, 20, 30 "

@@ -19,6 +19,7 @@ from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
 from awsprov.cost import dynamodb as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import kms_refs
+from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
 from awsprov.resources.sizes import human_bytes, plural
@@ -190,6 +191,10 @@ class DynamoDBTable(ResourceType):
         problems.extend(self._check_capacity(props, gsis))
         problems.extend(_check_projected_total(gsis, lsis))
         return problems
+
+    def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
+        wrong_region = access.key_region_problem(props.get("encryption"), stack.region, "table")
+        return [Problem(("encryption",), wrong_region)] if wrong_region else []
 
     def _check_capacity(self, props: dict, gsis: dict) -> list[Problem]:
         provisioned = props.get("billing_mode") == "PROVISIONED"

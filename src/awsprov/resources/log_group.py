@@ -78,6 +78,10 @@ class LogGroup(ResourceType):
         return problems
 
     def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
+        wrong_region = access.key_region_problem(props.get("kms_key"), stack.region,
+                                                 "log group")
+        if wrong_region:
+            return [Problem(("kms_key",), wrong_region)]
         service = f"logs.{stack.region or '<region>'}.amazonaws.com"
         problem = access.key_grant_problem(
             stack, props.get("kms_key"), service, LOGS_KEY_ACTIONS,

@@ -181,6 +181,9 @@ class SnsTopic(ResourceType):
 
     def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
         problems = access.self_references(address, props)
+        if wrong_region := access.key_region_problem(props.get("kms_key"), stack.region,
+                                                     "topic"):
+            problems.append(Problem(("kms_key",), wrong_region))
         publishers = [a.address for a in access.resources_of(stack, "alarms")
                       if any(access.refers_to(action, address)
                              for key in ("actions", "ok_actions", "insufficient_data_actions")
