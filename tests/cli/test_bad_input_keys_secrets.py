@@ -57,6 +57,9 @@ CASES = {
     "secret-value-over-64-kb": (
         "secrets:\n  s:\n    name: bad/s\n    value: {from_env: AWSPROV_TEST_HUGE}\n",
         4, "secrets.s.value.from_env", "longer than 65536 bytes"),
+    "secret-file-over-64-kb": (
+        "secrets:\n  s:\n    name: bad/s\n    value: {from_file: huge.txt}\n",
+        4, "secrets.s.value.from_file", "65537 bytes; a secret holds at most"),
     "secret-description-too-long": (
         "secrets:\n  s:\n    name: bad/s\n    description: " + "d" * 2049 + "\n",
         4, "secrets.s.description", "2049 characters; at most 2048"),
@@ -118,6 +121,7 @@ def test_bad_input_is_one_line_with_file_and_line_and_no_aws_call(tmp_path, caps
     monkeypatch.delenv("AWSPROV_TEST_UNSET", raising=False)
     monkeypatch.setenv("AWSPROV_TEST_EMPTY", "")
     monkeypatch.setenv("AWSPROV_TEST_HUGE", "x" * 65537)
+    (tmp_path / "huge.txt").write_bytes(b"x" * 65537)
     spec = write_spec(tmp_path, HEAD + body)
     asked = forbid_aws_clients(monkeypatch)
     code, out, err = run_cli(capsys, command, str(spec))
