@@ -187,3 +187,17 @@ def test_every_extended_statistic_form_cloudwatch_takes_is_accepted(tmp_path, ca
     code, out, err = run_cli(capsys, "validate", str(file))
     assert code == 0, out + err
     assert asked == []
+
+
+@pytest.mark.parametrize("action", ["${topics.alerts}",
+                                    "arn:aws:sns:us-east-1:123456789012:pager.fifo"])
+def test_an_alarm_action_to_a_fifo_topic_is_a_located_warning(tmp_path, capsys, monkeypatch,
+                                                              action):
+    asked = forbid_aws_clients(monkeypatch)
+    file = write_spec(tmp_path, HEAD + ALARM + f"    actions: ['{action}']\n"
+                      "topics:\n  alerts:\n    name: bad-alerts.fifo\n    fifo: true\n")
+    code, out, err = run_cli(capsys, "validate", str(file))
+    assert code == 0, out + err
+    assert f"warning: {file}:9: alarms.depth.actions[0]: " in err
+    assert "which a FIFO topic refuses" in err
+    assert asked == []

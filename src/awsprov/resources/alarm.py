@@ -69,6 +69,15 @@ def _window_problems(props: dict[str, Any]) -> list[Problem]:
                           + (" when the period is under an hour" if period < 3600 else ""))]
 
 
+def _is_fifo_topic(action: Any, stack) -> bool:
+    """A FIFO topic, by literal ARN or as the stack's ${topics.X} with `fifo: true`."""
+    if isinstance(action, str) and action.startswith("arn:") and ":sns:" in action:
+        return action.endswith(".fifo")
+    ref = access.reference_of(action)
+    target = stack.resources.get(ref[0]) if ref else None
+    return target is not None and target.section == "topics" and bool(target.props.get("fifo"))
+
+
 def _arn_region(action: Any) -> str | None:
     """The region of a literal action ARN (`arn:aws:sns:REGION:...`), if it names one."""
     parts = action.split(":") if isinstance(action, str) and action.startswith("arn:") else []
@@ -162,6 +171,12 @@ class MetricAlarm(ResourceType):
         problems = []
         for key in ACTION_LISTS:
             for i, action in enumerate(props.get(key) or []):
+                if _is_fifo_topic(action, stack):
+                    # A warning: PutMetricAlarm takes the ARN, but CloudWatch publishes
+                    # without a message group id, which a FIFO topic refuses.
+                    problems.append(Problem((key, i), "CloudWatch publishes alarms without a "
+                                            "message group id, which a FIFO topic refuses: "
+                                            "use a standard topic", "warning"))
                 region = _arn_region(action)
                 if region and stack.region and region != stack.region:
                     problems.append(Problem((key, i), f"the action is in {region}, the alarm "
