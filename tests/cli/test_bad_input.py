@@ -49,6 +49,8 @@ class Case:
     contains: str = ""            # a fragment the line must hold (as printed)
 
 
+OTHER_REGION_KEY = ("'arn:aws:kms:eu-west-1:123456789012:key/"
+                    "1234abcd-12ab-34cd-56ef-1234567890ab'")
 OTHER = "  other:\n    name: other-table\n    hash_key: id\n    attributes: {id: S}\n"
 
 CASES = [
@@ -122,6 +124,22 @@ CASES = [
          "tables.docs.tags.awsprov:stack"),
     Case("awsprov-stack-tag-key", table("tags:\n  awsprov:address: x\n"), 9,
          "tags.awsprov:address"),
+    Case("aws-tag-key", table("    tags: {'aws:cloudformation:stack-name': x}\n"), 8,
+         "tables.docs.tags.aws:cloudformation:stack-name", contains="set by AWS"),
+    # printed as written: rich would turn `:x:` into an emoji
+    Case("aws-tag-key-like-an-emoji-code", table("    tags: {'aws:x': y}\n"), 8,
+         "tables.docs.tags.aws:x", contains="key 'aws:x' is reserved"),
+    Case("aws-tag-key-any-case", table("tags:\n  AWS:owner: x\n"), 9, "tags.AWS:owner",
+         contains="reserved"),
+    Case("tag-key-too-long", table("    tags: {" + "k" * 129 + ": x}\n"), 8, "tables.docs.tags"),
+    Case("tag-value-too-long", table("    tags: {Team: " + "v" * 257 + "}\n"), 8,
+         "tables.docs.tags.Team", contains="257 characters; at most 256"),
+    Case("too-many-tags", table("    tags:\n" + "".join(f"      t{i}: x\n" for i in range(49))),
+         8, "tables.docs.tags", contains="51 tags"),
+    Case("too-many-tags-with-stack-tags",
+         table("tags:\n" + "".join(f"  s{i}: x\n" for i in range(40)), TABLE + "    tags:\n"
+               + "".join(f"      t{i}: x\n" for i in range(9))), 8, "tables.docs.tags",
+         contains="AWS accepts at most 50 per resource"),
     # ---- interpolation and references
     Case("bad-reference", table("    tags: {Peer: '${tables.nope.arn}'}\n"), 8,
          "tables.docs.tags.Peer"),
@@ -163,6 +181,33 @@ CASES = [
                                                     "    capacity: {read: 1, write: 1}\n"
                                                     "    on_demand_throughput: {max_reads: 10}\n"),
          10, "tables.docs.on_demand_throughput"),
+    Case("projected-attributes-over-100-in-all",
+         table("    global_indexes:\n      by-a: {hash_key: id, projection: ["
+               + ", ".join(f"a{i}" for i in range(60)) + "]}\n      by-b: {hash_key: id, "
+               "projection: [" + ", ".join(f"b{i}" for i in range(41)) + "]}\n"), 10,
+         "tables.docs.global_indexes.by-b.projection", contains="101 non-key attributes"),
+    Case("key-attribute-name-too-long",
+         replace("attributes: {id: S}", "attributes: {id: S, " + "x" * 256 + ": S}",
+                 "    range_key: " + "x" * 256 + "\n"), 7, "tables.docs.attributes",
+         contains="256 characters; at most 255"),
+    Case("more-than-20-global-indexes",
+         table("    global_indexes:\n" + "".join(f"      ix{i:02d}: {{hash_key: id}}\n"
+                                                 for i in range(21))), 8,
+         "tables.docs.global_indexes", contains="21 keys; at most 20"),
+    Case("more-than-5-local-indexes",
+         replace("    hash_key: id\n", "    hash_key: id\n    range_key: r\n",
+                 "    local_indexes:\n" + "".join(f"      lx{i}: {{range_key: r}}\n"
+                                                 for i in range(6)))
+         .replace("{id: S}", "{id: S, r: S}"), 9, "tables.docs.local_indexes",
+         contains="6 keys; at most 5"),
+    Case("index-projects-over-100",
+         table("    global_indexes:\n      by-a: {hash_key: id, projection: ["
+               + ", ".join(f"a{i}" for i in range(101)) + "]}\n"), 9,
+         "tables.docs.global_indexes.by-a.projection"),
+    Case("table-key-in-another-region",
+         table("    encryption: " + OTHER_REGION_KEY + "\n"), 8,
+         "tables.docs.encryption",
+         contains="the key is in eu-west-1, the table in us-east-1"),
     Case("lsi-without-range-key", replace("attributes: {id: S}", "attributes: {id: S, ts: N}",
                                           "    local_indexes:\n      by-ts: {range_key: ts}\n"),
          9, "tables.docs.local_indexes.by-ts"),

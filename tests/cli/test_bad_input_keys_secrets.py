@@ -41,6 +41,32 @@ CASES = {
     "policy-without-statement": (
         "keys:\n  k:\n    alias: alias/k\n    policy: {Version: '2012-10-17'}\n",
         4, "keys.k.policy", "at least one Statement"),
+    # ---- rules added or first tested by the refusals audit (docs/refusals.md)
+    "key-policy-over-32-kb": (
+        "keys:\n  k:\n    alias: alias/k\n    policy:\n      Statement:\n"
+        "        - {Effect: Allow, Principal: {AWS: '123456789012'}, Action: 'kms:*', "
+        "Resource: '*'}\n" + "".join(
+            f"        - {{Sid: S{i}, Effect: Deny, Principal: {{AWS: 'arn:aws:iam::123456789012:"
+            f"role/r{i}'}}, Action: 'kms:Decrypt', Resource: '*'}}\n" for i in range(300)),
+        4, "keys.k.policy", "KMS accepts at most 32768"),
+    "key-policy-locks-everyone-out": (
+        "keys:\n  k:\n    alias: alias/k\n    policy:\n      Statement:\n"
+        "        - {Effect: Allow, Principal: {Service: logs.amazonaws.com}, Action: 'kms:*', "
+        "Resource: '*'}\n",
+        4, "keys.k.policy", "would lock everyone out"),
+    "secret-value-over-64-kb": (
+        "secrets:\n  s:\n    name: bad/s\n    value: {from_env: AWSPROV_TEST_HUGE}\n",
+        4, "secrets.s.value.from_env", "longer than 65536 bytes"),
+    "secret-file-over-64-kb": (
+        "secrets:\n  s:\n    name: bad/s\n    value: {from_file: huge.txt}\n",
+        4, "secrets.s.value.from_file", "65537 bytes; a secret holds at most"),
+    "secret-description-too-long": (
+        "secrets:\n  s:\n    name: bad/s\n    description: " + "d" * 2049 + "\n",
+        4, "secrets.s.description", "2049 characters; at most 2048"),
+    "secret-key-in-another-region": (
+        "secrets:\n  s:\n    name: bad/s\n    kms_key: "
+        "arn:aws:kms:eu-west-1:123456789012:alias/app\n",
+        4, "secrets.s.kms_key", "the key is in eu-west-1, the secret in us-east-1"),
     "unknown-key-property": (
         "keys:\n  k:\n    alias: alias/k\n    rotate: true\n",
         4, "keys.k.rotate", "unknown property"),
@@ -94,6 +120,8 @@ def test_bad_input_is_one_line_with_file_and_line_and_no_aws_call(tmp_path, caps
     body, line, path, message = CASES[case]
     monkeypatch.delenv("AWSPROV_TEST_UNSET", raising=False)
     monkeypatch.setenv("AWSPROV_TEST_EMPTY", "")
+    monkeypatch.setenv("AWSPROV_TEST_HUGE", "x" * 65537)
+    (tmp_path / "huge.txt").write_bytes(b"x" * 65537)
     spec = write_spec(tmp_path, HEAD + body)
     asked = forbid_aws_clients(monkeypatch)
     code, out, err = run_cli(capsys, command, str(spec))

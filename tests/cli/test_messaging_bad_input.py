@@ -15,6 +15,8 @@ ALARM = ("alarms:\n  depth:\n    name: bad-depth\n    namespace: AWS/SQS\n"
 LOGS = "log_groups:\n  api:\n    name: /aws/apigateway/bad\n"
 BOARD = "dashboards:\n  ops:\n    name: bad-ops\n"
 
+OTHER_REGION_KEY = ("'arn:aws:kms:eu-west-1:123456789012:key/"
+                    "1234abcd-12ab-34cd-56ef-1234567890ab'")
 # (id, spec after HEAD, the line the error names, path, words the message contains)
 CASES = [
     ("fifo-topic-without-suffix", TOPIC + "    fifo: true\n", 5,
@@ -88,6 +90,75 @@ CASES = [
      "topics.alerts.policy.Statement[0].Resource", "refers to this topic itself"),
     ("dashboard-tags", BOARD + "    body: {widgets: []}\n    tags: {a: b}\n", 7,
      "dashboards.ops.tags", "cannot be tagged"),
+    # ---- rules added by the refusals audit (docs/refusals.md)
+    ("fifo-topic-email-subscription", "topics:\n  alerts:\n    name: bad-alerts.fifo\n"
+     "    fifo: true\n    subscriptions:\n      - {protocol: email, endpoint: a@b.c}\n", 8,
+     "topics.alerts.subscriptions[0].protocol", "a FIFO topic delivers only to SQS queues"),
+    ("log-group-reserved-prefix", "log_groups:\n  api:\n    name: aws/mine\n", 5,
+     "log_groups.api.name", "cannot start with aws/"),
+    ("alarm-window-over-a-day", ALARM + "    evaluation_periods: 300\n", 9,
+     "alarms.depth.evaluation_periods", "at most a day (86400 s)"),
+    ("alarm-window-over-seven-days", ALARM + "    period: 3600\n    evaluation_periods: 169\n",
+     10, "alarms.depth.evaluation_periods", "at most seven days (604800 s)"),
+    ("alarm-window-from-the-period", ALARM + "    period: 86400\n    evaluation_periods: 8\n",
+     10, "alarms.depth.evaluation_periods", "691200 s"),
+    ("alarm-action-in-another-region", ALARM + "    actions: "
+     "['arn:aws:sns:eu-west-1:123456789012:pager']\n", 9, "alarms.depth.actions[0]",
+     "the action is in eu-west-1, the alarm in us-east-1"),
+    ("alarm-dimension-value-too-long", ALARM + "    dimensions: {QueueName: " + "q" * 1025
+     + "}\n", 9, "alarms.depth.dimensions.QueueName", "1025 characters; at most 1024"),
+    ("dashboard-body-over-1-mb", BOARD + "    body:\n      widgets:\n        - type: text\n"
+     "          properties: {markdown: " + "m" * (1024 * 1024) + "}\n", 6,
+     "dashboards.ops.body", "PutDashboard accepts at most 1048576"),
+    ("queue-dead-letter-receive-count-over-1000", QUEUE + "    dead_letter: {queue: "
+     "'arn:aws:sqs:us-east-1:123456789012:dlq', max_receive_count: 1001}\n", 6,
+     "queues.work.dead_letter.max_receive_count", "1000"),
+    ("queue-retention-under-a-minute", QUEUE + "    retention_seconds: 59\n", 6,
+     "queues.work.retention_seconds", "60"),
+    ("queue-delay-over-15-minutes", QUEUE + "    delay_seconds: 901\n", 6,
+     "queues.work.delay_seconds", "900"),
+    ("queue-message-size-over-1-mib", QUEUE + "    max_message_size: 1048577\n", 6,
+     "queues.work.max_message_size", "1048576"),
+    ("missing-data-bogus", ALARM + "    treat_missing_data: bogus\n", 9,
+     "alarms.depth.treat_missing_data", "bogus"),
+    ("percentile-p950", ALARM + "    statistic: p950\n", 9,
+     "alarms.depth.statistic", "'p950' is not a statistic"),
+    ("filter-policy-six-keys", TOPIC + "    subscriptions:\n      - protocol: email\n"
+     "        endpoint: a@b.c\n        filter_policy: {a: [1], b: [1], c: [1], d: [1], e: [1], "
+     "f: [1]}\n", 9, "topics.alerts.subscriptions[0].filter_policy",
+     "6 keys; at most 5 allowed"),
+    ("filter-policy-151-combinations", TOPIC + "    subscriptions:\n      - protocol: email\n"
+     "        endpoint: a@b.c\n        filter_policy: {a: [" + ", ".join(map(str, range(151)))
+     + "]}\n", 9, "topics.alerts.subscriptions[0].filter_policy", "151 value combinations"),
+    ("topic-display-name-over-100", TOPIC + "    display_name: " + "d" * 101 + "\n", 6,
+     "topics.alerts.display_name", "101 characters; at most 100"),
+    ("queue-name-over-80", "queues:\n  work:\n    name: " + "q" * 81 + "\n", 5,
+     "queues.work.name", "1-80 of"),
+    ("log-group-name-over-512", "log_groups:\n  api:\n    name: " + "l" * 513 + "\n", 5,
+     "log_groups.api.name", "1-512 of"),
+    ("alarm-31-dimensions", ALARM + "    dimensions: {" + ", ".join(f"d{i}: v" for i in range(31))
+     + "}\n", 9, "alarms.depth.dimensions", "31 keys; at most 30"),
+    ("alarm-description-over-1024", ALARM + "    description: " + "d" * 1025 + "\n", 9,
+     "alarms.depth.description", "1025 characters; at most 1024"),
+    ("dashboard-501-widgets", BOARD + "    body:\n      widgets:\n"
+     + "        - {type: text}\n" * 501, 7, "dashboards.ops.body.widgets",
+     "501 items; at most 500"),
+    ("queue-key-in-another-region", QUEUE + "    kms_key: " + OTHER_REGION_KEY + "\n",
+     6,
+     "queues.work.kms_key", "the key is in eu-west-1, the queue in us-east-1"),
+    ("topic-key-in-another-region", TOPIC + "    kms_key: " + OTHER_REGION_KEY + "\n",
+     6,
+     "topics.alerts.kms_key", "the key is in eu-west-1, the topic in us-east-1"),
+    ("log-group-key-in-another-region", LOGS + "    kms_key: " + OTHER_REGION_KEY + "\n",
+     6,
+     "log_groups.api.kms_key", "the key is in eu-west-1, the log group in us-east-1"),
+    ("statistic-trimmed-mean-without-bounds", ALARM + "    statistic: 'TM(:)'\n", 9,
+     "alarms.depth.statistic", "is not a statistic"),
+    ("alarm-name-with-a-control-character", ALARM.replace("name: bad-depth",
+                                                          'name: "bad\\tdepth"'), 5,
+     "alarms.depth.name", "no control characters"),
+    ("topic-tag-value-too-long", TOPIC + "    tags: {team: " + "t" * 257 + "}\n", 6,
+     "topics.alerts.tags.team", "257 characters; at most 256"),
 ]
 
 
@@ -103,4 +174,30 @@ def test_bad_input_is_one_located_line_and_no_aws_call(tmp_path, capsys, monkeyp
     assert f"{file}:{line}: {path}: " in first, err
     assert words in first, err
     assert "Traceback" not in err
+    assert asked == []
+
+
+@pytest.mark.parametrize("statistic", ["p99.9", "tm90", "IQM", "TM(10%:90%)", "WM(:95%)",
+                                       "TC(150:1000)", "TS(5%:)", "PR(:300)", "PR(100:2000)"])
+def test_every_extended_statistic_form_cloudwatch_takes_is_accepted(tmp_path, capsys,
+                                                                    monkeypatch, statistic):
+    """Refusing what AWS accepts is as wrong as sending what it refuses."""
+    asked = forbid_aws_clients(monkeypatch)
+    file = write_spec(tmp_path, HEAD + ALARM + f"    statistic: '{statistic}'\n")
+    code, out, err = run_cli(capsys, "validate", str(file))
+    assert code == 0, out + err
+    assert asked == []
+
+
+@pytest.mark.parametrize("action", ["${topics.alerts}",
+                                    "arn:aws:sns:us-east-1:123456789012:pager.fifo"])
+def test_an_alarm_action_to_a_fifo_topic_is_a_located_warning(tmp_path, capsys, monkeypatch,
+                                                              action):
+    asked = forbid_aws_clients(monkeypatch)
+    file = write_spec(tmp_path, HEAD + ALARM + f"    actions: ['{action}']\n"
+                      "topics:\n  alerts:\n    name: bad-alerts.fifo\n    fifo: true\n")
+    code, out, err = run_cli(capsys, "validate", str(file))
+    assert code == 0, out + err
+    assert f"warning: {file}:9: alarms.depth.actions[0]: " in err
+    assert "which a FIFO topic refuses" in err
     assert asked == []

@@ -213,6 +213,49 @@ CASES = {
     name: payments-1
     versioning: "yes"  #!
 """, "buckets.a.versioning", "expected boolean"),
+    # ---- rules added by the refusals audit (docs/refusals.md)
+    "more than 1000 lifecycle rules": ("""
+  a:
+    name: payments-1
+    lifecycle:  #!
+""" + "".join(f"      - {{id: r{i}, expiration_days: 1}}\n" for i in range(1001)),
+        "buckets.a.lifecycle", "1001 items; at most 1000 allowed"),
+    "policy over 20 KB": ("""
+  a:
+    name: payments-1
+    policy:  #!
+      Statement:
+""" + "".join(f"        - {{Sid: S{i}, Effect: Deny, Principal: {{AWS: '123456789012'}}, "
+              f"Action: 's3:PutObject', Resource: 'arn:aws:s3:::payments-1/p{i}/*'}}\n"
+              for i in range(200)),
+        "buckets.a.policy", "S3 accepts at most 20480"),
+    "more than 100 cors rules": ("""
+  a:
+    name: payments-1
+    cors:  #!
+""" + "      - {allowed_methods: [GET], allowed_origins: ['*']}\n" * 101,
+        "buckets.a.cors", "101 items; at most 100 allowed"),
+    "lifecycle rule id over 255 characters": (f"""
+  a:
+    name: payments-1
+    lifecycle:
+      - {{id: {"r" * 256}, expiration_days: 1}}  #!
+""", "buckets.a.lifecycle[0].id", "256 characters; at most 255"),
+    "cors origin with two wildcards": ("""
+  a:
+    name: payments-1
+    cors:
+      - allowed_methods: [GET]
+        allowed_origins: ['https://*.*.example.com']  #!
+""", "buckets.a.cors[0].allowed_origins[0]", "at most one * wildcard"),
+    "cors header with two wildcards": ("""
+  a:
+    name: payments-1
+    cors:
+      - allowed_methods: [GET]
+        allowed_origins: ['*']
+        allowed_headers: ['x-*-*']  #!
+""", "buckets.a.cors[0].allowed_headers[0]", "at most one * wildcard"),
 }
 
 

@@ -25,9 +25,11 @@ def _no_color() -> bool:
 
 
 def stdout() -> Console:
-    return Console(theme=THEME, no_color=_no_color(), highlight=False, soft_wrap=True)
+    # emoji off: names and tag keys such as `aws:x:` must print as written, not as ❌
+    return Console(theme=THEME, no_color=_no_color(), highlight=False, soft_wrap=True,
+                   emoji=False)
 
 
 def stderr() -> Console:
     return Console(theme=THEME, no_color=_no_color(), highlight=False, stderr=True,
-                   soft_wrap=True)
+                   soft_wrap=True, emoji=False)

@@ -26,6 +26,11 @@ COMPARISONS = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold
                "<": "LessThanThreshold", "<=": "LessThanOrEqualToThreshold"}
 STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount")
 PERCENTILE = r"^(p|tm|wm|tc|ts)(100|\d{1,2}(\.\d{1,10})?)$"
+# The other ExtendedStatistic forms: interquartile mean, trimmed/winsorized mean, trimmed
+# count/sum between two bounds (percent or absolute, either may be open), percentile rank.
+_BOUND = r"\d+(\.\d+)?"
+RANGE_STATISTIC = (rf"^(?!.*\(:\))(IQM|(TM|WM|TC|TS)\(({_BOUND}%?)?:({_BOUND}%?)?\)"
+                   rf"|PR\(({_BOUND})?:({_BOUND})?\))$")
 MISSING_DATA = ("missing", "breaching", "notBreaching", "ignore")
 ACTION_LISTS = ("actions", "ok_actions", "insufficient_data_actions")
 _API_ACTIONS = {"actions": "AlarmActions", "ok_actions": "OKActions",
@@ -34,6 +39,9 @@ DESCRIBE_BATCH = 100  # DescribeAlarms takes up to 100 AlarmNames
 # GetResources takes up to 100 ARNs and answers them whole (AWS refuses pagination
 # parameters with ResourceARNList); moto pages the answer anyway, so a token is followed.
 TAGGING_BATCH = 100
+# PutMetricAlarm: period x evaluation_periods is at most a day for periods under an hour,
+# at most seven days otherwise.
+WINDOW_SECONDS = {True: 86400, False: 604800}
 DEFAULTS = {"statistic": "Average", "period": 300, "evaluation_periods": 1,
             "comparison": "GreaterThanThreshold", "treat_missing_data": "missing"}
 
@@ -44,6 +52,36 @@ _ACTIONS = {"type": "array", "maxItems": 5, "uniqueItems": True,
 
 def _is_percentile(statistic: str) -> bool:
     return statistic not in STATISTICS
+
+
+def _window_problems(props: dict[str, Any]) -> list[Problem]:
+    period = props.get("period", DEFAULTS["period"])
+    evaluation = props.get("evaluation_periods", DEFAULTS["evaluation_periods"])
+    if not (isinstance(period, int) and isinstance(evaluation, int)):
+        return []
+    limit = WINDOW_SECONDS[period < 3600]
+    if period * evaluation <= limit:
+        return []
+    span = "a day" if period < 3600 else "seven days"
+    path = ("evaluation_periods",) if "evaluation_periods" in props else ("period",)
+    return [Problem(path, f"{evaluation} periods of {period} s span {period * evaluation} s; "
+                          f"CloudWatch evaluates at most {span} ({limit} s)"
+                          + (" when the period is under an hour" if period < 3600 else ""))]
+
+
+def _is_fifo_topic(action: Any, stack) -> bool:
+    """A FIFO topic, by literal ARN or as the stack's ${topics.X} with `fifo: true`."""
+    if isinstance(action, str) and action.startswith("arn:") and ":sns:" in action:
+        return action.endswith(".fifo")
+    ref = access.reference_of(action)
+    target = stack.resources.get(ref[0]) if ref else None
+    return target is not None and target.section == "topics" and bool(target.props.get("fifo"))
+
+
+def _arn_region(action: Any) -> str | None:
+    """The region of a literal action ARN (`arn:aws:sns:REGION:...`), if it names one."""
+    parts = action.split(":") if isinstance(action, str) and action.startswith("arn:") else []
+    return parts[3] or None if len(parts) > 4 else None
 
 
 def _sorted_actions(values: list | None) -> list:
@@ -58,13 +96,16 @@ class MetricAlarm(ResourceType):
     batch_size = DESCRIBE_BATCH
     required = ("name", "namespace", "metric", "threshold")
     properties = {
-        "name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "name": {"type": "string", "minLength": 1, "maxLength": 255,
+                 "pattern": r"^[^\x00-\x1f\x7f]+$",
+                 "description": "Alarm name: 1-255 characters, no control characters"},
         "namespace": {"type": "string", "minLength": 1, "maxLength": 255,
                       "pattern": r"^[^:]", "description": "e.g. AWS/SQS"},
         "metric": {"type": "string", "minLength": 1, "maxLength": 255},
         "dimensions": {"type": "object", "maxProperties": 30,
                        "propertyNames": {"minLength": 1, "maxLength": 255},
-                       "additionalProperties": {"type": ["string", "number"]}},
+                       "additionalProperties": {"type": ["string", "number"], "minLength": 1,
+                                                "maxLength": 1024}},
         "statistic": {"type": "string", "minLength": 1,
                       "description": "Sum, Average, Minimum, Maximum, SampleCount, or a "
                                      "percentile such as p95 or p99.9"},
@@ -104,15 +145,17 @@ class MetricAlarm(ResourceType):
         problems = []
         statistic = props.get("statistic")
         if isinstance(statistic, str) and statistic not in STATISTICS \
-                and not re.match(PERCENTILE, statistic):
+                and not re.match(PERCENTILE, statistic) \
+                and not re.match(RANGE_STATISTIC, statistic):
             problems.append(Problem(("statistic",), f"'{statistic}' is not a statistic: use "
-                                    f"{', '.join(STATISTICS)} or a percentile such as p95 "
-                                    f"or p99.9"))
+                                    f"{', '.join(STATISTICS)}, a percentile such as p95 "
+                                    f"or p99.9, or IQM, TM(10%:90%), PR(:300) ..."))
         period = props.get("period")
         if isinstance(period, int) and period not in (10, 20, 30) and period % 60:
             problems.append(Problem(("period",), f"{period} s: CloudWatch takes 10, 20, 30 "
                                     f"or a multiple of 60 seconds"))
         evaluation = props.get("evaluation_periods", DEFAULTS["evaluation_periods"])
+        problems.extend(_window_problems(props))
         datapoints = props.get("datapoints_to_alarm")
         if datapoints is not None and datapoints > evaluation:
             problems.append(Problem(("datapoints_to_alarm",), f"{datapoints} datapoints "
@@ -128,6 +171,17 @@ class MetricAlarm(ResourceType):
         problems = []
         for key in ACTION_LISTS:
             for i, action in enumerate(props.get(key) or []):
+                if _is_fifo_topic(action, stack):
+                    # A warning: PutMetricAlarm takes the ARN, but CloudWatch publishes
+                    # without a message group id, which a FIFO topic refuses.
+                    problems.append(Problem((key, i), "CloudWatch publishes alarms without a "
+                                            "message group id, which a FIFO topic refuses: "
+                                            "use a standard topic", "warning"))
+                region = _arn_region(action)
+                if region and stack.region and region != stack.region:
+                    problems.append(Problem((key, i), f"the action is in {region}, the alarm "
+                                            f"in {stack.region}: CloudWatch only takes actions "
+                                            f"of the alarm's own region"))
                 ref = access.reference_of(action)
                 if ref is None or ref[0] not in stack.resources:
                     continue

@@ -59,6 +59,10 @@ def canonical_body(body: Any) -> Any:
     return json.loads(json.dumps(body, sort_keys=True, default=str))
 
 
+# PutDashboard refuses a DashboardBody over 1 MB.
+BODY_MAX_BYTES = 1024 * 1024
+
+
 class Dashboard(ResourceType):
     section = "dashboards"
     kind = "CloudWatch dashboard"
@@ -83,6 +87,10 @@ class Dashboard(ResourceType):
     def check(self, props: dict[str, Any]) -> list[Problem]:
         if "tags" in props:
             return [Problem(("tags",), "CloudWatch dashboards cannot be tagged: remove `tags`")]
+        size = len(json.dumps(props.get("body"), separators=(",", ":"), default=str).encode())
+        if size > BODY_MAX_BYTES:
+            return [Problem(("body",), f"the dashboard body is {size} bytes; PutDashboard "
+                                       f"accepts at most {BODY_MAX_BYTES} (1 MB)")]
         return []
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:

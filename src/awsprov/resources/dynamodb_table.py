@@ -19,6 +19,7 @@ from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
 from awsprov.cost import dynamodb as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import kms_refs
+from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
 from awsprov.resources.sizes import human_bytes, plural
@@ -34,6 +35,7 @@ TTL_IN_PROGRESS = ("ENABLING", "DISABLING")
 PITR_DEFAULT_DAYS = 35
 NO_LIMITS = {"max_reads": -1, "max_writes": -1}  # how UpdateTable lifts on-demand limits
 AWS_MANAGED_ALIAS = "alias/aws/dynamodb"
+MAX_PROJECTED_ATTRIBUTES = 100  # non-key attributes, summed over all indexes of a table
 SWITCHES_TO_ON_DEMAND_PER_DAY = 4
 DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
 ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and its check
@@ -103,6 +105,7 @@ class DynamoDBTable(ResourceType):
         "hash_key": {"type": "string", "minLength": 1},
         "range_key": {"type": "string", "minLength": 1},
         "attributes": {"type": "object", "minProperties": 1,
+                       "propertyNames": {"minLength": 1, "maxLength": 255},
                        "additionalProperties": {"enum": list(KEY_TYPES)}},
         "billing_mode": {"enum": list(BILLING_MODES)},
         "capacity": _CAPACITY,
@@ -186,7 +189,12 @@ class DynamoDBTable(ResourceType):
                                         f"attribute '{attr}' is declared but no key of the "
                                         f"table or an index uses it (DynamoDB rejects it)"))
         problems.extend(self._check_capacity(props, gsis))
+        problems.extend(_check_projected_total(gsis, lsis))
         return problems
+
+    def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
+        wrong_region = access.key_region_problem(props.get("encryption"), stack.region, "table")
+        return [Problem(("encryption",), wrong_region)] if wrong_region else []
 
     def _check_capacity(self, props: dict, gsis: dict) -> list[Problem]:
         provisioned = props.get("billing_mode") == "PROVISIONED"
@@ -689,6 +697,23 @@ class DynamoDBTable(ResourceType):
             untag=lambda keys: ddb.untag_resource(ResourceArn=live.arn, TagKeys=keys),
             tag=lambda new: ddb.tag_resource(ResourceArn=live.arn, Tags=tagging.as_pairs(new)))
 
+
+
+def _check_projected_total(gsis: dict, lsis: dict) -> list[Problem]:
+    """CreateTable and UpdateTable refuse more than 100 non-key attributes projected, summed
+    over every index (each index's own list is bounded by the schema)."""
+    total, where = 0, None
+    for section, indexes in (("global_indexes", gsis), ("local_indexes", lsis)):
+        for name, index in indexes.items():
+            projection = index.get("projection")
+            if isinstance(projection, list):
+                total += len(projection)
+                if total > MAX_PROJECTED_ATTRIBUTES and where is None:
+                    where = (section, name, "projection")
+    if where is None:
+        return []
+    return [Problem(where, f"{total} non-key attributes projected across the indexes; "
+                           f"DynamoDB allows at most {MAX_PROJECTED_ATTRIBUTES} in all")]
 
 RESOURCE_TYPE = DynamoDBTable
 

@@ -508,6 +508,12 @@ def _check_policy(document: Any) -> list[Problem]:
     if size > POLICY_MAX_BYTES:
         return [Problem(("policy",), f"the key policy is {size} bytes; KMS accepts at most "
                                      f"{POLICY_MAX_BYTES}")]
+    if not policies.grants_to_some_aws_principal(document, "kms:PutKeyPolicy"):
+        return [Problem(("policy",), (
+            "no statement lets an IAM principal change this policy (kms:PutKeyPolicy): KMS "
+            "refuses a policy that would lock everyone out of the key. Keep the "
+            "account-root statement: {\"Effect\": \"Allow\", \"Principal\": {\"AWS\": "
+            "\"arn:aws:iam::${account_id}:root\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}"))]
     return []
 
 

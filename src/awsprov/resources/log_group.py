@@ -26,6 +26,9 @@ LOGS_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:Gener
                     "kms:Describe*")
 # DeleteLogGroup answers OperationAbortedException while another operation runs on it.
 DELETE_RETRY_SECONDS = 60
+# CreateLogGroup: "Log group names can't start with the string aws/" (AWS's own vended
+# groups); the common /aws/lambda/... form starts with a slash and is allowed.
+RESERVED_PREFIX = "aws/"
 # A key created moments ago (or its policy just changed) is "not allowed to be used"
 # until KMS has propagated it.
 KEY_PROPAGATION_SECONDS = 120
@@ -64,10 +67,21 @@ class LogGroup(ResourceType):
         return pricing.log_group_cost(props, usage, prices)
 
     def check(self, props: dict[str, Any]) -> list[Problem]:
+        problems = []
+        name = props.get("name")
+        if isinstance(name, str) and name.startswith(RESERVED_PREFIX):
+            problems.append(Problem(("name",), f"log group names cannot start with "
+                                    f"{RESERVED_PREFIX} (AWS reserves it; /aws/... is fine)"))
         problem = access.key_format_problem(props.get("kms_key"), aliases=False)
-        return [Problem(("kms_key",), problem)] if problem else []
+        if problem:
+            problems.append(Problem(("kms_key",), problem))
+        return problems
 
     def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
+        wrong_region = access.key_region_problem(props.get("kms_key"), stack.region,
+                                                 "log group")
+        if wrong_region:
+            return [Problem(("kms_key",), wrong_region)]
         service = f"logs.{stack.region or '<region>'}.amazonaws.com"
         problem = access.key_grant_problem(
             stack, props.get("kms_key"), service, LOGS_KEY_ACTIONS,

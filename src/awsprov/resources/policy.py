@@ -103,6 +103,23 @@ def allows(document: Any | None, principal_service: str, action: str,
     return False
 
 
+def grants_to_some_aws_principal(document: Any | None, action: str) -> bool:
+    """Whether some Allow statement may give `action` to an IAM principal (an account,
+    user, role or "*"). NotAction and NotPrincipal statements count as granting: this
+    answers "is it certainly impossible?", for refusing what AWS would refuse."""
+    for statement in statements_of(document):
+        if statement.get("Effect") != "Allow":
+            continue
+        principals = statement.get("Principal", {})
+        to_iam = "NotPrincipal" in statement or (
+            isinstance(principals, dict) and bool(principals.get("AWS")))
+        actions = statement.get("Action", [])
+        if to_iam and ("NotAction" in statement
+                       or any(_action_matches(p, action) for p in actions)):
+            return True
+    return False
+
+
 _EQUALS = ("stringequals", "arnequals", "stringequalsignorecase")
 _LIKE = ("stringlike", "arnlike")
 

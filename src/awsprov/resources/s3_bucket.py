@@ -110,14 +110,18 @@ _LIFECYCLE_RULE = {
     },
 }
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+# PutBucketCors: each AllowedOrigin and AllowedHeader holds at most one * wildcard.
+_ONE_WILDCARD = {"type": "array", "items": {
+    "type": "string", "minLength": 1, "pattern": r"^[^*]*(\*[^*]*)?$",
+    "description": "at most one * wildcard per entry (S3 refuses more)"}}
 _CORS_RULE = {
     "type": "object", "additionalProperties": False,
     "required": ["allowed_origins", "allowed_methods"],
     "properties": {
-        "allowed_origins": {**_STRINGS, "minItems": 1},
+        "allowed_origins": {**_ONE_WILDCARD, "minItems": 1},
         "allowed_methods": {"type": "array", "minItems": 1, "uniqueItems": True,
                             "items": {"enum": list(CORS_METHODS)}},
-        "allowed_headers": _STRINGS,
+        "allowed_headers": _ONE_WILDCARD,
         "expose_headers": _STRINGS,
         "max_age_seconds": {"type": "integer", "minimum": 0},
     },
@@ -166,6 +170,10 @@ def _sub_read_pool() -> ThreadPoolExecutor:
             _pool = ThreadPoolExecutor(max_workers=SUB_READ_WORKERS,
                                        thread_name_prefix="s3-read")
         return _pool
+
+
+# PutBucketPolicy refuses a policy over 20 KB.
+POLICY_MAX_BYTES = 20 * 1024
 
 
 class ObjectCount:
@@ -247,7 +255,7 @@ class S3Bucket(ResourceType):
         "policy": {"type": "object", "required": ["Statement"],
                    "description": "A bucket policy document, compared by meaning"},
         "ownership": {"enum": list(OWNERSHIPS)},
-        "lifecycle": {"type": "array", "items": _LIFECYCLE_RULE},
+        "lifecycle": {"type": "array", "maxItems": 1000, "items": _LIFECYCLE_RULE},
         "lifecycle_min_object_size": {"enum": list(MIN_OBJECT_SIZES)},
         "cors": {"type": "array", "minItems": 1, "maxItems": 100, "items": _CORS_RULE},
         "object_lock": {
@@ -333,8 +341,12 @@ class S3Bucket(ResourceType):
             return []
         try:
             public = policies.public_statements(document)
-        except policies.PolicyError as exc:
+            size = len(policies.to_json(document).encode())
+        except (policies.PolicyError, TypeError) as exc:
             return [Problem(("policy",), str(exc))]
+        if size > POLICY_MAX_BYTES:
+            return [Problem(("policy",), f"the bucket policy is {size} bytes; S3 accepts at "
+                                         f"most {POLICY_MAX_BYTES} (20 KB)")]
         if public and props.get("public_access_block", True):
             sid = public[0].get("Sid")
             return [Problem(("policy",), f"statement {sid + ' ' if sid else ''}allows "

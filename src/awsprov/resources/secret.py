@@ -30,6 +30,7 @@ from awsprov.cost import secrets as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, is_unknown
 from awsprov.errors import AwsprovError
 from awsprov.resources import kms_refs
+from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import (
     Desired,
@@ -141,6 +142,10 @@ class Secret(ResourceType):
         if "generate" in value:
             problems.extend(_check_generate(value["generate"] or {}))
         return problems
+
+    def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
+        wrong_region = access.key_region_problem(props.get("kms_key"), stack.region, "secret")
+        return [Problem(("kms_key",), wrong_region)] if wrong_region else []
 
     # ---- normalization (pure) --------------------------------------------------------
 

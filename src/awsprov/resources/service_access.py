@@ -55,6 +55,19 @@ def key_format_problem(value: Any, aliases: bool = True) -> str | None:
     return f"'{value}' is not a key ARN: this service takes ${{keys.NAME}} or a key ARN only"
 
 
+def key_region_problem(value: Any, region: str | None, noun: str) -> str | None:
+    """A key (or alias) ARN of another region: every service here uses keys of its own
+    region only, and refuses the call (a multi-Region key is named by its local replica's
+    ARN). None when the key is not a literal ARN or the stack has no region."""
+    if not (isinstance(value, str) and value.startswith("arn:") and region):
+        return None
+    parts = value.split(":")
+    if len(parts) < 6 or parts[2] != "kms" or parts[3] in ("", region):
+        return None
+    return (f"the key is in {parts[3]}, the {noun} in {region}: AWS needs a key of the "
+            f"{noun}'s own region")
+
+
 def fifo_name_problems(props: dict[str, Any], noun: str) -> list[Problem]:
     """SNS and SQS tie FIFO to the name: a FIFO topic or queue must end in .fifo, and only
     one may. `noun` is "topic" or "queue"."""

@@ -26,6 +26,9 @@ PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application"
              "firehose")
 RAW_DELIVERY_PROTOCOLS = ("sqs", "http", "https", "firehose")
 PENDING = "PendingConfirmation"
+# Subscribe / SetSubscriptionAttributes refuse a filter policy over five keys (schema) or
+# whose value lists multiply to more than 150 combinations.
+FILTER_MAX_COMBINATIONS = 150
 DEFAULT_POLICY_SID = "__default_statement_ID"
 # How long SetTopicAttributes may answer InvalidParameter for a key or principal created
 # moments ago (Terraform's putTopicAttribute waits 2 minutes).
@@ -45,7 +48,7 @@ _SUBSCRIPTION = {
         "endpoint": {"type": "string", "minLength": 1,
                      "description": "Queue/function ARN (or ${queues.NAME}), URL, address"},
         "raw_message_delivery": {"type": "boolean"},
-        "filter_policy": {"type": "object", "minProperties": 1},
+        "filter_policy": {"type": "object", "minProperties": 1, "maxProperties": 5},
     },
 }
 
@@ -77,6 +80,15 @@ def _desired_policy(value: Any) -> Any:
     if is_unknown(value):
         return KNOWN_AFTER_APPLY
     return policies.canonical(value)
+
+
+def _filter_combinations(policy: Any) -> int:
+    """SNS's measure of a filter policy's complexity: the product of the lengths of its
+    value lists (a single value counts as one)."""
+    total = 1
+    for value in (policy or {}).values() if isinstance(policy, dict) else ():
+        total *= max(len(value), 1) if isinstance(value, list) else 1
+    return total
 
 
 def _filter_policy(value: Any) -> Any:
@@ -126,6 +138,10 @@ class SnsTopic(ResourceType):
         seen: dict[str, int] = {}
         for i, sub in enumerate(props.get("subscriptions") or []):
             problems.extend(self._check_subscription(i, sub, seen))
+            if props.get("fifo") and sub["protocol"] != "sqs":
+                problems.append(Problem(("subscriptions", i, "protocol"), (
+                    f"a FIFO topic delivers only to SQS queues, not {sub['protocol']} "
+                    f"(SNS refuses the subscription)")))
         return problems
 
     def _check_subscription(self, i: int, sub: dict, seen: dict[str, int]) -> list[Problem]:
@@ -151,6 +167,11 @@ class SnsTopic(ResourceType):
                                         f"with {prefix}"))
             if protocol in ("email", "email-json") and "@" not in endpoint:
                 problems.append(Problem((*path, "endpoint"), "not an email address"))
+        combinations = _filter_combinations(sub.get("filter_policy"))
+        if combinations > FILTER_MAX_COMBINATIONS:
+            problems.append(Problem((*path, "filter_policy"), (
+                f"the filter policy has {combinations} value combinations (the product of its "
+                f"value lists); SNS accepts at most {FILTER_MAX_COMBINATIONS}")))
         key = subscription_key(protocol, endpoint)
         if key in seen:
             problems.append(Problem(path, f"the same subscription as subscriptions[{seen[key]}]"
@@ -160,6 +181,9 @@ class SnsTopic(ResourceType):
 
     def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
         problems = access.self_references(address, props)
+        if wrong_region := access.key_region_problem(props.get("kms_key"), stack.region,
+                                                     "topic"):
+            problems.append(Problem(("kms_key",), wrong_region))
         publishers = [a.address for a in access.resources_of(stack, "alarms")
                       if any(access.refers_to(action, address)
                              for key in ("actions", "ok_actions", "insufficient_data_actions")

@@ -122,6 +122,9 @@ class SqsQueue(ResourceType):
         problems = [p for p in access.self_references(address, props)
                     if p.path[:2] != ("dead_letter", "queue")]  # said more precisely below
         problems += self._check_dead_letter(address, props, stack)
+        if wrong_region := access.key_region_problem(props.get("kms_key"), stack.region,
+                                                     "queue"):
+            problems.append(Problem(("kms_key",), wrong_region))
         senders = [(t, i) for t in access.resources_of(stack, "topics")
                    for i, sub in enumerate(t.props.get("subscriptions") or [])
                    if sub.get("protocol") == "sqs" and access.refers_to(sub.get("endpoint"),

@@ -25,6 +25,20 @@ def is_ownership_key(key: str) -> bool:
     return key.startswith("awsprov:")
 
 
+# Every service awsprov manages takes at most 50 tags per resource, its ownership tags
+# included; CreateTable, CreateBucket, ... refuse more.
+MAX_TAGS = 50
+
+
+def too_many_tags(stack_tags: dict, resource_tags: dict, env: str | None) -> str | None:
+    """Why the merged tag set is more than AWS accepts (None when it fits)."""
+    count = len(desired_tags("x", "x", stack_tags, resource_tags, env))
+    if count <= MAX_TAGS:
+        return None
+    return (f"{count} tags with the stack's tags and awsprov's ownership tags; AWS accepts "
+            f"at most {MAX_TAGS} per resource")
+
+
 def ownership_tags(stack: str, address: str, env: str | None = None) -> dict[str, str]:
     tags = {STACK_TAG: stack, ADDRESS_TAG: address}
     if env:

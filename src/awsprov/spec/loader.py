@@ -9,6 +9,7 @@ from typing import Any
 from awsprov.engine import graph
 from awsprov.errors import Location, SpecError, SpecErrors
 from awsprov.resources import registry
+from awsprov.resources import tags as tagging
 from awsprov.spec import interpolate, validate
 from awsprov.spec.model import ResourceSpec, Stack
 from awsprov.spec.yamlfile import Positions, dotted, load_yaml, locate, parse_yaml
@@ -276,6 +277,10 @@ def _check_semantics(stack: Stack, inputs: bool = True) -> None:
                 problems.append(error)
             else:
                 stack.warnings.append(error.message)
+        if rtype.taggable and (why := tagging.too_many_tags(
+                stack.tags, spec.props.get("tags") or {}, stack.env)):
+            path = (*base, "tags") if "tags" in spec.props else base
+            problems.append(SpecError(why, stack.location(*path), dotted(path)))
         for ref in interpolate.references_in(spec.props, sections):
             target = stack.resources.get(ref.address)
             path = _path_of_reference(spec.props, ref, base)

@@ -13,11 +13,15 @@ LOGICAL_NAME = r"^[a-z][a-z0-9_-]*$"
 REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$"
 REFERENCE = r"^\$\{[a-z_]+\.[a-z][a-z0-9_-]*(\.[a-z_]+)?\}$"
 
+# Every service awsprov manages takes tag keys of 1-128 and values of 0-256 characters,
+# and reserves the aws: prefix (in any case) for AWS; awsprov reserves awsprov:.
+TAG_RESERVED = r"^(awsprov|[aA][wW][sS]):"
 TAGS = {
     "type": "object",
-    "description": "Tags merged into the resource's tags (awsprov:* keys are reserved).",
-    "propertyNames": {"minLength": 1, "maxLength": 128, "not": {"pattern": "^awsprov:"}},
-    "additionalProperties": {"type": ["string", "number", "boolean"]},
+    "description": "Tags merged into the resource's tags (awsprov:* and aws:* keys are "
+                   "reserved).",
+    "propertyNames": {"minLength": 1, "maxLength": 128, "not": {"pattern": TAG_RESERVED}},
+    "additionalProperties": {"type": ["string", "number", "boolean"], "maxLength": 256},
 }
 
 

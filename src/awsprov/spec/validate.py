@@ -90,6 +90,10 @@ def _describe(error) -> tuple[tuple, str]:
         return path, f"{instance!r} is not valid: {schema['description']}"
     if error.validator == "enum":
         return path, f"{instance!r} is not one of {error.validator_value}"
+    if error.validator == "maxProperties" and isinstance(instance, dict):
+        return path, f"{len(instance)} keys; at most {error.validator_value} allowed"
+    if error.validator == "maxLength" and isinstance(instance, str):
+        return path, f"{len(instance)} characters; at most {error.validator_value} allowed"
     if error.validator in ("maxItems", "minItems") and isinstance(instance, list):
         bound = "at most" if error.validator == "maxItems" else "at least"
         return path, f"{len(instance)} items; {bound} {error.validator_value} allowed"
@@ -100,11 +104,14 @@ def _describe_name(path: tuple, name: str, error) -> tuple[tuple, str]:
     """jsonschema reports a bad map key at the map, with the key as the instance."""
     where = (*path, name)
     if error.validator == "not":
-        reserved = (error.validator_value or {}).get("pattern", "")
-        prefix = reserved.lstrip("^") if reserved else ""
-        return where, f"key '{name}' is reserved ({prefix}* keys are set by awsprov)"
+        prefix = name.split(":", 1)[0]
+        owner = "awsprov" if prefix == "awsprov" else "AWS"
+        return where, f"key '{name}' is reserved ({prefix}:* keys are set by {owner})"
     if error.validator == "pattern":
         return where, f"illegal name '{name}' (must match {error.validator_value})"
+    if error.validator == "maxLength":
+        return where, (f"illegal name: {len(name)} characters; at most "
+                       f"{error.validator_value} allowed")
     return where, f"illegal name '{name}': {error.message}"
 
 
