@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from harness import REGION, apply_untimed, latency_context
+from harness import REGION, apply_untimed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.test_examples.EXAMPLE_ENV: the seeds' secret values

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_e2e import _clean_env, endpoint, server  # noqa: F401 - fixtures
 from awsprov.resources.sizes import plural
+from tests.cli.test_e2e import _clean_env, endpoint, server  # noqa: F401 - fixtures
 from tests.test_examples import EXAMPLE_ENV
 
 pytestmark = pytest.mark.e2e
@@ -41,8 +41,8 @@ REFUSED = {"auditflow": {"tables.documents": PROTECTED, "tables.audit_records": 
 class Awsprov:
     """`python -m awsprov --endpoint-url E ...` with the seeds' secret values set."""
 
-    def __init__(self, endpoint: str, tmp_path: Path):
-        self.endpoint, self.tmp_path = endpoint, tmp_path
+    def __init__(self, url: str, tmp_path: Path):
+        self.endpoint, self.tmp_path = url, tmp_path
         self.env = _clean_env(tmp_path, AWS_ACCESS_KEY_ID="testing",
                               AWS_SECRET_ACCESS_KEY="testing", **EXAMPLE_ENV)
 
