@@ -16,6 +16,8 @@ modify a disabled key's rotation), DisableKey after them.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from awsprov.aws import errors
@@ -275,8 +277,12 @@ class KmsKey(ResourceType):
         aliases = [name] if found_by_alias else kms_refs.list_aliases(kms, key_id)
         own_aliases = [a for a in aliases if not a.startswith(RESERVED_ALIAS_PREFIX)]
         alias = name if name in own_aliases else (own_aliases[0] if own_aliases else None)
+        # Rotation and policy only need the key id: read at once (one round trip, not two).
+        policy_read = _sub_read_pool().submit(kms.get_key_policy, KeyId=key_id,
+                                              PolicyName="default")
         rotation, period = self._read_rotation(kms, meta)
-        policy_text = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+        policy_text = policy_read.result()["Policy"]
+        tags = aws.indexed_tags(meta["Arn"])
         state = {
             "alias": alias,
             "key_spec": meta.get("KeySpec") or meta.get("CustomerMasterKeySpec", SYMMETRIC),
@@ -289,9 +295,9 @@ class KmsKey(ResourceType):
         }
         # What the alias will be once this apply is done (a key found by its tags gets it).
         planned_alias = name if name.startswith("alias/") else alias
-        return Live(
+        live = Live(
             name=alias or key_id, arn=meta["Arn"], state=state,
-            tags=_read_tags(kms, key_id),
+            tags=tags if tags is not None else _read_tags(kms, key_id),
             attributes={"arn": meta["Arn"], "name": planned_alias, "id": key_id,
                         "alias": planned_alias},
             pending_deletion=meta.get("KeyState") in PENDING_STATES,
@@ -300,6 +306,11 @@ class KmsKey(ResourceType):
             raw={"key_id": key_id, "key_state": meta.get("KeyState"),
                  "deletion_date": meta.get("DeletionDate")},
         )
+        live.tags_indexed = tags is not None
+        return live
+
+    def read_tags(self, aws, live: Live) -> dict[str, str]:
+        return _read_tags(aws.client("kms"), live.raw["key_id"])
 
     @staticmethod
     def _read_rotation(kms, meta: dict) -> tuple[bool, int | None]:
@@ -529,6 +540,19 @@ def _delete_alias(kms, alias: str) -> None:
     except errors.ClientError as exc:
         if not errors.is_code(exc, "NotFoundException"):
             raise
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _sub_read_pool() -> ThreadPoolExecutor:
+    """Shared by every key read of the process (the planner reads keys concurrently)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="kms-read")
+        return _pool
 
 
 def _read_tags(kms, key_id: str) -> dict[str, str]:
