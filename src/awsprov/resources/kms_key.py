@@ -16,8 +16,6 @@ modify a disabled key's rotation), DisableKey after them.
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from awsprov.aws import errors
@@ -277,11 +275,8 @@ class KmsKey(ResourceType):
         aliases = [name] if found_by_alias else kms_refs.list_aliases(kms, key_id)
         own_aliases = [a for a in aliases if not a.startswith(RESERVED_ALIAS_PREFIX)]
         alias = name if name in own_aliases else (own_aliases[0] if own_aliases else None)
-        # Rotation and policy only need the key id: read at once (one round trip, not two).
-        policy_read = _sub_read_pool().submit(kms.get_key_policy, KeyId=key_id,
-                                              PolicyName="default")
         rotation, period = self._read_rotation(kms, meta)
-        policy_text = policy_read.result()["Policy"]
+        policy_text = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
         tags = aws.indexed_tags(meta["Arn"])
         state = {
             "alias": alias,
@@ -540,19 +535,6 @@ def _delete_alias(kms, alias: str) -> None:
     except errors.ClientError as exc:
         if not errors.is_code(exc, "NotFoundException"):
             raise
-
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _sub_read_pool() -> ThreadPoolExecutor:
-    """Shared by every key read of the process (the planner reads keys concurrently)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="kms-read")
-        return _pool
 
 
 def _read_tags(kms, key_id: str) -> dict[str, str]:
