@@ -43,6 +43,7 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/plan_scaling.py
+	$(BIN)/python bench/stack_plan.py
 
 clean:
 	-$(BIN)/awsprov local stop 2>/dev/null

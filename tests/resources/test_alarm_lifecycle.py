@@ -6,6 +6,7 @@ import boto3
 
 from awsprov.engine.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
+from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.resources import registry
 from tests.resources import lifecycle as lc
 
@@ -148,9 +149,16 @@ def test_no_op_plan_of_150_alarms_reads_them_in_batches(aws, tmp_path, monkeypat
     assert lc.changed(lc.plan(ctx, stack)) == {}
     per_alarm = log.count()
     assert per_alarm["DescribeAlarms"] <= 2 and per_alarm["ListTagsForResource"] == 150
-    # The orphan search pages through the stack's tags either way; the alarms' tags take
-    # 2 GetResources on AWS, 5 on moto, which pages each answer at 100 tags (2 per alarm).
-    assert by_tagging_api - per_alarm["GetResources"] == 5
+    # The orphan search pages through the stack's tags either way, and the alarms take
+    # theirs from that index: no Tagging API call of their own.
+    assert by_tagging_api == per_alarm["GetResources"] > 0
+    # Without the index (--target), one GetResources per 100 alarms (ResourceARNList) on
+    # AWS; 2 on moto, which pages each answer at 100 tags (2 per alarm).
+    fresh.tags_from_tagging_api = True
+    log.clear()
+    targeted = make_plan(stack, ctx, PlanOptions(targets=("alarms.a000", "alarms.a001")))
+    assert lc.changed(targeted) == {}
+    assert log.count()["GetResources"] == 1 and log.count()["ListTagsForResource"] == 0
 
 
 def test_comparison_shorthands_and_percentiles_normalize():

@@ -50,9 +50,9 @@ def test_no_op_plan_calls_per_resource(aws, tmp_path, monkeypatch):
         ("sqs", "ListQueueTags"): 1,
         # log group: 2
         ("logs", "DescribeLogGroups"): 1, ("logs", "ListTagsForResource"): 1,
-        # alarms: one DescribeAlarms and one GetResources per 100
+        # alarms: one DescribeAlarms per 100; their tags from the stack's tag index
         ("cloudwatch", "DescribeAlarms"): 1,
-        ("resourcegroupstaggingapi", "GetResources"): 2,  # + the stack's orphan search
+        ("resourcegroupstaggingapi", "GetResources"): 1,  # the index (orphan search)
         # dashboard: 1
         ("cloudwatch", "GetDashboard"): 1,
     })

@@ -26,10 +26,10 @@ def _noop_plan_calls(aws, tmp_path, body: str) -> Counter:
     return counts
 
 
-def test_key_no_op_plan_is_four_calls(aws, tmp_path):
+def test_key_no_op_plan_is_three_calls(aws, tmp_path):
+    """Its tags come from the stack's tag index (GetResources, popped above)."""
     assert _noop_plan_calls(aws, tmp_path, "keys:\n  k: {alias: alias/calls-k}\n") == {
-        "DescribeKey": 1, "GetKeyRotationStatus": 1, "GetKeyPolicy": 1,
-        "ListResourceTags": 1}
+        "DescribeKey": 1, "GetKeyRotationStatus": 1, "GetKeyPolicy": 1}
 
 
 def test_secret_no_op_plan_is_two_calls(aws, tmp_path):
@@ -40,10 +40,10 @@ def test_secret_no_op_plan_is_two_calls(aws, tmp_path):
 def test_secret_under_a_customer_key_adds_the_key_names(aws, tmp_path):
     counts = _noop_plan_calls(aws, tmp_path, "keys:\n  k: {alias: alias/calls-k}\n"
                               "secrets:\n  s: {name: calls/s, kms_key: '${keys.k}'}\n")
-    # the key's own four, the secret's two, and one DescribeKey + ListAliases for the
+    # the key's own three, the secret's two, and one DescribeKey + ListAliases for the
     # secret's key names
     assert counts == {"DescribeKey": 2, "GetKeyRotationStatus": 1, "GetKeyPolicy": 1,
-                      "ListResourceTags": 1, "DescribeSecret": 1, "GetSecretValue": 1,
+                      "DescribeSecret": 1, "GetSecretValue": 1,
                       "ListAliases": 1}
 
 

@@ -113,7 +113,7 @@ def render_verify(report: VerifyReport, out: Console) -> None:
 def render_apply_report(report: ApplyReport, err: Console) -> None:
     done = len(report.done)
     if report.failures:
-        err.print(f"[error]Apply finished with {len(report.failures)} failures[/] "
+        err.print(f"[error]Apply finished with {plural(len(report.failures), 'failure')}[/] "
                   f"({plural(done, 'resource')} changed):")
         for outcome in report.failures:
             err.print(f"  [error]✗[/] {escape(outcome.address)}: {escape(outcome.message)}")

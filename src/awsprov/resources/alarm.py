@@ -265,17 +265,32 @@ class MetricAlarm(ResourceType):
                        "AlarmTypes": ["MetricAlarm"], "MaxRecords": DESCRIBE_BATCH}
             for page in token_pages(cloudwatch.describe_alarms, request):
                 found.update({a["AlarmName"]: a for a in page.get("MetricAlarms", [])})
-        tags = self._read_tags(aws, [a["AlarmArn"] for a in found.values()])
-        return {name: _live(found[name], tags[found[name]["AlarmArn"]]) if name in found
-                else None for name in names}
+        tags, indexed = self._read_tags(aws, [a["AlarmArn"] for a in found.values()])
+        lives = {name: _live(found[name], tags[found[name]["AlarmArn"]]) if name in found
+                 else None for name in names}
+        for live in lives.values():
+            if live is not None:
+                live.tags_indexed = live.arn in indexed
+        return lives
 
-    def _read_tags(self, aws, arns: list[str]) -> dict[str, dict[str, str]]:
+    def read_tags(self, aws, live: Live) -> dict[str, str]:
+        return tagging.as_dict(
+            aws.client("cloudwatch").list_tags_for_resource(ResourceARN=live.arn).get("Tags"))
+
+    def _read_tags(self, aws, arns: list[str]) -> tuple[dict[str, dict[str, str]], set[str]]:
+        """(tags by ARN, the ARNs whose tags came from the plan's stack-wide tag index:
+        the planner confirms those at the source when they differ from the spec)."""
         tags: dict[str, dict[str, str]] = {}
         with self._lock:
             recent = set(self._tagged_here)
+        for arn in arns if self.tags_from_tagging_api else ():
+            indexed = aws.indexed_tags(arn) if arn not in recent else None
+            if indexed is not None:
+                tags[arn] = indexed
+        indexed_arns = set(tags)
         if self.tags_from_tagging_api:
             tagging_api = aws.client("resourcegroupstaggingapi")
-            ask = [arn for arn in arns if arn not in recent]
+            ask = [arn for arn in arns if arn not in recent and arn not in tags]
             for start in range(0, len(ask), TAGGING_BATCH):
                 request = {"ResourceARNList": ask[start:start + TAGGING_BATCH]}
                 for page in token_pages(tagging_api.get_resources, request, "PaginationToken"):
@@ -288,7 +303,7 @@ class MetricAlarm(ResourceType):
             if arn not in tags or arn in recent:
                 tags[arn] = tagging.as_dict(
                     cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags"))
-        return tags
+        return tags, indexed_arns
 
     # ---- create, update, delete ------------------------------------------------------
 

@@ -274,6 +274,7 @@ class KmsKey(ResourceType):
         alias = name if name in own_aliases else (own_aliases[0] if own_aliases else None)
         rotation, period = self._read_rotation(kms, meta)
         policy_text = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+        tags = aws.indexed_tags(meta["Arn"])
         state = {
             "alias": alias,
             "key_spec": meta.get("KeySpec") or meta.get("CustomerMasterKeySpec", SYMMETRIC),
@@ -286,9 +287,9 @@ class KmsKey(ResourceType):
         }
         # What the alias will be once this apply is done (a key found by its tags gets it).
         planned_alias = name if name.startswith("alias/") else alias
-        return Live(
+        live = Live(
             name=alias or key_id, arn=meta["Arn"], state=state,
-            tags=_read_tags(kms, key_id),
+            tags=tags if tags is not None else _read_tags(kms, key_id),
             attributes={"arn": meta["Arn"], "name": planned_alias, "id": key_id,
                         "alias": planned_alias},
             pending_deletion=meta.get("KeyState") in PENDING_STATES,
@@ -297,6 +298,11 @@ class KmsKey(ResourceType):
             raw={"key_id": key_id, "key_state": meta.get("KeyState"),
                  "deletion_date": meta.get("DeletionDate")},
         )
+        live.tags_indexed = tags is not None
+        return live
+
+    def read_tags(self, aws, live: Live) -> dict[str, str]:
+        return _read_tags(aws.client("kms"), live.raw["key_id"])
 
     @staticmethod
     def _read_rotation(kms, meta: dict) -> tuple[bool, int | None]:

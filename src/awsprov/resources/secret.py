@@ -29,7 +29,7 @@ from awsprov.aws.waiters import retry_when, wait_until
 from awsprov.cost import secrets as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, is_unknown
 from awsprov.errors import AwsprovError
-from awsprov.resources import kms_refs
+from awsprov.resources import kms_refs, sub_reads
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import (
@@ -219,9 +219,12 @@ class Secret(ResourceType):
             return None  # a partial-ARN match on another secret
         tags = tagging.as_dict(secret.get("Tags"))
         pending = "DeletedDate" in secret
-        value_digest, version = (None, None) if pending else _read_value(sm, secret["ARN"])
         key = secret.get("KmsKeyId")
-        names = kms_refs.describe_key(aws, key) if key else None
+        # The key's names (DescribeKey + ListAliases) beside the value: both need only
+        # DescribeSecret's answer.
+        names_read = sub_reads.start(kms_refs.describe_key, aws, key) if key else None
+        value_digest, version = (None, None) if pending else _read_value(sm, secret["ARN"])
+        names = names_read.result() if names_read else None
         live_key = None
         if key and not (names and (names.aws_managed or DEFAULT_KEY_ALIAS in names.aliases)):
             live_key = names.arn if names else key
