@@ -207,6 +207,28 @@ def write_spec(folder: Path, text: str, name: str = "stack.yaml") -> Path:
     return path
 
 
+def honour_create_bucket_tags(patcher) -> None:
+    """moto storing CreateBucketConfiguration.Tags as AWS does (KNOWN_EMULATOR_GAPS
+    "buckets.tags (in CreateBucket)"); `patcher` is a pytest MonkeyPatch."""
+    import xmltodict
+    from moto.s3.responses import S3Response
+
+    real = S3Response._bucket_response_put
+
+    def put(self, request, bucket_name, querystring):
+        result = real(self, request, bucket_name, querystring)
+        if not querystring and self.body:
+            config = xmltodict.parse(self.body, force_list={"Tag": True}).get(
+                "CreateBucketConfiguration") or {}
+            tags = (config.get("Tags") or {}).get("Tag") or []
+            if tags:
+                self.backend.put_bucket_tagging(
+                    bucket_name, {t["Key"]: t.get("Value") or "" for t in tags})
+        return result
+
+    patcher.setattr(S3Response, "_bucket_response_put", put)
+
+
 def emulator_gap(subject: str) -> str:
     """The recorded reason for a known gap, for pytest.mark.xfail(strict=True, reason=...)."""
     for name, reason, _instead in KNOWN_EMULATOR_GAPS:
