@@ -63,7 +63,8 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
     ("buckets.tags (in CreateBucket)",
      "moto ignores CreateBucketConfiguration.Tags; awsprov's converge step after "
      "CreateBucket then sets them with PutBucketTagging",
-     "the CreateBucket request is asserted to carry the tags: tests/resources/test_bucket_unit.py"),
+     "the CreateBucket request is asserted to carry the tags: tests/resources/test_bucket_unit.py; "
+     "moto patched to keep them (honour_create_bucket_tags): tests/cli/test_kill9.py"),
     ("buckets.lifecycle_min_object_size",
      "moto ignores TransitionDefaultMinimumObjectSize on Put and always returns "
      "all_storage_classes_128K",
@@ -104,6 +105,11 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
     ("queues: attribute propagation",
      "moto applies SetQueueAttributes at once; AWS takes up to 60 s (retention 15 min)",
      "Stubber (stale read, then two matching): tests/resources/test_queue_lifecycle.py"),
+    ("queues.policy (SetQueueAttributes without it)",
+     "moto clears a queue's Policy on any SetQueueAttributes that does not carry it; AWS "
+     "changes only the attributes named (an update of another attribute then waits forever "
+     "for the policy to come back)",
+     "moto's Queue patched in-process to AWS's behaviour: tests/cli/test_kill9.py (update)"),
     ("log_groups.kms_key (update)",
      "moto does not implement AssociateKmsKey/DisassociateKmsKey (NotImplementedError)",
      "Stubber: tests/resources/test_log_group_lifecycle.py; creates with a key use moto"),
@@ -227,6 +233,22 @@ def honour_create_bucket_tags(patcher) -> None:
         return result
 
     patcher.setattr(S3Response, "_bucket_response_put", put)
+
+
+def keep_queue_policy_on_set_attributes(patcher) -> None:
+    """moto leaving a queue's Policy alone when SetQueueAttributes does not name it, as AWS
+    does (KNOWN_EMULATOR_GAPS "queues.policy (SetQueueAttributes without it)")."""
+    from moto.sqs.models import Queue
+
+    real = Queue._set_attributes
+
+    def set_attributes(self, attributes, now=None):
+        policy = getattr(self, "policy", None)  # none yet inside CreateQueue
+        real(self, attributes, now)
+        if "Policy" not in attributes:
+            self.policy = policy
+
+    patcher.setattr(Queue, "_set_attributes", set_attributes)
 
 
 def emulator_gap(subject: str) -> str:
