@@ -64,7 +64,7 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
      "moto ignores CreateBucketConfiguration.Tags; awsprov's converge step after "
      "CreateBucket then sets them with PutBucketTagging",
      "the CreateBucket request is asserted to carry the tags: tests/resources/test_bucket_unit.py; "
-     "moto patched to keep them (honour_create_bucket_tags): tests/cli/test_kill9.py"),
+     "moto patched to keep them (honour_create_bucket_tags): tests/cli/kill9.py"),
     ("buckets.lifecycle_min_object_size",
      "moto ignores TransitionDefaultMinimumObjectSize on Put and always returns "
      "all_storage_classes_128K",
@@ -109,7 +109,7 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
      "moto clears a queue's Policy on any SetQueueAttributes that does not carry it; AWS "
      "changes only the attributes named (an update of another attribute then waits forever "
      "for the policy to come back)",
-     "moto's Queue patched in-process to AWS's behaviour: tests/cli/test_kill9.py (update)"),
+     "moto's Queue patched in-process to AWS's behaviour: tests/cli/test_kill9_update.py"),
     ("log_groups.kms_key (update)",
      "moto does not implement AssociateKmsKey/DisassociateKmsKey (NotImplementedError)",
      "Stubber: tests/resources/test_log_group_lifecycle.py; creates with a key use moto"),
