@@ -65,7 +65,8 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
     ("buckets.tags (in CreateBucket)",
      "moto ignores CreateBucketConfiguration.Tags; awsprov's converge step after "
      "CreateBucket then sets them with PutBucketTagging",
-     "the CreateBucket request is asserted to carry the tags: tests/resources/test_bucket_unit.py"),
+     "the CreateBucket request is asserted to carry the tags: tests/resources/test_bucket_unit.py; "
+     "moto patched to keep them (honour_create_bucket_tags): tests/cli/kill9.py"),
     ("buckets.lifecycle_min_object_size",
      "moto ignores TransitionDefaultMinimumObjectSize on Put and always returns "
      "all_storage_classes_128K",
@@ -106,6 +107,11 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
     ("queues: attribute propagation",
      "moto applies SetQueueAttributes at once; AWS takes up to 60 s (retention 15 min)",
      "Stubber (stale read, then two matching): tests/resources/test_queue_lifecycle.py"),
+    ("queues.policy (SetQueueAttributes without it)",
+     "moto clears a queue's Policy on any SetQueueAttributes that does not carry it; AWS "
+     "changes only the attributes named (an update of another attribute then waits forever "
+     "for the policy to come back)",
+     "moto's Queue patched in-process to AWS's behaviour: tests/cli/test_kill9_update.py"),
     ("log_groups.kms_key (update)",
      "moto does not implement AssociateKmsKey/DisassociateKmsKey (NotImplementedError)",
      "Stubber: tests/resources/test_log_group_lifecycle.py; creates with a key use moto"),
@@ -207,6 +213,44 @@ def write_spec(folder: Path, text: str, name: str = "stack.yaml") -> Path:
     path = folder / name
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return path
+
+
+def honour_create_bucket_tags(patcher) -> None:
+    """moto storing CreateBucketConfiguration.Tags as AWS does (KNOWN_EMULATOR_GAPS
+    "buckets.tags (in CreateBucket)"); `patcher` is a pytest MonkeyPatch."""
+    import xmltodict
+    from moto.s3.responses import S3Response
+
+    real = S3Response._bucket_response_put
+
+    def put(self, request, bucket_name, querystring):
+        result = real(self, request, bucket_name, querystring)
+        if not querystring and self.body:
+            config = xmltodict.parse(self.body, force_list={"Tag": True}).get(
+                "CreateBucketConfiguration") or {}
+            tags = (config.get("Tags") or {}).get("Tag") or []
+            if tags:
+                self.backend.put_bucket_tagging(
+                    bucket_name, {t["Key"]: t.get("Value") or "" for t in tags})
+        return result
+
+    patcher.setattr(S3Response, "_bucket_response_put", put)
+
+
+def keep_queue_policy_on_set_attributes(patcher) -> None:
+    """moto leaving a queue's Policy alone when SetQueueAttributes does not name it, as AWS
+    does (KNOWN_EMULATOR_GAPS "queues.policy (SetQueueAttributes without it)")."""
+    from moto.sqs.models import Queue
+
+    real = Queue._set_attributes
+
+    def set_attributes(self, attributes, now=None):
+        policy = getattr(self, "policy", None)  # none yet inside CreateQueue
+        real(self, attributes, now)
+        if "Policy" not in attributes:
+            self.policy = policy
+
+    patcher.setattr(Queue, "_set_attributes", set_attributes)
 
 
 def emulator_gap(subject: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from awsprov.cli import context as cli_context
-from tests.helpers import FAST_WAITS, CallLog
+from tests.helpers import FAST_WAITS, CallLog, honour_create_bucket_tags
 
 
 @pytest.fixture
@@ -28,20 +28,4 @@ def fast_cli(monkeypatch) -> CallLog:
 def create_bucket_tags(monkeypatch):
     """The emulator honouring CreateBucketConfiguration.Tags as AWS does (moto drops them:
     KNOWN_EMULATOR_GAPS "buckets.tags (in CreateBucket)")."""
-    import xmltodict
-    from moto.s3.responses import S3Response
-
-    real = S3Response._bucket_response_put
-
-    def put(self, request, bucket_name, querystring):
-        result = real(self, request, bucket_name, querystring)
-        if not querystring and self.body:
-            config = xmltodict.parse(self.body, force_list={"Tag": True}).get(
-                "CreateBucketConfiguration") or {}
-            tags = (config.get("Tags") or {}).get("Tag") or []
-            if tags:
-                self.backend.put_bucket_tagging(
-                    bucket_name, {t["Key"]: t.get("Value") or "" for t in tags})
-        return result
-
-    monkeypatch.setattr(S3Response, "_bucket_response_put", put)
+    honour_create_bucket_tags(monkeypatch)
