@@ -68,3 +68,34 @@ def test_baseline_findings_of_every_type_from_live(moto, fast_cli, tmp_path, cap
         found.setdefault(finding["address"], set()).add(finding["rule"])
     assert found == EXPECTED
     assert "AKIAIOSFODNN7EXAMPLE" not in out
+
+
+INFO_ONLY = """
+stack: baseline-info
+region: us-east-1
+tables:
+  t:
+    name: baseline-info-t
+    hash_key: id
+    attributes: {id: S}
+    point_in_time_recovery: true
+"""
+
+
+def test_info_findings_are_reported_but_do_not_fail_verify(moto, fast_cli, tmp_path, capsys):
+    spec = str(write_spec(tmp_path, INFO_ONLY))
+    code, _out, err = run_cli(capsys, "apply", spec, "--yes")
+    assert code == 0, err
+    code, out, _err = run_cli(capsys, "verify", spec, "--baseline", "--output", "json")
+    report = json.loads(out)
+    assert {f["rule"] for f in report["findings"]} == {"table-deletion-protection",
+                                                        "table-kms"}
+    assert {f["severity"] for f in report["findings"]} == {"info"}
+    assert (code, report["clean"]) == (0, True)
+    code, out, _err = run_cli(capsys, "verify", spec, "--baseline")
+    assert code == 0
+    assert "[table-deletion-protection]" in out
+    assert out.rstrip().endswith("(2 info findings).")
+    code, out, _err = run_cli(capsys, "verify", spec, "--baseline", "--output", "junit")
+    assert code == 0
+    assert 'failures="0"' in out and "info [table-kms]" in out

@@ -8,6 +8,8 @@ from typing import Any
 from awsprov.engine.changes import ResourceChange
 from awsprov.engine.planner import PlanResult
 
+FAILING = ("error", "warning")  # finding severities that make verify exit 2
+
 
 @dataclass
 class Finding:
@@ -29,7 +31,9 @@ class VerifyReport:
 
     @property
     def clean(self) -> bool:
-        return not self.drift and not self.findings
+        """No drift and no finding that asks for action: `info` findings are reported
+        (text, JSON, JUnit) but, like a linter's notes, do not fail verify."""
+        return not self.drift and not any(f.severity in FAILING for f in self.findings)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -93,7 +93,7 @@ def _render_change(change, out: Console) -> None:
 
 
 def render_verify(report: VerifyReport, out: Console) -> None:
-    if report.clean:
+    if report.clean and not report.findings:
         out.print(f"[ok]Clean:[/] live matches the spec of stack {escape(report.stack)}.")
         return
     for change in report.drift:
@@ -105,6 +105,10 @@ def render_verify(report: VerifyReport, out: Console) -> None:
         rule = escape(f"[{finding.rule}]")  # escaped: not a rich markup tag
         out.print(f"[warn]{finding.severity}[/] {escape(finding.address)} {rule} "
                   f"{escape(finding.message)}")
+    if report.clean:  # only info findings: reported, not failing
+        out.print(f"[ok]Clean:[/] live matches the spec of stack {escape(report.stack)} "
+                  f"({plural(len(report.findings), 'info finding')}).")
+        return
     differ = "differs" if len(report.drift) == 1 else "differ"
     out.print(f"[bold]Drift:[/] {plural(len(report.drift), 'resource')} {differ} from the spec, "
               f"{plural(len(report.findings), 'finding')}.")
