@@ -65,7 +65,7 @@ def run(sizes: list[int], repeats: int, latency: float) -> tuple[list[dict], lis
     from moto import mock_aws
 
     from awsprov.engine.planner import PlanOptions, make_plan
-    from awsprov.resources import registry, s3_bucket
+    from awsprov.resources import registry, sub_reads
     from awsprov.spec.loader import load_stack
 
     buckets = registry.get("buckets")
@@ -76,15 +76,15 @@ def run(sizes: list[int], repeats: int, latency: float) -> tuple[list[dict], lis
         assert not report.failures, report.failures
         aws, calls = latency_context(latency)
         aws.account_id  # noqa: B018 - STS outside the timings
-        for mode, workers in (("concurrent", s3_bucket.SUB_READ_WORKERS), ("serial", 1)):
-            s3_bucket._pool = ThreadPoolExecutor(max_workers=workers)
+        for mode, workers in (("concurrent", sub_reads.WORKERS), ("serial", 1)):
+            sub_reads._pool = ThreadPoolExecutor(max_workers=workers)
             calls.clear()
             median = median_time(lambda: buckets.read(aws, "bench-bucket-000"), repeats)
             per_read = sum(calls.values()) / repeats
             read_rows.append({"mode": mode, "median_s": median, "calls": per_read,
                               "slowest_call_s": latency, "sum_s": per_read * latency})
             print(f"read {mode}: {median:.3f}s for {per_read:.0f} calls", file=sys.stderr)
-        s3_bucket._pool = None
+        sub_reads._pool = None
         for n in sizes:
             subset = load_stack("bench.yaml", sources={"bench.yaml": _spec(n)})
             times, total, per_bucket = [], 0, 0.0

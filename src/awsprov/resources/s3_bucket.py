@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from awsprov.aws import errors
@@ -28,6 +26,7 @@ from awsprov.cost import s3 as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.errors import AwsprovError
 from awsprov.resources import policy as policies
+from awsprov.resources import sub_reads
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
 from awsprov.resources.sizes import human_bytes, plural
@@ -65,9 +64,6 @@ LOGGING_PRINCIPAL = "logging.s3.amazonaws.com"
 COUNT_PAGE_SIZE = 1000
 COUNT_MAX_PAGES = 10
 DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys
-# Sub-reads of all buckets share one pool: with the planner's 16 readers this keeps S3
-# calls in flight within the client's connection pool (32).
-SUB_READ_WORKERS = 16
 # Right after CreateBucket, sub-reads may answer NoSuchBucket for a while (TF
 # retryWhenNoSuchBucketError; s3BucketPropagationTimeout 2 min).
 BUCKET_PROPAGATION_TIMEOUT = 120
@@ -157,19 +153,6 @@ def name_problems(name: str) -> list[str]:
         if name.endswith(suffix):
             problems.append(f"bucket names may not end with '{suffix}' (reserved by S3)")
     return problems
-
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _sub_read_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=SUB_READ_WORKERS,
-                                       thread_name_prefix="s3-read")
-        return _pool
 
 
 # PutBucketPolicy refuses a policy over 20 KB.
@@ -612,8 +595,7 @@ class S3Bucket(ResourceType):
         if region != aws.region and owner is None:
             return None  # an orphan search looks at this region's buckets only
         s3 = aws.client("s3", region)
-        pool = _sub_read_pool()
-        futures = {key: pool.submit(_settled_read, reader, s3, name, aws.wait)
+        futures = {key: sub_reads.start(_settled_read, reader, s3, name, aws.wait)
                    for key, reader in _SUB_READS.items()}
         raw = {key: future.result() for key, future in futures.items()}
         return self._live(name, region, aws.region, raw,
