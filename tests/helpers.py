@@ -296,7 +296,7 @@ class Killed(BaseException):
 
 
 def apply_killing_at(path: Path, kill_at: int | None = None, *, region: str = "us-east-1",
-                     prune: bool = False) -> list[str]:
+                     prune: bool = False, allow_replace: bool = False) -> list[str]:
     """Plan and apply the spec at `path` with one worker, so the order of writes is the
     same every run. With `kill_at`, a botocore before-call hook raises Killed just before
     the write with that index (0-based). Returns the writes sent, in order."""
@@ -316,44 +316,51 @@ def apply_killing_at(path: Path, kill_at: int | None = None, *, region: str = "u
 
     ctx.clients.on("before-call", maybe_kill)
     result = make_plan(stack, ctx, PlanOptions(parallelism=1, prune=prune))
-    report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=1, prune=prune))
+    report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=1, prune=prune,
+                                                         allow_replace=allow_replace))
     assert report.failures == []
     return writes
 
 
-def assert_plans_clean(path: Path, region: str = "us-east-1") -> None:
-    """A fresh plan of the spec at `path` shows no change and sends no write."""
+def assert_plans_clean(path: Path, region: str = "us-east-1", *, prune: bool = False) -> None:
+    """A fresh plan of the spec at `path` shows no change and sends no write (with
+    `prune`, no orphan left to delete either)."""
     from awsprov.engine.planner import PlanOptions, make_plan
     from awsprov.spec.loader import load_stack
 
     ctx, log = make_context(region)
-    assert not make_plan(load_stack(path), ctx, PlanOptions()).plan.has_changes
+    assert not make_plan(load_stack(path), ctx, PlanOptions(prune=prune)).plan.has_changes
     assert log.writes == []
 
 
 def assert_converges_after_each_kill(path: Path, *, region: str = "us-east-1",
                                      setup: Callable[[], object] | None = None,
-                                     check: Callable[[], object] | None = None) -> list[str]:
+                                     check: Callable[[], object] | None = None,
+                                     prune: bool = False,
+                                     allow_replace: bool = False) -> list[str]:
     """Apply the spec at `path` once cleanly to learn its writes; then, for every k, in a
     fresh moto: `setup()`, an apply killed before write k, the same apply again, and
     assert it converged: plan empty, zero writes, and `check()` (no duplicates). Returns
-    the clean apply's writes, for the caller to assert there were steps to cut between."""
+    the clean apply's writes, for the caller to assert there were steps to cut between.
+    `prune` and `allow_replace` are the apply flags of every run (and `prune` that of the
+    final plan, so no orphan may be left)."""
     import pytest
     from moto import mock_aws
 
+    flags = {"prune": prune, "allow_replace": allow_replace}
     with mock_aws():
         if setup:
             setup()
-        writes = apply_killing_at(path, region=region)
+        writes = apply_killing_at(path, region=region, **flags)
     assert writes, "the clean apply sent no write: nothing to kill"
     for k in range(len(writes)):
         with mock_aws():
             if setup:
                 setup()
             with pytest.raises(Killed):
-                apply_killing_at(path, k, region=region)
-            apply_killing_at(path, region=region)
-            assert_plans_clean(path, region)
+                apply_killing_at(path, k, region=region, **flags)
+            apply_killing_at(path, region=region, **flags)
+            assert_plans_clean(path, region, prune=prune)
             if check:
                 check()
     return writes
