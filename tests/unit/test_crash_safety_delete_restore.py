@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from tests.helpers import apply_killing_at, assert_converges_after_each_kill, write_spec
+from tests.resources.test_table_gsi_sequence import transitions  # noqa: F401 (fixture)
 
 REGION = "us-east-1"
 FULL = """
@@ -156,3 +157,55 @@ def test_replace_killed_before_each_write_converges(tmp_path):
                                               allow_replace=True,
                                               check=one_table_with_new_keys)
     assert writes[:2] == ["DeleteTable", "CreateTable"], writes
+
+
+def test_replace_killed_while_the_old_table_is_deleting_creates_on_rerun(transitions,  # noqa: F811
+                                                                        monkeypatch,
+                                                                        tmp_path):
+    """moto deletes a table at once; with the old table DELETING for a few polls and
+    CreateTable refused meanwhile (as AWS does: transitions of test_table_gsi_sequence), a
+    replacement killed while waiting for DeleteTable is, on re-run, a create that waits
+    the old table out (it is not refused, nor sent a second DeleteTable)."""
+    from moto.dynamodb.exceptions import ResourceInUseException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    from awsprov.engine.executor import ApplyOptions, apply_plan
+    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.spec.loader import load_stack
+    from tests.helpers import Killed, assert_plans_clean, is_write, make_context
+
+    create = DynamoDBBackend.create_table
+
+    def refused_while_deleting(self, name, *args, **kwargs):
+        if name in transitions.deleted and transitions.busy(name):
+            raise ResourceInUseException(f"Table already exists: {name}")
+        return create(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "create_table", refused_while_deleting)
+    old = write_spec(tmp_path, TABLE.format(range_key="at"), "old.yaml")
+    new = write_spec(tmp_path, TABLE.format(range_key="seq"), "new.yaml")
+    apply_killing_at(old)
+    ctx, _ = make_context(REGION)
+    sent: list[str] = []
+
+    def kill_in_the_delete_wait(model=None, **_):
+        if model.name == "DescribeTable" and sent == ["DeleteTable"]:
+            raise Killed("waiting: table deleted")
+        if is_write(model.name):
+            sent.append(model.name)
+
+    ctx.clients.on("before-call", kill_in_the_delete_wait)
+    stack = load_stack(new)
+    with pytest.raises(Killed):
+        apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx,
+                   ApplyOptions(allow_replace=True))
+    assert transitions.busy("killpaths-events")  # the old table is still DELETING
+
+    writes = apply_killing_at(new, allow_replace=True)
+    assert writes[0] == "CreateTable" and "DeleteTable" not in writes, writes
+    assert ("killpaths-events", "DELETING") in transitions.shown
+    assert_plans_clean(new)
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    assert ddb.list_tables()["TableNames"] == ["killpaths-events"]
+    schema = ddb.describe_table(TableName="killpaths-events")["Table"]["KeySchema"]
+    assert {k["AttributeName"] for k in schema} == {"id", "seq"}
