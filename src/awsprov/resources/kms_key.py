@@ -542,10 +542,6 @@ def _delete_alias(kms, alias: str) -> None:
 
 def _read_tags(kms, key_id: str) -> dict[str, str]:
     tags: dict[str, str] = {}
-    kwargs: dict[str, Any] = {"KeyId": key_id}
-    while True:
-        page = kms.list_resource_tags(**kwargs)
+    for page in kms.get_paginator("list_resource_tags").paginate(KeyId=key_id):
         tags.update(tagging.as_dict(page.get("Tags"), "TagKey", "TagValue"))
-        if not page.get("Truncated"):
-            return tags
-        kwargs["Marker"] = page["NextMarker"]
+    return tags
