@@ -95,13 +95,10 @@ def _option_value(self: core.TyperOption, ctx) -> str | None:
         return None
     if self.metavar is not None:
         return self.metavar
-    shown = _ORIGINAL_OPTION_TYPE(self, ctx)
-    if shown and "|" in shown and "[" not in shown:
-        return shown.strip("<>")  # a choice: `text|json` says it all
+    described = getattr(self, "type_descriptor", None)
+    if described is not None and described.is_choice and not described.is_list:
+        return self.display_type(ctx).strip("<>")  # a choice: `text|json` says it all
     return metavar(self)
-
-
-_ORIGINAL_OPTION_TYPE = core.TyperOption.display_type_rich
 
 
 def install() -> None:
