@@ -19,7 +19,7 @@ def show(
     planfile: Path = typer.Argument(..., help="A plan saved by `awsprov plan --out`."),
     output: TextOrJson = OUTPUT_OPT,
 ) -> None:
-    """Print a saved plan as `plan` printed it; no AWS call."""
+    """Print a saved plan as `plan` printed it (map keys sorted); no AWS call."""
     from awsprov.engine import planfile as planfiles
 
     saved = planfiles.load(planfile)

@@ -49,7 +49,7 @@ def error_document(message: str, exit_code: int, kind: str = "error",
     if isinstance(error, SpecErrors):
         body["errors"] = [_spec_error(e) for e in error.errors]
         if error.errors:
-            body.update({k: v for k, v in body["errors"][0].items() if k != "message"})
+            body.update(body["errors"][0])  # the headline; every problem is in errors
     elif isinstance(error, SpecError):
         body.update(_spec_error(error))
         body["message"] = message
