@@ -4,6 +4,7 @@ real entry point as a subprocess)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -73,6 +74,13 @@ def test_every_command_help_ends_with_an_example_of_itself(argv):
     examples = text.split("Examples:\n", 1)[1]
     first = examples.splitlines()[0].strip()
     assert first.startswith(f"awsprov {' '.join(argv)}"), first
+
+
+@pytest.mark.parametrize("argv", [[], ["local"]], ids=["awsprov", "local"])
+def test_the_groups_help_has_examples_too(argv):
+    examples = _help(*argv, "-h").split("Examples:\n", 1)[1]
+    assert all(line.strip().startswith("awsprov ") for line in examples.splitlines()
+               if line.strip())
 
 
 @pytest.mark.parametrize("argv", [[], *COMMANDS], ids=lambda p: " ".join(p) or "awsprov")
@@ -172,3 +180,21 @@ def test_validate_output_json_does_not_import_boto3(tmp_path):
 def test_readme_documents_completion_install():
     readme = (ROOT / "README.md").read_text()
     assert "awsprov --install-completion" in readme
+
+
+def test_errors_are_one_json_document_through_the_entry_point(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stack: s\nregion: us-east-1\ntables:\n  t:\n    name: tttt\n"
+                   "    hash_key: id\n    attributes: {id: S}\n    billing_mode: sometimes\n")
+    done = _run(tmp_path, "plan", str(bad), "-o", "json")
+    error = json.loads(done.stdout)["error"]
+    assert done.returncode == 1
+    assert (error["file"], error["line"], error["path"]) == (str(bad), 8,
+                                                             "tables.t.billing_mode")
+    assert done.stderr.startswith(f"error: {bad}:8: tables.t.billing_mode: ")
+    # _clean_env has no AWS credentials at all
+    spec = ROOT / "specs" / "p2p-automation.yaml"
+    done = _run(tmp_path, "plan", str(spec), "--output", "json")
+    error = json.loads(done.stdout)["error"]
+    assert (done.returncode, error["kind"], error["exit_code"]) == (1, "aws", 1)
+    assert "no AWS credentials found" in error["message"]

@@ -51,6 +51,10 @@ EXAMPLES = {
     "stop": ["awsprov local stop"],
     "status": ["awsprov local status", "awsprov local status --output json"],
     "local": ["awsprov local start && awsprov --local apply specs/p2p-automation.yaml --yes"],
+    "awsprov": ["awsprov validate specs/p2p-automation.yaml",
+                "awsprov plan specs/p2p-automation.yaml --out p2p.plan",
+                "awsprov apply p2p.plan",
+                "awsprov verify specs/p2p-automation.yaml"],
 }
 
 
@@ -62,17 +66,25 @@ def epilog(command: str) -> str | None:
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
-def add_examples(app: typer.Typer) -> None:
-    """Give every command registered on `app` (and its sub-apps) its Examples epilog."""
+def add_examples(app: typer.Typer, name: str = "awsprov") -> None:
+    """Give `app`, every command registered on it and its sub-apps their Examples epilog."""
+    if _unset(app.info.epilog):
+        app.info.epilog = epilog(name)
     for info in app.registered_commands:
-        name = info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
-        if info.epilog is None:
-            info.epilog = epilog(name)
+        command = info.name or (info.callback.__name__.replace("_", "-")
+                                if info.callback else "")
+        if _unset(info.epilog):
+            info.epilog = epilog(command)
     for group in app.registered_groups:
-        if group.typer_instance is not None:
-            if group.epilog is None and group.name:
+        if group.typer_instance is not None and group.name:
+            if _unset(group.epilog):
                 group.epilog = epilog(group.name)
-            add_examples(group.typer_instance)
+            add_examples(group.typer_instance, group.name)
+
+
+def _unset(value: object) -> bool:
+    """None, or Typer's DefaultPlaceholder of None."""
+    return getattr(value, "value", value) is None
 
 
 def metavar(param: core._TyperParameter) -> str:
