@@ -61,6 +61,11 @@ CASES = [
     Case("yaml-merge-key", table("    <<: {ttl: at}\n"), 8, None),
     Case("yaml-duplicate-key", table("    hash_key: other\n"), 8, "tables.docs.hash_key"),
     Case("not-a-mapping", "- stack: bad\n", 1, None, message="a spec must be a mapping"),
+    # 9 levels of 9 aliases: 387 million values if expanded; refused at the alias that
+    # crosses yamlfile.ALIAS_VALUES_MAX, before any copy is built past it
+    Case("yaml-alias-bomb", table("vars:\n  l0: &l0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"  l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9))), 13,
+         "vars.l4[0]", contains="YAML aliases expand to more than 10,000 values"),
     # ---- structure
     Case("missing-stack", "region: us-east-1\ntables: {}\n", 1, "stack"),
     Case("unknown-section", table("tabels:\n  x: {}\n"), 8, "tabels"),

@@ -184,7 +184,7 @@ class SnsTopic(ResourceType):
         if wrong_region := access.key_region_problem(props.get("kms_key"), stack.region,
                                                      "topic"):
             problems.append(Problem(("kms_key",), wrong_region))
-        publishers = [a.address for a in access.resources_of(stack, "alarms")
+        publishers = [a.address for a in access.referrers(stack, address, "alarms")
                       if any(access.refers_to(action, address)
                              for key in ("actions", "ok_actions", "insufficient_data_actions")
                              for action in a.props.get(key) or [])]

@@ -125,7 +125,7 @@ class SqsQueue(ResourceType):
         if wrong_region := access.key_region_problem(props.get("kms_key"), stack.region,
                                                      "queue"):
             problems.append(Problem(("kms_key",), wrong_region))
-        senders = [(t, i) for t in access.resources_of(stack, "topics")
+        senders = [(t, i) for t in access.referrers(stack, address, "topics")
                    for i, sub in enumerate(t.props.get("subscriptions") or [])
                    if sub.get("protocol") == "sqs" and access.refers_to(sub.get("endpoint"),
                                                                         address)]

@@ -17,6 +17,12 @@ PathKey = tuple  # a tuple of dict keys and list indices from the document root
 Positions = dict[PathKey, Location]
 
 
+# libyaml's parser (in PyYAML's wheels) composes the node tree ~8x faster than the pure
+# Python one, with the same marks; the pure one is the fallback where PyYAML was built
+# without it.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class _Constructor(yaml.constructor.SafeConstructor):
     """Scalars only: containers are built by _build so that they keep marks."""
 
@@ -25,33 +31,68 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return _Constructor().construct_object(node, deep=True)
 
 
-def _build(node: yaml.Node, path: PathKey, file: str, positions: Positions) -> Any:
-    positions[path] = Location(file, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+# An alias re-uses its anchor's node: building data from it copies the node, so a few
+# hundred bytes of nested aliases ("billion laughs") would expand to billions of values.
+# Specs share a tag map or a capacity block this way; 10,000 values cover that many times.
+ALIAS_VALUES_MAX = 10_000
+
+
+class _Builder:
+    """Builds the data of one document from its node tree, recording every value's line."""
+
+    def __init__(self, file: str, positions: Positions):
+        self.file = file
+        self.positions = positions
+        self.built: set[int] = set()  # ids of the container nodes built so far
+        self.alias_values = 0         # values built by expanding aliases
+        self.alias_path: PathKey = ()
+
+    def build(self, node: yaml.Node, path: PathKey, site: int,
+              alias: Location | None = None) -> Any:
+        """`site` is the line that holds this value (its key's, or its list's); `alias` is
+        where the alias being expanded was written, if this value comes from one."""
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if alias is None and id(node) in self.built:
+                alias = Location(self.file, site)
+                self.alias_path = path
+            self.built.add(id(node))
+        if alias is not None:
+            self.alias_values += 1
+            if self.alias_values > ALIAS_VALUES_MAX:
+                raise SpecError(f"YAML aliases expand to more than {ALIAS_VALUES_MAX:,} values; "
+                                f"write the values out, or share them with vars",
+                                alias, dotted(self.alias_path))
+        self.positions[path] = Location(self.file, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, alias)
+        if isinstance(node, yaml.SequenceNode):
+            line = node.start_mark.line + 1
+            return [self.build(item, (*path, i), line, alias)
+                    for i, item in enumerate(node.value)]
+        return _scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey, alias: Location | None) -> dict:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise SpecError(
                     "YAML merge keys (<<) are not supported; use environments.overrides",
-                    Location(file, key_node.start_mark.line + 1),
+                    Location(self.file, line),
                 )
             key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, (str, int, float, bool)):
                 raise SpecError("a mapping key must be a plain value",
-                                Location(file, key_node.start_mark.line + 1), dotted(path))
+                                Location(self.file, line), dotted(path))
             key = str(key)
             if key in result:
-                first = positions[(*path, key)]
+                first = self.positions[(*path, key)]
                 raise SpecError(f"duplicate key '{key}' (first defined at line {first.line})",
-                                Location(file, key_node.start_mark.line + 1),
-                                dotted((*path, key)))
-            result[key] = _build(value_node, (*path, key), file, positions)
+                                Location(self.file, line), dotted((*path, key)))
+            result[key] = self.build(value_node, (*path, key), line, alias)
             # the key's own line is where a reader looks for the property
-            positions[(*path, key)] = Location(file, key_node.start_mark.line + 1)
+            self.positions[(*path, key)] = Location(self.file, line)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), file, positions) for i, item in enumerate(node.value)]
-    return _scalar(node)
 
 
 def load_yaml(file: Path, display_name: str | None = None) -> tuple[Any, Positions]:
@@ -69,7 +110,7 @@ def load_yaml(file: Path, display_name: str | None = None) -> tuple[Any, Positio
 def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
     positions: Positions = {}
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -80,7 +121,7 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
     if node is None:
         return None, {(): Location(name, 1)}
     try:
-        return _build(node, (), name, positions), positions
+        return _Builder(name, positions).build(node, (), 1), positions
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         raise SpecError(f"YAML error: {exc.problem}", Location(name, line)) from None
