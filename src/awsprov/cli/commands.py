@@ -24,6 +24,12 @@ class TextOrJson(str, Enum):
     json = "json"
 
 
+class PlanOutput(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
 class VerifyOutput(str, Enum):
     text = "text"
     json = "json"
@@ -63,7 +69,8 @@ def plan(
     out: Path | None = typer.Option(None, "--out", help="Save the plan for `apply PLAN`."),
     target: list[str] = typer.Option([], "--target", help="Only this address (and what it "
                                      "references); repeatable."),
-    output: TextOrJson = typer.Option(TextOrJson.text, "--output", "-o"),
+    output: PlanOutput = typer.Option(PlanOutput.text, "--output", "-o",
+                                      help="markdown: for a pull-request comment."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                            help="Exit 2 when there are changes."),
     force_adopt: bool = typer.Option(False, "--force-adopt",
@@ -208,11 +215,16 @@ def destroy(
         raise ApplyFailed(f"{plural(len(report.failures), 'resource')} not deleted")
 
 
-def _print_plan(plan, output: TextOrJson) -> None:
+def _print_plan(plan, output: PlanOutput) -> None:
     from awsprov.render import console, text
 
-    if output is TextOrJson.json:
+    if output is PlanOutput.json:
         sys.stdout.write(json.dumps(plan.to_json(), indent=2) + "\n")
+        return
+    if output is PlanOutput.markdown:
+        from awsprov.render.markdown import render_plan_markdown
+
+        sys.stdout.write(render_plan_markdown(plan))
         return
     out = console.stdout()
     text.render_plan(plan, out)
