@@ -28,7 +28,7 @@ def test_markdown_plan_has_summary_changes_and_cost_and_hides_secrets(capsys, mo
     assert out.startswith("### awsprov plan: `example-secret-env` · env - · region us-east-1\n")
     assert "| create | update | replace | delete | adopt | restore | refused | unchanged |" in out
     assert "| 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |" in out
-    assert "| ➕ create | `secrets.database` | example/database-password | not found |" in out
+    assert "| 🟢 create | `secrets.database` | example/database-password | not found |" in out
     assert "<summary>+ secrets.database (create)</summary>" in out
     assert "value: (sensitive)" in out
     assert "**Monthly cost: $0.00 → $0.40 (+$0.40)" in out
@@ -45,7 +45,7 @@ def test_markdown_plan_shows_a_replacement_and_the_data_at_risk(capsys, tmp_path
                                  "--detailed-exitcode")
     assert code == 2, err
     assert "| 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0 |" in out
-    assert "| ♻️ replace | `tables.items` | md-items |" in out
+    assert "| 🟠 replace | `tables.items` | md-items |" in out
     assert "> **Data at risk**" in out
     assert "> - `tables.items`: " in out
     assert 'hash_key: "id (S)" → "sku (S)" # forces replacement' in out

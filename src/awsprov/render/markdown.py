@@ -14,8 +14,8 @@ from awsprov.render.text import _lines
 # The order rows appear in: what destroys data first, so a reviewer sees it.
 ACTION_ORDER = ("replace", "delete", "refused", "update", "restore", "adopt", "create")
 ACTION_LABEL = {
-    "create": "➕ create", "update": "✏️ update", "replace": "♻️ replace",
-    "delete": "🗑️ delete", "adopt": "📥 adopt", "restore": "⏪ restore",
+    "create": "🟢 create", "update": "🟡 update", "replace": "🟠 replace",
+    "delete": "🔴 delete", "adopt": "🔵 adopt", "restore": "🟣 restore",
     "refused": "⛔ refused",
 }
 
