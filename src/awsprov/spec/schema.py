@@ -39,7 +39,8 @@ TAGS = {
 
 def _resource_schema(rtype: Any) -> dict[str, Any]:
     props = dict(rtype.properties)
-    props["tags"] = {"$ref": "#/$defs/tags"}
+    props["tags"] = {"$ref": "#/$defs/tags", "description": "Tags of this resource, merged "
+                     "over the stack's and the environment's"}
     props["usage"] = usage_schema(rtype)
     props["ignore_changes"] = {
         "type": "array",
@@ -65,9 +66,10 @@ def usage_schema(rtype: Any) -> dict[str, Any]:
     }
 
 
-def _section(section: str) -> dict[str, Any]:
+def _section(section: str, kind: str) -> dict[str, Any]:
     return {
         "type": "object",
+        "description": f"{kind} resources by logical name (the address is {section}.NAME)",
         "propertyNames": {"pattern": LOGICAL_NAME},
         "additionalProperties": {"$ref": f"#/$defs/{section}"},
     }
@@ -118,20 +120,28 @@ def _constrained(node: dict) -> bool:
 
 def _strict_schema() -> dict[str, Any]:
     types = registry.all_types()
-    sections = {s: _section(s) for s in types}
+    sections = {s: _section(s, t.kind) for s, t in types.items()}
     overrides = {
         s: {"type": "object", "propertyNames": {"pattern": LOGICAL_NAME},
+            "description": f"Properties merged over {s}.NAME in this environment",
             "additionalProperties": {"type": "object"}}
         for s in types
     }
     environment = {
         "type": "object",
         "additionalProperties": False,
+        "description": "What --env NAME changes: region, vars, tags and resource properties",
         "properties": {
-            "region": {"type": "string", "pattern": REGION},
-            "vars": {"type": "object"},
-            "tags": {"$ref": "#/$defs/tags"},
+            "region": {"type": "string", "pattern": REGION,
+                       "description": "an AWS region such as eu-west-1 (wins over the "
+                                      "stack's)"},
+            "vars": {"type": "object", "description": "Values of ${var.NAME} in this "
+                     "environment, merged over the stack's vars"},
+            "tags": {"$ref": "#/$defs/tags", "description": "Tags of every resource in this "
+                     "environment, merged over the stack's"},
             "overrides": {"type": "object", "additionalProperties": False,
+                          "description": "Resource properties changed in this environment, "
+                                         "by section and logical name",
                           "properties": overrides},
         },
     }
@@ -146,10 +156,16 @@ def _strict_schema() -> dict[str, Any]:
             "stack": {"type": "string", "pattern": STACK_NAME,
                       "description": "Stack name: [a-z][a-z0-9-]{0,39}; tagged on every "
                                      "resource as awsprov:stack."},
-            "region": {"type": "string", "pattern": REGION},
-            "tags": {"$ref": "#/$defs/tags"},
-            "vars": {"type": "object", "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}},
+            "region": {"type": "string", "pattern": REGION,
+                       "description": "an AWS region such as eu-west-1 (--region and the "
+                                      "environment's region win over it)"},
+            "tags": {"$ref": "#/$defs/tags", "description": "Tags of every resource of the "
+                     "stack (with awsprov:stack, awsprov:address, awsprov:env)"},
+            "vars": {"type": "object", "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+                     "description": "Values of ${var.NAME}; environments may override them"},
             "environments": {"type": "object", "propertyNames": {"pattern": LOGICAL_NAME},
+                             "description": "Named environments chosen with --env; "
+                                            "${env} is the name",
                              "additionalProperties": {"$ref": "#/$defs/environment"}},
             **sections,
         },
