@@ -60,3 +60,16 @@ def test_markdown_plan_without_changes(capsys, tmp_path):
         code, out, _err = run_cli(capsys, "plan", str(spec), "-o", "markdown", "--no-cost")
     assert code == 0
     assert "**No changes.** Live matches the spec (1 resources)." in out
+
+
+def test_markdown_plan_names_orphans_it_does_not_delete(capsys, tmp_path):
+    spec = tmp_path / "table.yaml"
+    spec.write_text(TABLE.format(key="id") + "  more:\n    name: md-more\n    hash_key: id\n"
+                    "    attributes: {id: S}\n")
+    with mock_aws():
+        assert run_cli(capsys, "apply", str(spec), "--yes")[0] == 0
+        spec.write_text(TABLE.format(key="id"))
+        code, out, _err = run_cli(capsys, "plan", str(spec), "-o", "markdown", "--no-cost")
+    assert code == 0
+    assert "**No changes.**" in out
+    assert "`apply --prune` deletes them): `tables.more`" in out

@@ -38,7 +38,7 @@ def render_plan_markdown(plan: Plan) -> str:
     if not changes:
         unchanged = plan.summary()["unchanged"]
         lines.append(f"**No changes.** Live matches the spec ({unchanged} resources).")
-        return _with_cost(lines, plan)
+        return _with_cost([*lines, *_orphans_left(plan)], plan)
     lines += _summary_table(plan)
     lines += _risks(changes)
     lines += ["", "| | Resource | Name | Why |", "|---|---|---|---|"]
@@ -49,7 +49,18 @@ def render_plan_markdown(plan: Plan) -> str:
     lines.append("")
     for change in changes:
         lines += _details(change)
-    return _with_cost(lines, plan)
+    return _with_cost([*lines, *_orphans_left(plan)], plan)
+
+
+def _orphans_left(plan: Plan) -> list[str]:
+    """Orphans this plan does not delete: named, so the review sees them."""
+    if plan.prune:
+        return []
+    orphans = [c.address for c in plan.changes if c.orphan and c.is_change]
+    if not orphans:
+        return []
+    return ["", f"Orphans (tagged with this stack, gone from the spec; `apply --prune` "
+                f"deletes them): {', '.join(code_span(a) for a in orphans)}"]
 
 
 def _shown_changes(plan: Plan) -> list[ResourceChange]:
