@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -22,6 +23,7 @@ def _offline(uri: str):
     raise NoSuchResource(ref=uri)
 
 
+@functools.lru_cache(maxsize=1)
 def _editor_validator() -> jsonschema.Validator:
     schema = json.loads(COMMITTED.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
@@ -39,6 +41,26 @@ def test_every_spec_file_validates_against_the_committed_schema(path):
     errors = [f"{list(e.absolute_path)}: {e.message}"
               for e in _editor_validator().iter_errors(doc)]
     assert errors == []
+
+
+def _doc_examples() -> list[tuple[str, dict]]:
+    """The ```yaml blocks of README.md and docs/*.md that are specs (or parts of one)."""
+    import re
+
+    keys = set(json.loads(COMMITTED.read_text(encoding="utf-8"))["properties"])
+    found = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for n, block in enumerate(re.findall(r"```ya?ml\n(.*?)```", page.read_text(), re.S)):
+            doc = yaml.safe_load(block)
+            if isinstance(doc, dict) and set(doc) <= keys and set(doc) & keys:
+                found.append((f"{page.name}#{n}", doc))
+    return found
+
+
+@pytest.mark.parametrize("doc", [d for _, d in _doc_examples()],
+                         ids=[i for i, _ in _doc_examples()])
+def test_every_spec_example_in_the_docs_validates(doc):
+    assert [e.message for e in _editor_validator().iter_errors(doc)] == []
 
 
 @pytest.mark.parametrize("doc", [
