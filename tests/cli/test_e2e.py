@@ -95,8 +95,10 @@ def cli(endpoint, tmp_path):
 
 def _schema(name: str) -> jsonschema.Draft202012Validator:
     docs = ROOT / "docs"
+    # Keyed by file name: the schemas refer to each other by relative path, as a
+    # validator reading them from a checkout (offline) resolves them.
     registry = Registry().with_resources(
-        (f"https://awsprov.dev/schema/{p.name}", Resource.from_contents(json.loads(p.read_text())))
+        (p.name, Resource.from_contents(json.loads(p.read_text())))
         for p in docs.glob("*-output.schema.json"))
     schema = json.loads((docs / name).read_text())
     return jsonschema.Draft202012Validator(schema, registry=registry)

@@ -32,6 +32,12 @@ class JsonOnly(str, Enum):
 OUTPUT_OPT = typer.Option(TextOrJson.text, "--output", "-o", help="text, or one JSON document.")
 
 
+class PlanOutput(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
 class VerifyOutput(str, Enum):
     text = "text"
     json = "json"
@@ -42,16 +48,25 @@ def _options(ctx: typer.Context) -> context.GlobalOptions:
     return ctx.obj or context.GlobalOptions()
 
 
-def validate(ctx: typer.Context, spec: Path = SPEC_ARG, env: str | None = ENV_OPT,
-             output: TextOrJson = OUTPUT_OPT) -> None:
+def validate(
+    ctx: typer.Context,
+    spec: Path = SPEC_ARG,
+    env: str | None = ENV_OPT,
+    no_inputs: bool = typer.Option(False, "--no-inputs", help="Do not check external inputs "
+                                   "(secrets' environment variables and files): for CI "
+                                   "without the secrets."),
+    output: TextOrJson = OUTPUT_OPT,
+) -> None:
     """Schema and semantic checks; no AWS call."""
-    stack = context.load(spec, env, _options(ctx))
+    stack = context.load(spec, env, _options(ctx), inputs=not no_inputs)
     if output is TextOrJson.json:
         from awsprov.cli.reports import validate_document
 
         write_json(validate_document(spec, stack))
         return
-    typer.echo(f"{spec}: valid (stack {stack.name}, {plural(len(stack.resources), 'resource')})")
+    skipped = "; external inputs not checked" if no_inputs else ""
+    typer.echo(f"{spec}: valid (stack {stack.name}, "
+               f"{plural(len(stack.resources), 'resource')}{skipped})")
 
 
 def schema(output: JsonOnly = typer.Option(JsonOnly.json, "--output", "-o",
@@ -70,7 +85,8 @@ def plan(
     out: Path | None = typer.Option(None, "--out", help="Save the plan for `apply PLAN`."),
     target: list[str] = typer.Option([], "--target", help="Only this address (and what it "
                                      "references); repeatable."),
-    output: TextOrJson = typer.Option(TextOrJson.text, "--output", "-o"),
+    output: PlanOutput = typer.Option(PlanOutput.text, "--output", "-o",
+                                      help="markdown: for a pull-request comment."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                            help="Exit 2 when there are changes."),
     force_adopt: bool = typer.Option(False, "--force-adopt",
@@ -233,11 +249,16 @@ def destroy(
         write_json(document)
 
 
-def _print_plan(plan, output: TextOrJson) -> None:
+def _print_plan(plan, output: PlanOutput) -> None:
     from awsprov.render import console, text
 
-    if output is TextOrJson.json:
+    if output is PlanOutput.json:
         write_json(plan.to_json())
+        return
+    if output is PlanOutput.markdown:
+        from awsprov.render.markdown import render_plan_markdown
+
+        sys.stdout.write(render_plan_markdown(plan))
         return
     out = console.stdout()
     text.render_plan(plan, out)

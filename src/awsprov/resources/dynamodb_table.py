@@ -42,8 +42,12 @@ ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and 
 
 _CAPACITY = {
     "type": "object", "additionalProperties": False, "required": ["read", "write"],
-    "properties": {"read": {"type": "integer", "minimum": 1},
-                   "write": {"type": "integer", "minimum": 1}},
+    "description": "Provisioned read and write capacity units (billing_mode PROVISIONED)",
+    "properties": {"read": {"type": "integer", "minimum": 1,
+                            "description": "Read capacity units (4 KB strongly consistent "
+                                           "reads per second)"},
+                   "write": {"type": "integer", "minimum": 1,
+                             "description": "Write capacity units (1 KB writes per second)"}},
 }
 _PROJECTION = {
     "description": "ALL, KEYS_ONLY, or the list of non-key attributes to include",
@@ -54,24 +58,34 @@ _PROJECTION = {
 _INDEX_NAME = {"pattern": r"^[a-zA-Z0-9_.-]{3,255}$"}
 _GLOBAL_INDEX = {
     "type": "object", "additionalProperties": False, "required": ["hash_key"],
-    "properties": {"hash_key": {"type": "string", "minLength": 1},
-                   "range_key": {"type": "string", "minLength": 1},
-                   "projection": _PROJECTION, "capacity": _CAPACITY},
+    "properties": {"hash_key": {"type": "string", "minLength": 1,
+                                "description": "The index's partition key (an attribute of "
+                                               "attributes:)"},
+                   "range_key": {"type": "string", "minLength": 1,
+                                 "description": "The index's sort key (an attribute of "
+                                                "attributes:)"},
+                   "projection": {**_PROJECTION, "default": "ALL"},
+                   "capacity": {**_CAPACITY, "description": "The index's provisioned "
+                                "capacity (PROVISIONED tables)"}},
 }
 _LOCAL_INDEX = {
     "type": "object", "additionalProperties": False, "required": ["range_key"],
-    "properties": {"hash_key": {"type": "string", "minLength": 1},
-                   "range_key": {"type": "string", "minLength": 1},
-                   "projection": _PROJECTION},
+    "properties": {"hash_key": {"type": "string", "minLength": 1,
+                                "description": "Must be the table's hash_key (the default)"},
+                   "range_key": {"type": "string", "minLength": 1,
+                                 "description": "The index's sort key (an attribute of "
+                                                "attributes:)"},
+                   "projection": {**_PROJECTION, "default": "ALL"}},
 }
 _KEY_REF = {
     "type": "string",
     "description": "aws-owned, aws-managed, a KMS key ARN, or a ${keys.NAME} reference",
+    "default": "aws-owned",
     "anyOf": [{"enum": ["aws-owned", "aws-managed"]},
               {"pattern": r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"},
               {"pattern": REFERENCE}],
 }
-_MAX_UNITS = {"type": "integer", "anyOf": [{"minimum": 1}, {"const": -1}]}
+_MAX_UNITS = {"type": "integer", "anyOf": [{"minimum": 1}, {"const": -1}], "default": -1}
 
 
 def _key(name: str | None, attributes: dict[str, str]) -> str | None:
@@ -102,33 +116,59 @@ class DynamoDBTable(ResourceType):
     properties = {
         "name": {"type": "string", "minLength": 3, "maxLength": 255, "pattern": NAME_CHARS,
                  "description": "Table name: 3-255 of a-z A-Z 0-9 _ - ."},
-        "hash_key": {"type": "string", "minLength": 1},
-        "range_key": {"type": "string", "minLength": 1},
+        "hash_key": {"type": "string", "minLength": 1,
+                     "description": "The partition key attribute (declared in attributes:); "
+                                    "fixed when the table is made"},
+        "range_key": {"type": "string", "minLength": 1,
+                      "description": "The sort key attribute (declared in attributes:); fixed "
+                                     "when the table is made"},
         "attributes": {"type": "object", "minProperties": 1,
+                       "description": "Type of every key attribute of the table and its "
+                                      "indexes: S (string), N (number) or B (binary)",
                        "propertyNames": {"minLength": 1, "maxLength": 255},
                        "additionalProperties": {"enum": list(KEY_TYPES)}},
-        "billing_mode": {"enum": list(BILLING_MODES)},
+        "billing_mode": {"enum": list(BILLING_MODES), "default": "PAY_PER_REQUEST",
+                         "description": "PAY_PER_REQUEST (on demand) or PROVISIONED "
+                                        "(capacity:)"},
         "capacity": _CAPACITY,
         "global_indexes": {"type": "object", "maxProperties": 20, "propertyNames": _INDEX_NAME,
+                           "description": "Global secondary indexes by name (at most 20)",
                            "additionalProperties": _GLOBAL_INDEX},
         "local_indexes": {"type": "object", "maxProperties": 5, "propertyNames": _INDEX_NAME,
+                          "description": "Local secondary indexes by name (at most 5); fixed "
+                                         "when the table is made",
                           "additionalProperties": _LOCAL_INDEX},
         "ttl": {"type": "string", "minLength": 1, "maxLength": 255,
                 "description": "The attribute that holds each item's expiry (epoch seconds)"},
-        "point_in_time_recovery": {"anyOf": [
-            {"type": "boolean"},
-            {"type": "object", "additionalProperties": False,
-             "properties": {"enabled": {"type": "boolean"},
-                            "recovery_period_days": {"type": "integer", "minimum": 1,
-                                                     "maximum": 35}}}]},
+        "point_in_time_recovery": {
+            "default": False,
+            "description": "Continuous backups: true, or {enabled, recovery_period_days}",
+            "anyOf": [
+                {"type": "boolean"},
+                {"type": "object", "additionalProperties": False,
+                 "properties": {"enabled": {"type": "boolean", "default": True,
+                                            "description": "Point-in-time recovery on"},
+                                "recovery_period_days": {
+                                    "type": "integer", "minimum": 1, "maximum": 35,
+                                    "default": PITR_DEFAULT_DAYS,
+                                    "description": "Days a restore can go back (1-35)"}}}]},
         "on_demand_throughput": {"type": "object", "additionalProperties": False,
                                  "minProperties": 1,
-                                 "properties": {"max_reads": _MAX_UNITS,
-                                                "max_writes": _MAX_UNITS}},
+                                 "description": "Caps on an on-demand table's request rate "
+                                                "(units per second; -1: no cap)",
+                                 "properties": {
+                                     "max_reads": {**_MAX_UNITS, "description":
+                                                   "Read request units per second at most"},
+                                     "max_writes": {**_MAX_UNITS, "description":
+                                                    "Write request units per second at most"}}},
         "encryption": _KEY_REF,
-        "stream": {"enum": list(STREAM_VIEWS)},
-        "deletion_protection": {"type": "boolean"},
-        "table_class": {"enum": list(TABLE_CLASSES)},
+        "stream": {"enum": list(STREAM_VIEWS),
+                   "description": "DynamoDB Streams view type; leave out for no stream"},
+        "deletion_protection": {"type": "boolean", "default": False,
+                                "description": "AWS refuses DeleteTable while true"},
+        "table_class": {"enum": list(TABLE_CLASSES), "default": "STANDARD",
+                        "description": "STANDARD, or STANDARD_INFREQUENT_ACCESS (cheaper "
+                                       "storage, dearer requests)"},
     }
     permissions = {
         "read": ("dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive",

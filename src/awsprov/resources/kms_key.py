@@ -99,19 +99,28 @@ class KmsKey(ResourceType):
         "alias": {"type": "string", "maxLength": 256, "pattern": ALIAS_PATTERN,
                   "description": "The key's identity: alias/ then a-z A-Z 0-9 / _ - "
                                  "(alias/aws/ is reserved for AWS)"},
-        "description": {"type": "string", "maxLength": 8192},
+        "description": {"type": "string", "maxLength": 8192, "default": "",
+                        "description": "The key's description, as the KMS console shows it"},
         "rotation": {"type": "boolean",
                      "description": "Automatic rotation (default true for symmetric keys)"},
         "rotation_period_days": {"type": "integer", "minimum": 90, "maximum": 2560,
+                                 "default": DEFAULT_ROTATION_DAYS,
                                  "description": "Days between rotations (default 365)"},
         "policy": {"type": "object", "description": "The key policy document; default: the "
                                                     "account-root default policy"},
-        "key_spec": {"enum": list(USAGES)},
-        "key_usage": {"enum": KEY_USAGES},
+        "key_spec": {"enum": list(USAGES), "default": SYMMETRIC,
+                     "description": "Key material: symmetric AES, HMAC, RSA or elliptic-curve; "
+                                    "fixed when the key is made"},
+        "key_usage": {"enum": KEY_USAGES,
+                      "description": "What the key does (default: the first its key_spec "
+                                     "allows, ENCRYPT_DECRYPT for symmetric keys); fixed when "
+                                     "the key is made"},
         "deletion_window_days": {"type": "integer", "minimum": 7, "maximum": 30,
+                                 "default": DEFAULT_DELETION_WINDOW,
                                  "description": "Days between delete and the key's end "
                                                 "(default 30); a restore is possible meanwhile"},
-        "enabled": {"type": "boolean"},
+        "enabled": {"type": "boolean", "default": True,
+                    "description": "false disables the key: every use of it is refused"},
     }
     fields = {
         "key_spec": FieldKind.REFUSE,

@@ -85,24 +85,39 @@ _KMS_KEY = {
               {"pattern": REFERENCE}],
 }
 _DAYS = {"type": "integer", "minimum": 1}
-_TRANSITIONS = {
-    "type": "array", "minItems": 1,
-    "items": {"type": "object", "additionalProperties": False,
-              "required": ["days", "storage_class"],
-              "properties": {"days": {"type": "integer", "minimum": 0},
-                             "storage_class": {"enum": list(STORAGE_CLASSES)}}},
-}
+
+
+def _transitions_schema(description: str, days: str) -> dict:
+    return {
+        "type": "array", "minItems": 1, "description": description,
+        "items": {"type": "object", "additionalProperties": False,
+                  "required": ["days", "storage_class"],
+                  "properties": {"days": {"type": "integer", "minimum": 0, "description": days},
+                                 "storage_class": {"enum": list(STORAGE_CLASSES),
+                                                   "description": "The colder storage class "
+                                                                  "objects move to"}}},
+    }
+
+
 _LIFECYCLE_RULE = {
     "type": "object", "additionalProperties": False, "required": ["id"],
     "properties": {
-        "id": {"type": "string", "minLength": 1, "maxLength": 255},
-        "prefix": {"type": "string"},
-        "enabled": {"type": "boolean"},
-        "transitions": _TRANSITIONS,
-        "expiration_days": _DAYS,
-        "noncurrent_transitions": _TRANSITIONS,
-        "noncurrent_expiration_days": _DAYS,
-        "abort_incomplete_multipart_days": _DAYS,
+        "id": {"type": "string", "minLength": 1, "maxLength": 255,
+               "description": "The rule's unique name within the bucket"},
+        "prefix": {"type": "string", "default": "",
+                   "description": "Only objects whose key starts with this (default: all)"},
+        "enabled": {"type": "boolean", "default": True,
+                    "description": "false keeps the rule but suspends it"},
+        "transitions": _transitions_schema("Moves of current objects to colder storage classes",
+                                    "Days after an object's creation"),
+        "expiration_days": {**_DAYS, "description": "Days after creation an object expires"},
+        "noncurrent_transitions": _transitions_schema(
+            "Moves of noncurrent versions to colder storage classes",
+            "Days after a version became noncurrent"),
+        "noncurrent_expiration_days": {**_DAYS, "description": "Days after becoming "
+                                       "noncurrent a version is deleted"},
+        "abort_incomplete_multipart_days": {**_DAYS, "description": "Days after which an "
+                                            "unfinished multipart upload is aborted"},
     },
 }
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -114,12 +129,17 @@ _CORS_RULE = {
     "type": "object", "additionalProperties": False,
     "required": ["allowed_origins", "allowed_methods"],
     "properties": {
-        "allowed_origins": {**_ONE_WILDCARD, "minItems": 1},
+        "allowed_origins": {**_ONE_WILDCARD, "minItems": 1,
+                            "description": "Origins allowed to make cross-origin requests "
+                                           "(https://example.com, or *)"},
         "allowed_methods": {"type": "array", "minItems": 1, "uniqueItems": True,
+                            "description": "HTTP methods allowed: GET PUT POST DELETE HEAD",
                             "items": {"enum": list(CORS_METHODS)}},
-        "allowed_headers": _ONE_WILDCARD,
-        "expose_headers": _STRINGS,
-        "max_age_seconds": {"type": "integer", "minimum": 0},
+        "allowed_headers": {**_ONE_WILDCARD, "description": "Headers a preflight request "
+                            "may ask for (Access-Control-Request-Headers)"},
+        "expose_headers": {**_STRINGS, "description": "Response headers browsers may read"},
+        "max_age_seconds": {"type": "integer", "minimum": 0,
+                            "description": "Seconds a browser caches the preflight answer"},
     },
 }
 
@@ -224,33 +244,55 @@ class S3Bucket(ResourceType):
         # The naming rules are checked in check(), one clear message per rule.
         "name": {"type": "string", "minLength": 1,
                  "description": "Bucket name (globally unique): 3-63 of a-z 0-9 . -"},
-        "versioning": {"type": "boolean",
+        "versioning": {"type": "boolean", "default": False,
                        "description": "Enabling is irreversible (it can only be suspended)"},
         "encryption": {
             "type": "object", "additionalProperties": False,
             "description": "Default encryption: SSE-S3 (AES256, the default) or SSE-KMS",
-            "properties": {"sse": {"enum": list(SSE_ALGORITHMS)}, "kms_key": _KMS_KEY,
-                           "bucket_key": {"type": "boolean"}}},
-        "public_access_block": {"type": "boolean",
+            "properties": {"sse": {"enum": list(SSE_ALGORITHMS), "default": "AES256",
+                                   "description": "AES256 (SSE-S3) or aws:kms (SSE-KMS; "
+                                                  "implied by kms_key)"},
+                           "kms_key": _KMS_KEY,
+                           "bucket_key": {"type": "boolean", "default": False,
+                                          "description": "S3 Bucket Key: fewer KMS requests "
+                                                         "(and lower cost) under SSE-KMS"}}},
+        "public_access_block": {"type": "boolean", "default": True,
                                 "description": "All four block flags (default true)"},
-        "enforce_tls": {"type": "boolean",
+        "enforce_tls": {"type": "boolean", "default": True,
                         "description": "Deny requests without TLS (default true)"},
         "policy": {"type": "object", "required": ["Statement"],
                    "description": "A bucket policy document, compared by meaning"},
-        "ownership": {"enum": list(OWNERSHIPS)},
-        "lifecycle": {"type": "array", "maxItems": 1000, "items": _LIFECYCLE_RULE},
-        "lifecycle_min_object_size": {"enum": list(MIN_OBJECT_SIZES)},
-        "cors": {"type": "array", "minItems": 1, "maxItems": 100, "items": _CORS_RULE},
+        "ownership": {"enum": list(OWNERSHIPS), "default": "BucketOwnerEnforced",
+                      "description": "Object Ownership: BucketOwnerEnforced disables ACLs"},
+        "lifecycle": {"type": "array", "maxItems": 1000, "items": _LIFECYCLE_RULE,
+                      "description": "Lifecycle rules: transitions and expirations"},
+        "lifecycle_min_object_size": {"enum": list(MIN_OBJECT_SIZES),
+                                      "default": DEFAULT_MIN_OBJECT_SIZE,
+                                      "description": "Objects under 128 KB are not "
+                                                     "transitioned unless "
+                                                     "varies_by_storage_class"},
+        "cors": {"type": "array", "minItems": 1, "maxItems": 100, "items": _CORS_RULE,
+                 "description": "CORS rules (at most 100)"},
         "object_lock": {
             "type": "object", "additionalProperties": False, "required": ["mode"],
-            "properties": {"mode": {"enum": list(LOCK_MODES)},
-                           "days": {"type": "integer", "minimum": 1, "maximum": 36500},
-                           "years": {"type": "integer", "minimum": 1, "maximum": 100}}},
+            "description": "Object Lock with a default retention (implies versioning; "
+                           "irreversible)",
+            "properties": {"mode": {"enum": list(LOCK_MODES),
+                                    "description": "GOVERNANCE (bypassable with a "
+                                                   "permission) or COMPLIANCE (nobody)"},
+                           "days": {"type": "integer", "minimum": 1, "maximum": 36500,
+                                    "description": "Default retention in days (or years)"},
+                           "years": {"type": "integer", "minimum": 1, "maximum": 100,
+                                     "description": "Default retention in years (or days)"}}},
         "logging": {
             "type": "object", "additionalProperties": False, "required": ["target_bucket"],
-            "properties": {"target_bucket": {"type": "string", "minLength": 3},
-                           "prefix": {"type": "string"}}},
-        "force_destroy": {"type": "boolean",
+            "description": "Server access logging into another bucket",
+            "properties": {"target_bucket": {"type": "string", "minLength": 3,
+                                             "description": "The bucket receiving the logs "
+                                                            "(a name or ${buckets.NAME})"},
+                           "prefix": {"type": "string", "default": "",
+                                      "description": "Key prefix of the log objects"}}},
+        "force_destroy": {"type": "boolean", "default": False,
                           "description": "Empty the bucket (every version) before deleting"},
     }
     permissions = {

@@ -61,8 +61,9 @@ _RANGES = {
 }
 
 
-def _integer(low: int, high: int, description: str) -> dict:
-    return {"type": "integer", "minimum": low, "maximum": high, "description": description}
+def _integer(prop: str, low: int, high: int, description: str) -> dict:
+    return {"type": "integer", "minimum": low, "maximum": high,
+            "default": ATTRIBUTES[prop][1], "description": description}
 
 
 class SqsQueue(ResourceType):
@@ -77,19 +78,24 @@ class SqsQueue(ResourceType):
                                               r"\.fifo)$",
                  "description": "Queue name: 1-80 of A-Z a-z 0-9 _ -; FIFO queues end in "
                                 ".fifo"},
-        "fifo": {"type": "boolean", "description": "FIFO queue; fixed when the queue is made"},
-        **{prop: _integer(*bounds) for prop, bounds in _RANGES.items()},
+        "fifo": {"type": "boolean", "default": False,
+                 "description": "FIFO queue; fixed when the queue is made"},
+        **{prop: _integer(prop, *bounds) for prop, bounds in _RANGES.items()},
         "dead_letter": {
             "type": "object", "additionalProperties": False,
             "required": ["queue", "max_receive_count"],
+            "description": "Where messages go after max_receive_count failed receives "
+                           "(the redrive policy)",
             "properties": {
                 "queue": {"type": "string", "minLength": 1,
                           "description": "${queues.NAME} or a queue ARN"},
-                "max_receive_count": {"type": "integer", "minimum": 1, "maximum": 1000}}},
+                "max_receive_count": {"type": "integer", "minimum": 1, "maximum": 1000,
+                                      "description": "Receives before a message moves to "
+                                                     "the dead-letter queue"}}},
         "kms_key": access.KMS_KEY,
         "policy": {"type": "object", "required": ["Statement"],
                    "description": "The queue's access policy (SNS topics need one to deliver)"},
-        "force_destroy": {"type": "boolean",
+        "force_destroy": {"type": "boolean", "default": False,
                           "description": "Delete the queue even while it holds messages"},
     }
     fields = {"fifo": FieldKind.REPLACE, "force_destroy": FieldKind.COMPUTED}
