@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from awsprov.aws import errors
+from awsprov.aws import arns, errors
 from awsprov.aws.session import ClientFactory
 from awsprov.aws.waiters import WaitPolicy
 
@@ -50,5 +50,5 @@ class AwsContext:
         return index.get(arn) if index is not None else None
 
     def arn(self, service: str, resource: str, region: str | None = None) -> str:
-        return f"arn:aws:{service}:{region if region is not None else self.region}:" \
-               f"{self.account_id}:{resource}"
+        return arns.make_arn(service, region if region is not None else self.region,
+                        self.account_id, resource, partition_region=self.region)
