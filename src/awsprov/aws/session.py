@@ -56,7 +56,7 @@ class ClientFactory:
         quiet_library_loggers()
 
         self.target = target
-        botocore_session = _botocore_session(target.profile)
+        botocore_session = self._botocore_session = _botocore_session(target.profile)
         self._session = boto3.Session(botocore_session=botocore_session,
                                       region_name=target.region)
         self._config = Config(
@@ -93,6 +93,19 @@ class ClientFactory:
             self._hooks.append((event, handler))
             for client in self._clients.values():
                 client.meta.events.register(event, handler)
+
+    def endpoint_of(self, service: str) -> str:
+        """Where botocore sends this service's calls (after AWS_ENDPOINT_URL* and
+        `[services]`)."""
+        return self.client(service).meta.endpoint_url
+
+    def service_endpoints_configured(self) -> bool:
+        """True when some service has an endpoint of its own (AWS_ENDPOINT_URL_<SERVICE> or
+        a `[services]` section), so the others may still go to AWS."""
+        if self.target.endpoint_url:
+            return False
+        return any(key.startswith("AWS_ENDPOINT_URL_") for key in os.environ) or \
+            "services" in self._botocore_session.get_scoped_config()
 
     def _endpoint_for(self, service: str) -> str | None:
         # None lets botocore resolve AWS_ENDPOINT_URL(_<SERVICE>) and `[services]` itself;
