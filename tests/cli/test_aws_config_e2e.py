@@ -33,7 +33,7 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing
 class _Failing(BaseHTTPRequestHandler):
     requests = 0
 
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):
         type(self).requests += 1
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.send_response(500)
