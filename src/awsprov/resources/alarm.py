@@ -13,6 +13,7 @@ import re
 import threading
 from typing import Any
 
+from awsprov.aws.arns import make_arn
 from awsprov.aws.paging import token_pages
 from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange
@@ -265,7 +266,7 @@ class MetricAlarm(ResourceType):
         return arn.split(":alarm:", 1)[-1]
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        return [f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"]
+        return [make_arn("cloudwatch", region, account, f"alarm:{name}")]
 
     # ---- read ------------------------------------------------------------------------
 

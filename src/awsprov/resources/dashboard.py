@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import AttributeChange, is_unknown
 from awsprov.resources import tags as tagging
@@ -148,7 +149,7 @@ class Dashboard(ResourceType):
         return arn.split(":dashboard/", 1)[-1]
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        return [f"arn:aws:cloudwatch::{account}:dashboard/{name}"]
+        return [make_arn("cloudwatch", "", account, f"dashboard/{name}", partition_region=region)]
 
     def read(self, aws, name: str, owner: Owner | None = None) -> Live | None:
         try:

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.paging import token_pages
 from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
 from awsprov.cost import dynamodb as pricing
@@ -367,7 +368,7 @@ class DynamoDBTable(ResourceType):
         return arn.split(":table/", 1)[-1].split("/", 1)[0]
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        table = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+        table = make_arn("dynamodb", region, account, f"table/{name}")
         return [table, f"{table}/index/*"]
 
     def export(self, live: Live) -> dict[str, Any]:

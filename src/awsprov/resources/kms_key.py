@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import retry_when, wait_until
 from awsprov.cost import kms as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
@@ -243,8 +244,7 @@ class KmsKey(ResourceType):
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         # Keys are known by alias only; their ids are random, so key actions are scoped to
         # the account's keys and alias actions to this alias.
-        return [f"arn:aws:kms:{region}:{account}:key/*",
-                f"arn:aws:kms:{region}:{account}:{name}"]
+        return [make_arn("kms", region, account, "key/*"), make_arn("kms", region, account, name)]
 
     def name_from_arn(self, arn: str) -> str:
         return arn.rsplit("/", 1)[-1]  # the key id: read() accepts it as well as an alias
@@ -528,7 +528,7 @@ def _check_policy(document: Any) -> list[Problem]:
             "no statement lets an IAM principal change this policy (kms:PutKeyPolicy): KMS "
             "refuses a policy that would lock everyone out of the key. Keep the "
             "account-root statement: {\"Effect\": \"Allow\", \"Principal\": {\"AWS\": "
-            "\"arn:aws:iam::${account_id}:root\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}"))]
+            "\"${account_id}\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}"))]
     return []
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import retry_when
 from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import AttributeChange
@@ -116,7 +117,7 @@ class LogGroup(ResourceType):
         return untagged_arn(arn).split(":log-group:", 1)[-1]
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        group = f"arn:aws:logs:{region}:{account}:log-group:{name}"
+        group = make_arn("logs", region, account, f"log-group:{name}")
         return [group, f"{group}:*"]
 
     # ---- read ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import partition_of
 from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
 from awsprov.cost import s3 as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
@@ -145,9 +146,7 @@ _CORS_RULE = {
 
 
 def bucket_arn(name: str, region: str | None = None) -> str:
-    partition = "aws-cn" if (region or "").startswith("cn-") else \
-        "aws-us-gov" if (region or "").startswith("us-gov-") else "aws"
-    return f"arn:{partition}:s3:::{name}"
+    return f"arn:{partition_of(region)}:s3:::{name}"
 
 
 def name_problems(name: str) -> list[str]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import retry_when, wait_until
 from awsprov.cost import secrets as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, is_unknown
@@ -204,7 +205,7 @@ class Secret(ResourceType):
         return props
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        return [f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-??????"]
+        return [make_arn("secretsmanager", region, account, f"secret:{name}-??????")]
 
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         if live.state["kms_key"] is None:

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import retry_when
 from awsprov.cost import messaging as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
@@ -266,7 +267,7 @@ class SnsTopic(ResourceType):
         return props
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        topic = f"arn:aws:sns:{region}:{account}:{name}"
+        topic = make_arn("sns", region, account, name)
         return [topic, f"{topic}:*"]
 
     # ---- read ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import WaitPolicy, retry_when, wait_until
 from awsprov.cost import messaging as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
@@ -240,7 +241,7 @@ class SqsQueue(ResourceType):
         return exported(live, self.desired_state({}), {"name": live.name})
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        return [f"arn:aws:sqs:{region}:{account}:{name}"]
+        return [make_arn("sqs", region, account, name)]
 
     # ---- read ------------------------------------------------------------------------
 
@@ -388,8 +389,10 @@ def _attributes_request(desired: Desired, live: Live | None,
 def _queue_policy_problem(props: dict, topic, region: str | None) -> str | None:
     """Why the queue's policy does not let `topic` deliver (aws:SourceArn), with the fix."""
     region_text = region or "${region}"
-    topic_arn = f"arn:aws:sns:{region_text}:${{account_id}}:{topic.props.get('name')}"
-    queue_arn = f"arn:aws:sqs:{region_text}:${{account_id}}:{props.get('name')}"
+    topic_arn = make_arn("sns", region_text, "${account_id}", str(topic.props.get("name")),
+                         partition_region=region)
+    queue_arn = make_arn("sqs", region_text, "${account_id}", str(props.get("name")),
+                         partition_region=region)
     document = props.get("policy")
     try:
         allowed = document is not None and policies.allows(
