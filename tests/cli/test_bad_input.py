@@ -123,7 +123,7 @@ CASES = [
                                        + OTHER}, 1, "stack", file="b.yaml",
          contains="every file of a folder stack declares `stack: bad`"),
     Case("folder-first-file-without-stack", {"a.yaml": "tables:\n" + OTHER, "b.yaml": TABLE},
-         1, "stack", file="a.yaml", contains="`stack:`"),
+         1, "stack", file="a.yaml", contains="declares `stack: bad`"),
     # ---- tags
     Case("awsprov-tag-key", table("    tags: {'awsprov:stack': mine}\n"), 8,
          "tables.docs.tags.awsprov:stack"),
