@@ -93,7 +93,7 @@ def test_seed_stack_lifecycle(endpoint, tmp_path, name, path, env):  # noqa: F81
     for address, why in refused.items():
         assert failures[address].startswith(why), (address, failures[address])
     if refused:
-        assert f"Apply finished with {plural(len(refused), 'failure')} " in destroyed.stderr
+        assert f"Destroy finished with {plural(len(refused), 'failure')} " in destroyed.stderr
         assert destroyed.stderr.strip().splitlines()[-1] == \
             f"error: {plural(len(refused), 'resource')} not deleted"
     # Afterwards the refused resources are unchanged; everything else is gone (or pending

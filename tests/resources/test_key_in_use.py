@@ -36,9 +36,9 @@ def _spec(key: str, with_key: bool = False) -> str:
     return HEAD + (KEY if with_key else "") + TABLE.replace("{key}", key)
 
 
-def _key_state(alias: str = "alias/inuse-old") -> str:
+def _key_state(arn: str) -> str:
     kms = boto3.client("kms", region_name="us-east-1")
-    return kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyState"]
+    return kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"]
 
 
 def _key_arn() -> str:
@@ -62,7 +62,7 @@ def test_an_orphan_key_a_table_still_uses_is_refused_naming_the_table(aws, tmp_p
     assert "still used by tables.docs" in key.reason
     report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
     assert [o.address for o in report.failures] == ["keys.old"]
-    assert _key_state() == "Enabled"
+    assert _key_state(arn) == "Enabled"
 
     # verify --baseline says so too
     findings = verify(make_plan(stack, ctx, PlanOptions()), baseline=True).findings
@@ -73,23 +73,25 @@ def test_an_orphan_key_a_table_still_uses_is_refused_naming_the_table(aws, tmp_p
 
 def test_a_table_moved_off_the_key_in_the_same_apply_goes_first_then_the_key(aws, tmp_path):
     ctx, log = aws
-    _converged(ctx, log, tmp_path)
+    arn = _converged(ctx, log, tmp_path)
     stack = lc.load(tmp_path, _spec("aws-owned"))
     result = make_plan(stack, ctx, PlanOptions(prune=True))
     assert lc.changed(result) == {"tables.docs": Action.UPDATE, "keys.old": Action.DELETE}
     assert result.deps["keys.old"] == {"tables.docs"}
+    log.clear()
     report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
     assert report.failures == []
     assert [o.address for o in report.outcomes] == ["tables.docs", "keys.old"]
-    assert _key_state() == "PendingDeletion"
-    ddb = boto3.client("dynamodb", region_name="us-east-1")
-    sse = ddb.describe_table(TableName="inuse-docs")["Table"].get("SSEDescription") or {}
-    assert sse.get("Status") in (None, "DISABLED")
+    assert _key_state(arn) == "PendingDeletion"
+    # The table's UpdateTable (SSE off) is sent before the key's deletion is scheduled.
+    # Its effect is not read back: KNOWN_EMULATOR_GAPS "tables.encryption (update)".
+    writes = log.writes
+    assert writes.index("UpdateTable") < writes.index("ScheduleKeyDeletion")
 
 
 def test_the_key_is_skipped_when_moving_its_user_off_it_fails(aws, tmp_path, monkeypatch):
     ctx, log = aws
-    _converged(ctx, log, tmp_path)
+    arn = _converged(ctx, log, tmp_path)
     stack = lc.load(tmp_path, _spec("aws-owned"))
     result = make_plan(stack, ctx, PlanOptions(prune=True))
     tables = type(registry.get("tables"))
@@ -102,19 +104,19 @@ def test_the_key_is_skipped_when_moving_its_user_off_it_fails(aws, tmp_path, mon
     failures = {o.address: o.message for o in report.failures}
     assert set(failures) == {"tables.docs", "keys.old"}
     assert failures["keys.old"].startswith("skipped: depends on tables.docs")
-    assert _key_state() == "Enabled"
+    assert _key_state(arn) == "Enabled"
 
 
 def test_an_orphan_key_and_its_orphan_table_the_table_goes_first(aws, tmp_path):
     ctx, log = aws
-    _converged(ctx, log, tmp_path)
+    arn = _converged(ctx, log, tmp_path)
     stack = lc.load(tmp_path, HEAD)
     result = make_plan(stack, ctx, PlanOptions(prune=True))
     assert lc.changed(result) == {"tables.docs": Action.DELETE, "keys.old": Action.DELETE}
     report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
     assert report.failures == []
     assert [o.address for o in report.outcomes] == ["tables.docs", "keys.old"]
-    assert _key_state() == "PendingDeletion"
+    assert _key_state(arn) == "PendingDeletion"
 
 
 # ---- messages: "Apply complete" only once verified; destroy says "Destroy complete" ----

@@ -139,6 +139,7 @@ def apply(
         raise AwsprovError("verify after apply: live does not match the spec (see above)")
     if report.failures:
         raise ApplyFailed(f"{plural(len(report.failures), 'resource')} failed or refused")
+    text.render_complete(report, err)  # only now: applied, settled and verified
 
 
 def verify(
@@ -194,9 +195,10 @@ def destroy(
     err = console.stderr()
     report = apply_plan(stack, result, aws, ApplyOptions(prune=True, parallelism=parallelism),
                         text.ConsoleReporter(err))
-    text.render_apply_report(report, err)
+    text.render_apply_report(report, err, "destroy")
     if report.failures:
         raise ApplyFailed(f"{plural(len(report.failures), 'resource')} not deleted")
+    text.render_complete(report, err, "destroy")
 
 
 def _print_plan(plan, output: TextOrJson) -> None:
