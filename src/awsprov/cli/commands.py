@@ -176,7 +176,9 @@ def destroy(
     spec: Path = SPEC_ARG,
     env: str | None = ENV_OPT,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    target: list[str] = typer.Option([], "--target", help="Only this address; repeatable."),
+    target: list[str] = typer.Option([], "--target", help="This address and everything "
+                                     "that depends on it (never what it references); "
+                                     "repeatable."),
     parallelism: int = PARALLELISM_OPT,
 ) -> None:
     """Delete the stack's resources, dependents first, under the data-loss guards."""

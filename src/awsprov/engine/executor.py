@@ -79,7 +79,8 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
 
     def run(address: str) -> Outcome:
         change = changes[address]
-        if address in blocked:
+        if address in blocked and change.action is not Action.REFUSED:
+            # (a refusal the plan already gave is the better reason: reported as such)
             return Outcome(address, change.action, False, blocked[address])
         reporter.started(change)
         start = time.monotonic()
