@@ -113,6 +113,7 @@ def test_an_orphan_key_and_its_orphan_table_the_table_goes_first(aws, tmp_path):
     stack = lc.load(tmp_path, HEAD)
     result = make_plan(stack, ctx, PlanOptions(prune=True))
     assert lc.changed(result) == {"tables.docs": Action.DELETE, "keys.old": Action.DELETE}
+    assert result.deps["keys.old"] == {"tables.docs"}
     report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
     assert report.failures == []
     assert [o.address for o in report.outcomes] == ["tables.docs", "keys.old"]
