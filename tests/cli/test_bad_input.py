@@ -124,6 +124,11 @@ CASES = [
          3, "tables.docs", file="b.yaml"),
     Case("folder-stack-differs", {"a.yaml": TABLE, "b.yaml": "stack: other\n"}, 1, "stack",
          file="b.yaml"),
+    Case("folder-file-without-stack", {"a.yaml": TABLE, "b.yaml": "# more tables\ntables:\n"
+                                       + OTHER}, 1, "stack", file="b.yaml",
+         contains="every file of a folder stack declares `stack: bad`"),
+    Case("folder-first-file-without-stack", {"a.yaml": "tables:\n" + OTHER, "b.yaml": TABLE},
+         1, "stack", file="a.yaml", contains="declares `stack: bad`"),
     # ---- tags
     Case("awsprov-tag-key", table("    tags: {'awsprov:stack': mine}\n"), 8,
          "tables.docs.tags.awsprov:stack"),

@@ -178,6 +178,7 @@ def apply(
     if report.failures:
         raise with_report(ApplyFailed(f"{plural(len(report.failures), 'resource')} failed or "
                                       f"refused"), document)
+    text.render_complete(report, err)  # only now: applied, settled and verified
     if document:
         write_json(document)
 
@@ -216,7 +217,9 @@ def destroy(
     spec: Path = SPEC_ARG,
     env: str | None = ENV_OPT,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    target: list[str] = typer.Option([], "--target", help="Only this address; repeatable."),
+    target: list[str] = typer.Option([], "--target", help="This address and everything "
+                                     "that depends on it (never what it references); "
+                                     "repeatable."),
     parallelism: int = PARALLELISM_OPT,
     output: TextOrJson = OUTPUT_OPT,
 ) -> None:
@@ -240,11 +243,12 @@ def destroy(
     err = console.stderr()
     report = apply_plan(stack, result, aws, ApplyOptions(prune=True, parallelism=parallelism),
                         text.ConsoleReporter(err))
-    text.render_apply_report(report, err)
+    text.render_apply_report(report, err, "destroy")
     document = reports.apply_document("destroy", result.plan, report) if as_json else None
     if report.failures:
         raise with_report(ApplyFailed(f"{plural(len(report.failures), 'resource')} not deleted"),
                           document)
+    text.render_complete(report, err, "destroy")
     if document:
         write_json(document)
 

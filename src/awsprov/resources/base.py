@@ -166,6 +166,11 @@ class ResourceType:
         """Why deleting this live resource must not happen (beyond deletion protection)."""
         return None
 
+    def identifiers(self, live: Live) -> frozenset[str]:
+        """Every string by which another resource's state may name this one. A resource
+        named so in the live state of another that stays is not deleted (engine/guards.py)."""
+        return frozenset({live.arn})
+
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         """Security-baseline findings (rule, severity, message) for `verify --baseline`."""
         return []

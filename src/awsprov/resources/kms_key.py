@@ -232,6 +232,12 @@ class KmsKey(ResourceType):
                          "fails until it is enabled again")
         return notes
 
+    def identifiers(self, live: Live) -> frozenset[str]:
+        """A table, bucket, queue... names its key by ARN, id, alias or alias ARN."""
+        aliases = {a for a in (live.state.get("alias"), live.attributes.get("alias")) if a}
+        return kms_refs.KeyNames(live.arn, live.raw.get("key_id") or live.attributes["id"],
+                                 frozenset(aliases), aws_managed=False).names()
+
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         findings = []
         if live.state["key_spec"] == SYMMETRIC and not live.state["rotation"]:

@@ -17,6 +17,7 @@ those, and one on an emulator that lacks the defaults gets them set.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import re
 from typing import Any
 
@@ -604,7 +605,7 @@ class S3Bucket(ResourceType):
             props["public_access_block"] = False
         if state["ownership"] != "BucketOwnerEnforced":
             props["ownership"] = state["ownership"]
-        if not _has_tls_statement(state["policy"]):
+        if not _enforces_tls(state["policy"], live.name):
             props["enforce_tls"] = False
         user_policy = policies.without_statements(state["policy"], {TLS_SID})
         if user_policy:
@@ -971,7 +972,7 @@ def _desired_encryption(encryption: dict) -> dict:
 def _desired_policy(name: str, document: Any, enforce_tls: bool) -> Any:
     if document is not None and is_unknown(document):
         return KNOWN_AFTER_APPLY
-    if enforce_tls:
+    if enforce_tls and not _enforces_tls(document, name):
         document = policies.with_statements(document, [_tls_statement(name)])
     # Kept as written (not canonical): PutBucketPolicy stores what it is sent, and people
     # read it in the console; diff compares by meaning (policies.same).
@@ -983,6 +984,37 @@ def _tls_statement(name: str) -> dict[str, Any]:
     return {"Sid": TLS_SID, "Effect": "Deny", "Principal": "*", "Action": "s3:*",
             "Resource": [arn, f"{arn}/*"],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
+def _enforces_tls(document: Any, name: str) -> bool:
+    """Whether some statement already does what AwsprovDenyInsecureTransport does, whatever
+    its Sid (a hand-written policy adopted by export): another one would only duplicate it
+    and rewrite a policy that needs no change."""
+    return any(_denies_plain_http(s, name) for s in policies.statements_of(document))
+
+
+def _denies_plain_http(statement: dict[str, Any], name: str) -> bool:
+    """Deny, to everyone, of every S3 action, on the bucket and its objects, when
+    aws:SecureTransport is false, and on no other condition (which would narrow it)."""
+    if statement.get("Effect") != "Deny" or \
+            {"NotPrincipal", "NotAction", "NotResource"} & set(statement):
+        return False
+    principal = statement.get("Principal")
+    if not isinstance(principal, dict) or "*" not in principal.get("AWS", []):
+        return False
+    if not {"s3:*", "*"} & set(statement.get("Action", [])):
+        return False
+    arn = bucket_arn(name)
+    patterns = statement.get("Resource", [])
+    if not all(any(fnmatch.fnmatchcase(target, p) for p in patterns)
+               for target in (arn, f"{arn}/*")):
+        return False
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict) or len(condition) != 1:
+        return False
+    [(operator, keys)] = condition.items()
+    return operator.lower() == "bool" and isinstance(keys, dict) and \
+        {k.lower(): v for k, v in keys.items()} == {"aws:securetransport": ["false"]}
 
 
 def _has_tls_statement(document: Any) -> bool:

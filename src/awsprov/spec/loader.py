@@ -81,6 +81,8 @@ def _merge_documents(documents: list[tuple[str, Any, Positions]]) -> tuple[dict,
         if not isinstance(data, dict):
             raise SpecError("a spec must be a mapping with `stack:` and resource sections",
                             pos.get((), Location(name, 1)))
+        if len(documents) > 1 and "stack" not in data:
+            raise _file_without_stack(name, documents)
         for key, value in data.items():
             where = pos[(key,)]
             if key == "stack":
@@ -100,6 +102,16 @@ def _merge_documents(documents: list[tuple[str, Any, Positions]]) -> tuple[dict,
         first = documents[0][0] if documents else "spec"
         raise SpecError("the spec is empty", Location(first, 1))
     return merged, positions
+
+
+def _file_without_stack(name: str, documents: list[tuple[str, Any, Positions]]) -> SpecError:
+    """SPEC.md: every file of a folder stack names the same stack, so that a file moved in
+    from another stack cannot silently join this one."""
+    declared = next((data["stack"] for _n, data, _p in documents
+                     if isinstance(data, dict) and "stack" in data), None)
+    wanted = f"`stack: {declared}`" if isinstance(declared, str) else "the same `stack:`"
+    return SpecError(f"missing: every file of a folder stack declares {wanted}",
+                     Location(name, 1), "stack")
 
 
 def _merge_named(merged: dict, positions: Positions, pos: Positions, key: str, value: Any,
