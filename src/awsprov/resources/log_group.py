@@ -40,6 +40,12 @@ def untagged_arn(arn: str) -> str:
     return arn.removesuffix(":*")
 
 
+def shortens_retention(before: int | None, after: int | None) -> bool:
+    """True when events kept now would be deleted: a shorter period, or one where there
+    was none (kept forever). None/0 means forever."""
+    return bool(after) and (not before or after < before)
+
+
 class LogGroup(ResourceType):
     section = "log_groups"
     kind = "CloudWatch log group"
@@ -99,6 +105,15 @@ class LogGroup(ResourceType):
             return ["events written before the key change stay encrypted with the old key: "
                     "keep it enabled as long as they are retained"]
         return []
+
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        retention = next((c for c in changes if c.path == "retention_days"), None)
+        if retention is None or not shortens_retention(retention.before, retention.after):
+            return []
+        before = f"{retention.before} days" if retention.before else "never expire"
+        return [f"retention {before} → {retention.after} days: stored events older than "
+                f"{retention.after} days are deleted"]
 
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         findings = []

@@ -211,6 +211,17 @@ class SqsQueue(ResourceType):
             notes.append("AWS may take up to 15 minutes to apply a new retention period")
         return notes
 
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        """A shorter retention deletes the messages already older than it. An empty queue
+        (the approximate counts GetQueueAttributes already gave) loses nothing."""
+        retention = next((c for c in changes if c.path == "retention_seconds"), None)
+        messages = live.raw.get("messages", 0)
+        if retention is None or not messages or retention.after >= retention.before:
+            return []
+        return [f"retention {retention.before} → {retention.after} s: of the about "
+                f"{messages} messages held, those older than {retention.after} s are deleted"]
+
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
         messages = live.raw.get("messages", 0)
         if messages and not (props or {}).get("force_destroy"):
