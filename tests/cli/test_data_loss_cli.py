@@ -19,7 +19,7 @@ log_groups:
   api: {name: /dataloss/cli, retention_days: DAYS}
   other: {name: /dataloss/cli-other, retention_days: OTHER}
 """
-REASON = "retention 90 days → 1 days: stored events older than 1 days are deleted"
+REASON = "retention 90 days → 1 day: stored events older than 1 day are deleted"
 
 
 def _write(tmp_path, days: int, other: int):

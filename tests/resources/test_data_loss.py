@@ -105,7 +105,7 @@ def _retention() -> int | None:
 
 
 @pytest.mark.parametrize(("before", "after", "reason"), [
-    (90, 1, "retention 90 days → 1 days: stored events older than 1 days are deleted"),
+    (90, 1, "retention 90 days → 1 day: stored events older than 1 day are deleted"),
     (None, 7, "retention never expire → 7 days"),
 ], ids=["shortened", "forever-to-days"])
 def test_log_group_retention_cut_needs_the_flag(aws, tmp_path, before, after, reason):
@@ -361,8 +361,8 @@ def test_queue_retention_cut_on_a_queue_holding_messages_needs_the_flag(aws, tmp
     sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="dataloss-work")["QueueUrl"],
                      MessageBody="kept four days")
     assert_guarded(ctx, tmp_path, _queue(345600), _queue(3600), "queues.work",
-                   "retention 345600 → 3600 s: of the about 1 messages held, those older "
-                   "than 3600 s are deleted",
+                   "retention 345600 → 3600 s: messages older than 3600 s are deleted (the "
+                   "queue holds about 1 message)",
                    unchanged=lambda: _queue_retention() == 345600 or pytest.fail("changed"),
                    changed=lambda: _queue_retention() == 3600 or pytest.fail("not changed"))
 

@@ -39,8 +39,8 @@ LOG = {"name": "/g"}
 
 
 @pytest.mark.parametrize(("before", "after", "lost"), [
-    (90, 1, ["retention 90 days → 1 days: stored events older than 1 days are deleted"]),
-    (None, 3653, ["retention never expire → 3653 days: stored events older than 3653 days "
+    (90, 1, ["retention 90 days → 1 day: stored events older than 1 day are deleted"]),
+    (None, 3653, ["retention never expire → 3,653 days: stored events older than 3,653 days "
                   "are deleted"]),
     (1, 90, []), (90, None, []), (30, 30, []),
 ])
@@ -59,8 +59,8 @@ def test_queue_retention(before, after, messages, lost):
                 {"name": "q", "retention_seconds": after}, raw={"messages": messages})
     assert bool(got) is lost
     if lost:
-        assert got == [f"retention {before} → {after} s: of the about {messages} messages "
-                       f"held, those older than {after} s are deleted"]
+        assert got == [f"retention {before} → {after} s: messages older than {after} s are "
+                       f"deleted (the queue holds about {messages} messages)"]
 
 
 # ---- buckets ------------------------------------------------------------------------------
@@ -81,10 +81,10 @@ def _rule(**rule) -> dict:
     ([_rule(expiration_days=7)], [_rule(id="other", expiration_days=30)], []),
     ([], [_rule(prefix="logs/", expiration_days=1)], []),
     ([], [_rule(prefix="", expiration_days=1)], ["lifecycle rule 'r' expires every object "
-                                                 "after 1 days"]),
+                                                 "after 1 day"]),
     ([], [_rule(enabled=False, expiration_days=1)], []),
     ([_rule(enabled=False, expiration_days=1)], [_rule(expiration_days=1)],
-     ["lifecycle rule 'r' expires every object after 1 days"]),
+     ["lifecycle rule 'r' expires every object after 1 day"]),
     ([_rule(prefix="tmp/", expiration_days=1)], [_rule(expiration_days=10)],
      ["lifecycle rule 'r' expires every object after 10 days"]),
     ([], [_rule(abort_incomplete_multipart_days=1)], []),
@@ -198,7 +198,7 @@ def test_table_ttl_removed_samples_nothing():
 def _risky_change() -> ResourceChange:
     change = ResourceChange("log_groups.api", "log_groups", "/g", Action.UPDATE,
                             "retention_days changed")
-    change.data_loss = ["retention 90 days → 1 days: stored events older than 1 days are "
+    change.data_loss = ["retention 90 days → 1 day: stored events older than 1 day are "
                         "deleted"]
     change.data_at_risk = change.data_loss[0]
     return change
@@ -230,6 +230,6 @@ def test_text_plan_shows_the_reason_and_the_flag():
     text.render_plan(Plan("s", None, "us-east-1", [_risky_change()]),
                      Console(file=out, width=200, no_color=True))
     lines = out.getvalue().splitlines()
-    assert "      data at risk: retention 90 days → 1 days: stored events older than 1 days " \
+    assert "      data at risk: retention 90 days → 1 day: stored events older than 1 day " \
            "are deleted" in lines
     assert "      apply refuses this change without --allow-data-loss" in lines

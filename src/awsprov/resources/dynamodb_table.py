@@ -301,11 +301,11 @@ class DynamoDBTable(ResourceType):
             kept = pitr_before["recovery_period_days"]
             if not pitr_after["enabled"]:
                 reasons.append(f"point-in-time recovery turned off: the continuous backups "
-                               f"of the last {kept} days are lost")
+                               f"of the last {plural(kept, 'day')} are lost")
             elif pitr_after["recovery_period_days"] < kept:
-                days = pitr_after["recovery_period_days"]
-                reasons.append(f"point-in-time recovery period {kept} → {days} days: "
-                               f"restore points older than {days} days are lost")
+                days = plural(pitr_after["recovery_period_days"], "day")
+                reasons.append(f"point-in-time recovery period {kept} → {days}: "
+                               f"restore points older than {days} are lost")
         attribute = _ttl_added(changes)
         expired = _sampled_expired(live, attribute) if attribute else 0
         if expired:

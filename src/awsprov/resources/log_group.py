@@ -17,6 +17,7 @@ from awsprov.engine.changes import AttributeChange
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.sizes import plural
 from awsprov.resources.state_export import exported
 
 # The only values PutRetentionPolicy accepts.
@@ -111,9 +112,9 @@ class LogGroup(ResourceType):
         retention = next((c for c in changes if c.path == "retention_days"), None)
         if retention is None or not shortens_retention(retention.before, retention.after):
             return []
-        before = f"{retention.before} days" if retention.before else "never expire"
-        return [f"retention {before} → {retention.after} days: stored events older than "
-                f"{retention.after} days are deleted"]
+        before = plural(retention.before, "day") if retention.before else "never expire"
+        after = plural(retention.after, "day")
+        return [f"retention {before} → {after}: stored events older than {after} are deleted"]
 
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         findings = []

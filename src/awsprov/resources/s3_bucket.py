@@ -1031,18 +1031,19 @@ def _expire_all_days(rules: dict | None, key: str) -> dict[str, int]:
 def _new_expire_all(desired: dict, live: dict) -> list[str]:
     """Whole-bucket expirations the spec adds or shortens against what live already
     expires: objects that live keeps longer (or forever) are deleted sooner."""
-    kinds = [("expiration_days", "expires every object after {days} days")]
+    kinds = [("expiration_days", "expires every object after {days}")]
     if desired.get("versioning"):
         kinds.append(("noncurrent_expiration_days", "expires every noncurrent object version "
-                                                    "{days} days after it is replaced"))
+                                                    "{days} after it is replaced"))
     reasons = []
     for key, text in kinds:
         before = _expire_all_days(live.get("lifecycle"), key)
         shortest = min(before.values(), default=None)
         for rule_id, days in sorted(_expire_all_days(desired.get("lifecycle"), key).items()):
             if shortest is None or days < shortest:
-                was = "" if shortest is None else f" (was {shortest} days)"
-                reasons.append(f"lifecycle rule '{rule_id}' " + text.format(days=days) + was)
+                was = "" if shortest is None else f" (was {plural(shortest, 'day')})"
+                reasons.append(f"lifecycle rule '{rule_id}' "
+                               + text.format(days=plural(days, "day")) + was)
     return reasons
 
 

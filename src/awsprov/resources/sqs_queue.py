@@ -23,6 +23,7 @@ from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.sizes import plural
 from awsprov.resources.state_export import exported
 from awsprov.spec.schema import REFERENCE
 
@@ -219,8 +220,9 @@ class SqsQueue(ResourceType):
         messages = live.raw.get("messages", 0)
         if retention is None or not messages or retention.after >= retention.before:
             return []
-        return [f"retention {retention.before} → {retention.after} s: of the about "
-                f"{messages} messages held, those older than {retention.after} s are deleted"]
+        return [f"retention {retention.before} → {retention.after} s: messages older than "
+                f"{retention.after} s are deleted (the queue holds about "
+                f"{plural(messages, 'message')})"]
 
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
         messages = live.raw.get("messages", 0)
