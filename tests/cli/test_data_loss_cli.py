@@ -5,6 +5,7 @@ saved plan honours the same rule, and the flag makes the change."""
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 from typer.testing import CliRunner
@@ -34,6 +35,13 @@ def _retention(name: str) -> int:
     return group["retentionInDays"]
 
 
+def _write_events() -> None:
+    logs = boto3.client("logs", region_name="us-east-1")
+    logs.create_log_stream(logGroupName="/dataloss/cli", logStreamName="app")
+    logs.put_log_events(logGroupName="/dataloss/cli", logStreamName="app", logEvents=[
+        {"timestamp": int(time.time() * 1000), "message": "kept"}])
+
+
 def _flat(text: str) -> str:
     return " ".join(text.split())
 
@@ -48,6 +56,7 @@ def test_apply_refuses_data_loss_without_the_flag_and_makes_it_with(moto, capsys
                                                                     tmp_path):
     spec = _write(tmp_path, 90, 30)
     assert run_cli(capsys, "apply", spec, "--yes")[0] == 0
+    _write_events()
     spec = _write(tmp_path, 1, 60)
 
     code, out, _err = run_cli(capsys, "plan", spec, "--output", "json")
@@ -75,6 +84,7 @@ def test_apply_refuses_data_loss_without_the_flag_and_makes_it_with(moto, capsys
 def test_a_saved_plan_honours_the_same_rule(moto, capsys, tmp_path):
     spec = _write(tmp_path, 90, 30)
     assert run_cli(capsys, "apply", spec, "--yes")[0] == 0
+    _write_events()
     spec = _write(tmp_path, 1, 30)
     saved = str(tmp_path / "cut.plan")
     assert run_cli(capsys, "plan", spec, "--out", saved)[0] == 0

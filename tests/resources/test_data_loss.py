@@ -40,9 +40,12 @@ def _other_retention() -> int:
 
 
 def assert_guarded(ctx, tmp_path, before: str, after: str, address: str, reason: str,
-                   unchanged, changed) -> None:
-    """The whole story of one data-losing change. `unchanged()`/`changed()` assert live."""
+                   unchanged, changed, fill=None) -> None:
+    """The whole story of one data-losing change. `unchanged()`/`changed()` assert live;
+    `fill()` puts data in after the first apply."""
     lc.apply(ctx, lc.load(tmp_path, _with_other(before, 30)))
+    if fill:
+        fill()
     stack = lc.load(tmp_path, _with_other(after, 60))
     result = lc.plan(ctx, stack)
     change = result.plan.by_address()[address]
@@ -98,6 +101,13 @@ def _logs(days: int | None) -> str:
     return LOGS.replace("RETENTION", f"    retention_days: {days}" if days else "")
 
 
+def _write_events() -> None:
+    logs = boto3.client("logs", region_name="us-east-1")
+    logs.create_log_stream(logGroupName="/dataloss/api", logStreamName="app")
+    logs.put_log_events(logGroupName="/dataloss/api", logStreamName="app", logEvents=[
+        {"timestamp": int(time.time() * 1000), "message": "kept"}])
+
+
 def _retention() -> int | None:
     logs = boto3.client("logs", region_name="us-east-1")
     [group] = logs.describe_log_groups(logGroupNamePrefix="/dataloss/api")["logGroups"]
@@ -112,7 +122,17 @@ def test_log_group_retention_cut_needs_the_flag(aws, tmp_path, before, after, re
     ctx, _log = aws
     assert_guarded(ctx, tmp_path, _logs(before), _logs(after), "log_groups.api", reason,
                    unchanged=lambda: _retention() == before or pytest.fail("changed"),
-                   changed=lambda: _retention() == after or pytest.fail("not changed"))
+                   changed=lambda: _retention() == after or pytest.fail("not changed"),
+                   fill=_write_events)
+
+
+def test_log_group_retention_cut_on_a_group_without_streams_is_a_plain_update(aws, tmp_path):
+    """No stream, no event (a group a killed apply made without its retention): nothing
+    to lose, so re-running that apply needs no flag."""
+    ctx, log = aws
+    assert_plain(ctx, tmp_path, _logs(None), _logs(14), "log_groups.api")
+    assert _retention() == 14
+    assert log.count()["DescribeLogStreams"] >= 1  # asked, not assumed
 
 
 @pytest.mark.parametrize(("before", "after"), [(90, 365), (7, None)],

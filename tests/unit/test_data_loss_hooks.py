@@ -233,3 +233,21 @@ def test_text_plan_shows_the_reason_and_the_flag():
     assert "      data at risk: retention 90 days → 1 day: stored events older than 1 day " \
            "are deleted" in lines
     assert "      apply refuses this change without --allow-data-loss" in lines
+
+
+@pytest.mark.parametrize(("streams", "lost"), [(True, True), (False, False)])
+def test_log_group_retention_cut_counts_only_where_events_can_be(streams, lost):
+    asked = []
+
+    def has_streams():
+        asked.append(1)
+        return streams
+    got = _loss("log_groups", {**LOG, "retention_days": 90}, {**LOG, "retention_days": 1},
+                raw={"has_streams": has_streams})
+    assert bool(got) is lost
+    assert asked == [1]
+
+
+def test_a_bucket_whose_create_was_cut_short_loses_nothing():
+    assert _loss("buckets", _bucket(), _bucket(lifecycle=[_rule(expiration_days=1)]),
+                 raw={"creating": True}) == []

@@ -504,6 +504,8 @@ class S3Bucket(ResourceType):
 
     def data_loss(self, desired: Desired, live: Live,
                   changes: list[AttributeChange]) -> list[str]:
+        if live.raw.get("creating"):
+            return []  # finishing a create an earlier apply left half done: nothing stored
         paths = {c.path.split(".")[0] for c in changes}
         reasons = []
         if "lifecycle" in paths:
