@@ -140,7 +140,13 @@ def test_verify_drift_exits_2_and_apply_reverts(cli):
     plan = json.loads(cli("plan", str(P2P), "-o", "json").stdout)
     _schema(PLAN_SCHEMA).validate(plan)
     assert plan["summary"]["update"] == 1
-    cli("apply", str(P2P), "--yes")
+    # Reverting the drift turns PITR off again: its backups are lost, so only with the flag.
+    [change] = plan["changes"]
+    assert change["data_loss"] == ["point-in-time recovery turned off: the continuous "
+                                   "backups of the last 35 days are lost"]
+    refused = cli("apply", str(P2P), "--yes", code=1)
+    assert "rerun with --allow-data-loss" in " ".join(refused.stderr.split())
+    cli("apply", str(P2P), "--yes", "--allow-data-loss")
     cli("verify", str(P2P))
 
 

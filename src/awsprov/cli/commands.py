@@ -127,6 +127,9 @@ def apply(
                                        help="Allow replacements that lose data."),
     allow_irreversible: bool = typer.Option(False, "--allow-irreversible",
                                             help="Allow one-way changes on existing resources."),
+    allow_data_loss: bool = typer.Option(False, "--allow-data-loss",
+                                         help="Allow updates that destroy data by "
+                                         "configuration (retention cut, backups off)."),
     prune: bool = typer.Option(False, "--prune", help="Delete orphans of this stack."),
     target: list[str] = typer.Option([], "--target", help="Only this address; repeatable."),
     force_adopt: bool = typer.Option(False, "--force-adopt"),
@@ -164,7 +167,8 @@ def apply(
     if not saved:
         _confirm(yes, "Apply these changes?", as_json)
     err = console.stderr()
-    apply_options = ApplyOptions(allow_replace, allow_irreversible, prune, parallelism)
+    apply_options = ApplyOptions(allow_replace, allow_irreversible, prune, parallelism,
+                                 allow_data_loss=allow_data_loss)
     report = apply_plan(stack, result, aws, apply_options, text.ConsoleReporter(err))
     text.render_apply_report(report, err)
     after = verify(make_plan(stack, aws, plan_options), include_orphans=prune)

@@ -32,6 +32,7 @@ class ApplyOptions:
     allow_irreversible: bool = False
     prune: bool = False
     parallelism: int = 16
+    allow_data_loss: bool = False
 
 
 @dataclass
@@ -157,6 +158,10 @@ def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
         if irreversible and not options.allow_irreversible:
             raise Refused(f"irreversible change to {', '.join(irreversible)}: rerun with "
                           f"--allow-irreversible")
+        lost = rtype.data_loss(desired, live, todo)
+        if lost and not options.allow_data_loss:
+            raise Refused(f"data loss refused ({'; '.join(lost)}): rerun with "
+                          f"--allow-data-loss")
         rtype.update(aws, desired, live, todo, progress)
     fresh = rtype.read(aws, desired.name, _owner(stack, change))
     if fresh is not None:

@@ -266,7 +266,16 @@ def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | N
     elif changes:
         change.action = Action.UPDATE
         change.reason = ", ".join(sorted({c.path.split(".")[0] for c in changes})) + " changed"
+    if change.action in (Action.UPDATE, Action.ADOPT, Action.RESTORE):
+        _mark_data_loss(change, rtype.data_loss(desired, live, changes))
     return change
+
+
+def _mark_data_loss(change: ResourceChange, reasons: list[str]) -> None:
+    """An in-place change that destroys data by configuration shows it as data at risk."""
+    if reasons:
+        change.data_loss = list(reasons)
+        change.data_at_risk = "; ".join(reasons)
 
 
 def _attributes_after(change: ResourceChange, desired: Desired,

@@ -86,7 +86,11 @@ def _render_change(change, out: Console) -> None:
     for attribute in change.attributes:
         for line in _lines(attribute, creating):
             out.print(f"      {escape(line)}")
-    if change.data_at_risk:
+    if change.data_loss:
+        for reason in change.data_loss:
+            out.print(f"      [warn]data at risk: {escape(reason)}[/]")
+        out.print("      [warn]apply refuses this change without --allow-data-loss[/]")
+    elif change.data_at_risk:
         out.print(f"      [warn]data at risk: {escape(change.data_at_risk)}[/]")
     for warning in change.warnings:
         out.print(f"      [warn]note: {escape(warning)}[/]")

@@ -162,6 +162,14 @@ class ResourceType:
         """Warnings a user should read before applying (rebuilds, new ARNs, limits)."""
         return []
 
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        """Data these changes destroy by configuration alone, without any delete (a
+        retention cut, backups turned off): one reason each. Apply refuses the resource's
+        change unless --allow-data-loss is given. Only what is known, not merely possible:
+        a risk that cannot be known cheaply belongs in change_notes."""
+        return []
+
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
         """Why deleting this live resource must not happen (beyond deletion protection)."""
         return None

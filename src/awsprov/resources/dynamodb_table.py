@@ -39,6 +39,9 @@ AWS_MANAGED_ALIAS = "alias/aws/dynamodb"
 MAX_PROJECTED_ATTRIBUTES = 100  # non-key attributes, summed over all indexes of a table
 SWITCHES_TO_ON_DEMAND_PER_DAY = 4
 DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
+# Adding TTL: one Scan page of at most this many items looks for expiry times already
+# past (a few read units); a table-wide scan would cost as much as reading the table.
+TTL_SAMPLE_ITEMS = 100
 ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and its check
 
 _CAPACITY = {
@@ -329,9 +332,39 @@ class DynamoDBTable(ResourceType):
                     f"apply, and set the new attribute an hour later")
         return None
 
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        reasons = []
+        pitr_before = live.state["point_in_time_recovery"]
+        pitr_after = desired.state["point_in_time_recovery"]
+        if any(c.path.startswith("point_in_time_recovery") for c in changes) \
+                and pitr_before["enabled"]:
+            kept = pitr_before["recovery_period_days"]
+            if not pitr_after["enabled"]:
+                reasons.append(f"point-in-time recovery turned off: the continuous backups "
+                               f"of the last {plural(kept, 'day')} are lost")
+            elif pitr_after["recovery_period_days"] < kept:
+                days = plural(pitr_after["recovery_period_days"], "day")
+                reasons.append(f"point-in-time recovery period {kept} → {days}: "
+                               f"restore points older than {days} are lost")
+        attribute = _ttl_added(changes)
+        expired = _sampled_expired(live, attribute) if attribute else 0
+        if expired:
+            reasons.append(f"TTL on `{attribute}`: {plural(expired, 'item')} of a "
+                           f"{TTL_SAMPLE_ITEMS}-item sample already hold a past expiry time; "
+                           f"DynamoDB deletes them, and every other such item, within days")
+        return reasons
+
     def change_notes(self, desired: Desired, live: Live,
                      changes: list[AttributeChange]) -> list[str]:
         notes = [c.note for c in changes if c.note]
+        attribute = _ttl_added(changes)
+        sampled = _sampled_expired(live, attribute) if attribute else None
+        if attribute and not sampled:
+            known = (f"a sample of {TTL_SAMPLE_ITEMS} items found none, the rest is unknown"
+                     if sampled == 0 else "not sampled (no dynamodb:Scan permission)")
+            notes.append(f"data at risk: items whose `{attribute}` holds a past time (epoch "
+                         f"seconds) are deleted within days; {known}")
         index_ops = sum(1 for c in changes if c.path.startswith("global_indexes.")
                         and c.note and ("create" in c.note or "delete" in c.note
                                         or "rebuild" in c.note))
@@ -417,6 +450,7 @@ class DynamoDBTable(ResourceType):
         live = self._live(aws, table, ttl, pitr,
                           tags if tags is not None else _read_tags(ddb, table["TableArn"]))
         live.tags_indexed = tags is not None
+        live.raw["sample_expired"] = lambda attribute: _count_expired(ddb, name, attribute)
         return live
 
     def read_tags(self, aws, live: Live) -> dict[str, str]:
@@ -830,6 +864,38 @@ def _read_pitr(ddb, name: str) -> dict:
         raise
     return description["ContinuousBackupsDescription"].get(
         "PointInTimeRecoveryDescription", {})
+
+
+def _count_expired(ddb, name: str, attribute: str) -> int | None:
+    """Items of one Scan page (TTL_SAMPLE_ITEMS read, at most) whose `attribute` is a
+    number below now: TTL deletes those as soon as it is on. None when the caller may not
+    Scan: `iam-policy` does not grant it (Scan reads items), so the risk stays unknown."""
+    try:
+        page = ddb.scan(TableName=name, Limit=TTL_SAMPLE_ITEMS, Select="COUNT",
+                        FilterExpression="#ttl < :now",
+                        ExpressionAttributeNames={"#ttl": attribute},
+                        ExpressionAttributeValues={":now": {"N": str(int(time.time()))}})
+    except errors.ClientError as exc:
+        if errors.is_code(exc, "AccessDeniedException", "AccessDenied"):
+            return None
+        raise
+    return int(page.get("Count", 0))
+
+
+def _ttl_added(changes: list[AttributeChange]) -> str | None:
+    """The attribute TTL is being turned on for, where it was off."""
+    ttl = next((c for c in changes if c.path == "ttl"), None)
+    return ttl.after if ttl and ttl.after and not ttl.before else None
+
+
+def _sampled_expired(live: Live, attribute: str) -> int | None:
+    """How many sampled items TTL would delete at once, None when unknown; read once per
+    plan (the sampler is the live read's; a live built by hand has none)."""
+    cache = live.raw.setdefault("expired_sample_counts", {})
+    if attribute not in cache:
+        sampler = live.raw.get("sample_expired")
+        cache[attribute] = sampler(attribute) if sampler else None
+    return cache[attribute]
 
 
 def _read_tags(ddb, arn: str) -> dict[str, str]:

@@ -544,6 +544,24 @@ class S3Bucket(ResourceType):
             notes.append("the whole lifecycle document is replaced")
         return notes
 
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        if live.raw.get("creating"):
+            return []  # finishing a create an earlier apply left half done: nothing stored
+        paths = {c.path.split(".")[0] for c in changes}
+        reasons = []
+        if "lifecycle" in paths:
+            reasons.extend(_new_expire_all(desired.state, live.state))
+        if "versioning" in paths and live.state.get("versioning") \
+                and not desired.state["versioning"]:
+            count = live.object_count if isinstance(live, BucketLive) else None
+            if count is None or not count.empty:
+                held = f"holding {count}" if count is not None else "that may hold objects"
+                reasons.append(f"versioning suspended on a bucket {held}: an object "
+                               f"overwritten or deleted from now on loses its previous "
+                               f"content for good")
+        return reasons
+
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
         # A bucket gone from the spec is judged by the force_destroy its last apply left.
         force = live.state.get("force_destroy") if props is None else \
@@ -1075,6 +1093,33 @@ def _live_rule(rule: dict) -> dict:
     if other:
         out["other"] = other
     return out
+
+
+def _expire_all_days(rules: dict | None, key: str) -> dict[str, int]:
+    """{rule id: days} of the enabled rules that expire (`key`) every object of the bucket:
+    no prefix and no other filter (tags, sizes) narrowing them."""
+    return {rule_id: rule[key] for rule_id, rule in (rules or {}).items()
+            if rule.get("enabled") and not rule.get("prefix") and not rule.get("other")
+            and isinstance(rule.get(key), int)}
+
+
+def _new_expire_all(desired: dict, live: dict) -> list[str]:
+    """Whole-bucket expirations the spec adds or shortens against what live already
+    expires: objects that live keeps longer (or forever) are deleted sooner."""
+    kinds = [("expiration_days", "expires every object after {days}")]
+    if desired.get("versioning"):
+        kinds.append(("noncurrent_expiration_days", "expires every noncurrent object version "
+                                                    "{days} after it is replaced"))
+    reasons = []
+    for key, text in kinds:
+        before = _expire_all_days(live.get("lifecycle"), key)
+        shortest = min(before.values(), default=None)
+        for rule_id, days in sorted(_expire_all_days(desired.get("lifecycle"), key).items()):
+            if shortest is None or days < shortest:
+                was = "" if shortest is None else f" (was {plural(shortest, 'day')})"
+                reasons.append(f"lifecycle rule '{rule_id}' "
+                               + text.format(days=plural(days, "day")) + was)
+    return reasons
 
 
 def _rule_request(rule_id: str, rule: dict) -> dict:

@@ -24,6 +24,7 @@ from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.sizes import plural
 from awsprov.resources.state_export import exported
 from awsprov.spec.schema import REFERENCE
 
@@ -217,6 +218,18 @@ class SqsQueue(ResourceType):
         if any(c.path == "retention_seconds" for c in changes):
             notes.append("AWS may take up to 15 minutes to apply a new retention period")
         return notes
+
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        """A shorter retention deletes the messages already older than it. An empty queue
+        (the approximate counts GetQueueAttributes already gave) loses nothing."""
+        retention = next((c for c in changes if c.path == "retention_seconds"), None)
+        messages = live.raw.get("messages", 0)
+        if retention is None or not messages or retention.after >= retention.before:
+            return []
+        return [f"retention {retention.before} → {retention.after} s: messages older than "
+                f"{retention.after} s are deleted (the queue holds about "
+                f"{plural(messages, 'message')})"]
 
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
         messages = live.raw.get("messages", 0)
