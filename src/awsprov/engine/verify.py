@@ -56,11 +56,17 @@ def verify(result: PlanResult, include_orphans: bool = True,
             continue
         if change.orphan:
             if include_orphans:
-                report.findings.append(Finding(change.address, "orphan", "warning",
-                                               f"{change.name}: {change.reason}"))
+                report.findings.append(_orphan_finding(change))
             continue
         report.drift.append(change)
     return report
+
+
+def _orphan_finding(change: ResourceChange) -> Finding:
+    if change.duplicate:
+        return Finding(change.address, "duplicate", "warning",
+                       f"{change.arn}: {change.reason}")
+    return Finding(change.address, "orphan", "warning", f"{change.name}: {change.reason}")
 
 
 def _baseline(result: PlanResult) -> list[Finding]:

@@ -92,6 +92,11 @@ class ResourceType:
     # False for resources AWS cannot tag (CloudWatch dashboards): the planner then neither
     # diffs tags nor looks for them in the Tagging API; `read` decides ownership itself.
     taggable: ClassVar[bool] = True
+    # True when `read` also finds the resource by its awsprov:* tags once its name is gone
+    # (a KMS key whose alias is missing, see Owner): a name change then keeps the same
+    # resource, so another live one tagged with the same address is a duplicate (a second
+    # create whose answer was lost), never the old half of a rename.
+    found_by_tags: ClassVar[bool] = False
     # >1 when AWS describes many resources in one call: the planner then calls
     # read_batch with up to this many names instead of read once per resource.
     batch_size: ClassVar[int] = 1
@@ -164,6 +169,11 @@ class ResourceType:
 
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
         """Why deleting this live resource must not happen (beyond deletion protection)."""
+        return None
+
+    def created(self, live: Live) -> str | None:
+        """When live was created (ISO 8601), if this type's read can tell; shown for
+        duplicates so a user can tell them apart."""
         return None
 
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
