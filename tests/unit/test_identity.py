@@ -272,3 +272,67 @@ def test_plan_json_validates_with_orphans(aws, tmp_path, prune):
     doc = _plan(ctx, _v2(tmp_path), prune=prune).plan.to_json()
     _plan_schema().validate(doc)
     assert doc["summary"]["delete"] == (2 if prune else 0)
+
+
+# ---- the commands, through the real entry point in process ----------------------------------
+
+@pytest.fixture
+def quick_cli(monkeypatch):
+    from awsprov.cli import context as cli_context
+    from tests.helpers import FAST_WAITS
+
+    real = cli_context.aws_context
+
+    def quick(*args, **kwargs):
+        ctx = real(*args, **kwargs)
+        ctx.wait = FAST_WAITS
+        return ctx
+
+    monkeypatch.setattr(cli_context, "aws_context", quick)
+
+
+def test_cli_rename_apply_verifies_clean_and_plan_json_lists_both(moto, quick_cli, capsys,
+                                                                  tmp_path):
+    from tests.helpers import run_cli
+
+    spec = write_spec(tmp_path, QUEUE_AND_TABLE.format(table="ident-docs-v1",
+                                                       queue="ident-jobs-v1"))
+    assert run_cli(capsys, "apply", str(spec), "--yes")[0] == 0
+    spec = write_spec(tmp_path, QUEUE_AND_TABLE.format(table="ident-docs-v2",
+                                                       queue="ident-jobs-v2"))
+    code, out, _err = run_cli(capsys, "plan", str(spec), "-o", "json", "--no-cost")
+    doc = json.loads(out)
+    _plan_schema().validate(doc)
+    assert (doc["summary"]["create"], doc["summary"]["orphans_kept"]) == (2, 2)
+    code, out, err = run_cli(capsys, "apply", str(spec), "--yes")
+    assert code == 0, err
+    assert sorted(_tables()) == ["ident-docs-v1", "ident-docs-v2"]
+    code, out, _err = run_cli(capsys, "plan", str(spec), "--prune", "-o", "json", "--no-cost")
+    assert (json.loads(out)["summary"]["delete"], json.loads(out)["summary"]["orphans_kept"]) \
+        == (2, 0)
+    saved = tmp_path / "pruning.plan"
+    assert run_cli(capsys, "plan", str(spec), "--prune", "--out", str(saved), "--no-cost")[0] == 0
+    code, out, err = run_cli(capsys, "apply", str(saved))
+    assert code == 0, err
+    assert _tables() == ["ident-docs-v2"] and _queues() == ["ident-jobs-v2"]
+    assert run_cli(capsys, "verify", str(spec))[0] == 0
+
+
+def test_cli_plan_verify_destroy_with_a_duplicate_key(moto, quick_cli, capsys, tmp_path):
+    from tests.helpers import run_cli
+
+    spec = write_spec(tmp_path, KEY.format(description="v1"))
+    assert run_cli(capsys, "apply", str(spec), "--yes")[0] == 0
+    real = _aliased_key_arn()
+    duplicate = _second_key_tagged_like("ident", "keys.messaging")
+    code, out, err = run_cli(capsys, "plan", str(spec), "--no-cost")
+    assert code == 0, err
+    assert "duplicate" in out and duplicate in out
+    code, out, _err = run_cli(capsys, "verify", str(spec), "-o", "json")
+    assert code == 2
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["duplicate"]
+    code, out, err = run_cli(capsys, "destroy", str(spec), "--yes")
+    assert code == 0, err
+    kms = boto3.client("kms", region_name=REGION)
+    for arn in (real, duplicate):
+        assert kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
