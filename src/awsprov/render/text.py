@@ -158,8 +158,8 @@ class ConsoleReporter(Reporter):
         self._print(f"[note]  {escape(address)}: {escape(message)}[/]")
 
     def finished(self, outcome: Outcome) -> None:
+        who = escape(outcome.key)  # an orphan's key names it apart from the spec's entry
         if outcome.ok:
-            self._print(f"[ok]✓[/] {escape(outcome.address)} ({outcome.action.value}, "
-                        f"{outcome.seconds:.1f}s)")
+            self._print(f"[ok]✓[/] {who} ({outcome.action.value}, {outcome.seconds:.1f}s)")
         else:
-            self._print(f"[error]✗[/] {escape(outcome.address)}: {escape(outcome.message)}")
+            self._print(f"[error]✗[/] {who}: {escape(outcome.message)}")
