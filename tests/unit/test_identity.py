@@ -328,11 +328,17 @@ def test_cli_plan_verify_destroy_with_a_duplicate_key(moto, quick_cli, capsys, t
     code, out, err = run_cli(capsys, "plan", str(spec), "--no-cost")
     assert code == 0, err
     assert "duplicate" in out and duplicate in out
-    code, out, _err = run_cli(capsys, "verify", str(spec), "-o", "json")
-    assert code == 2
-    assert [f["rule"] for f in json.loads(out)["findings"]] == ["duplicate"]
-    code, out, err = run_cli(capsys, "destroy", str(spec), "--yes")
+    changed = write_spec(tmp_path, KEY.format(description="v2"), "changed.yaml")
+    code, _out, err = run_cli(capsys, "apply", str(changed), "--yes")
     assert code == 0, err
     kms = boto3.client("kms", region_name=REGION)
+    assert kms.describe_key(KeyId=real)["KeyMetadata"]["Description"] == "v2"
+    code, out, _err = run_cli(capsys, "verify", str(changed), "-o", "json")
+    assert code == 2
+    report = json.loads(out)
+    assert report["drift"] == []
+    assert [f["rule"] for f in report["findings"]] == ["duplicate"]
+    code, out, err = run_cli(capsys, "destroy", str(changed), "--yes")
+    assert code == 0, err
     for arn in (real, duplicate):
         assert kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
