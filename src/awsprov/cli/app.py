@@ -11,6 +11,8 @@ from awsprov.cli import commands, cost_cmd, local_cmd, tools
 from awsprov.cli.context import GlobalOptions
 from awsprov.errors import EXIT_ERROR, AwsprovError
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT; apply's own Ctrl-C handling raises it with a report
+
 app = typer.Typer(
     name="awsprov",
     help="Plan, apply and verify the AWS data and security layer from YAML specs. "
@@ -100,9 +102,13 @@ def main(argv: list[str] | None = None) -> None:
     verbose = "--verbose" in argv or "-v" in argv
     try:
         code = app(args=argv, prog_name="awsprov", standalone_mode=False)
+        if code == EXIT_INTERRUPTED:  # Typer turned a Ctrl-C outside apply into Exit(130)
+            _print_error("interrupted")
     except AwsprovError as exc:
         _print_error(str(exc))
         code = exc.exit_code
+        if getattr(exc, "leaves_threads", False):
+            _exit_now(code)
     except aborts:
         _print_error("aborted")
         code = EXIT_ERROR
@@ -110,8 +116,8 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         code = EXIT_ERROR  # never click's 2: exit 2 means "changes" or "drift" here
     except KeyboardInterrupt:
-        _print_error("interrupted; run apply again to converge")
-        code = 130
+        _print_error("interrupted")
+        code = EXIT_INTERRUPTED
     except Exception as exc:
         from awsprov.aws import errors
 
@@ -127,6 +133,15 @@ def main(argv: list[str] | None = None) -> None:
             _print_error(f"{described} (run with --verbose for details)")
         code = EXIT_ERROR
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _exit_now(code: int) -> None:
+    """Exit without joining the worker threads a second Ctrl-C left running."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _print_error(message: str) -> None:

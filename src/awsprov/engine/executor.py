@@ -4,18 +4,26 @@ One resource's failure does not stop independent ones: its dependents are skippe
 everything else runs, and every failure is reported at the end. Deletes of orphans run
 after everything else. Each write is safe to repeat: a killed apply, run again, reads
 live state afresh and converges.
+
+Ctrl-C (KeyboardInterrupt in the main thread) starts no further resource; the resources in
+flight finish the AWS call they are making and stop at their next pending wait; then
+`Interrupted` (exit 130) says what was done and what was not. A second Ctrl-C stops
+waiting for the resources in flight.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from awsprov.aws import errors
+from awsprov.aws import errors, waiters
 from awsprov.aws.context import AwsContext
 from awsprov.engine import graph
 from awsprov.engine.changes import Action, FieldKind, ResourceChange
@@ -67,6 +75,41 @@ class Refused(AwsprovError):
     pass
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells and Terraform report it
+
+DOING = {Action.CREATE: "creating", Action.UPDATE: "updating", Action.REPLACE: "replacing",
+         Action.DELETE: "deleting", Action.ADOPT: "adopting", Action.RESTORE: "restoring"}
+
+
+class Interrupted(AwsprovError):
+    """Ctrl-C during apply: what was done, what was cut short, what never started."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, report: ApplyReport, not_started: list[str], in_flight: list[str]):
+        self.report, self.not_started, self.in_flight = report, not_started, in_flight
+        # Worker threads still running (a second Ctrl-C): the process must not wait for them.
+        self.leaves_threads = bool(in_flight)
+        super().__init__(_interrupted_message(report, not_started, in_flight))
+
+
+def _interrupted_message(report: ApplyReport, not_started: list[str],
+                         in_flight: list[str]) -> str:
+    def names(addresses: list[str]) -> str:
+        return ", ".join(addresses) if addresses else "none"
+
+    lines = ["interrupted: started no further resource",
+             f"done: {names([o.address for o in report.done])}"]
+    cut_short = [f"{o.address} ({o.message})" for o in report.failures]
+    if cut_short:
+        lines.append(f"not done (failed or cut short): {names(cut_short)}")
+    if in_flight:
+        lines.append(f"still in flight, left unfinished: {names(in_flight)}")
+    lines.append(f"not started: {names(not_started)}")
+    lines.append("run apply again to converge")
+    return "\n".join(lines)
+
+
 def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: ApplyOptions,
                reporter: Reporter | None = None) -> ApplyReport:
     reporter = reporter or Reporter()
@@ -75,16 +118,29 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
     blocked: dict[str, str] = {}
     attributes: dict[str, dict[str, Any]] = {
         a: dict(r.live.attributes) for a, r in result.resources.items() if r.live}
+    stop = threading.Event()
+    running: set[str] = set()  # started and not finished: what a second Ctrl-C leaves
+    finished: dict[str, Outcome] = {}
 
-    def run(address: str) -> Outcome:
+    def run(address: str) -> Outcome | None:
         change = changes[address]
+        if stop.is_set():
+            return None  # Ctrl-C came while this one was queued: never started
         if address in blocked:
             return Outcome(address, change.action, False, blocked[address])
+        running.add(address)
         reporter.started(change)
         start = time.monotonic()
+
+        def progress(msg: str) -> None:
+            reporter.step(address, msg)
+
+        watch = waiters.Watch(progress, DOING.get(change.action, "applying"), stop,
+                              aws.wait.heartbeat, started=start)
         try:
-            _execute(stack, change, result.resources[address], attributes, aws, options,
-                     lambda msg: reporter.step(address, msg))
+            with waiters.watching(watch):
+                _execute(stack, change, result.resources[address], attributes, aws, options,
+                         progress)
             outcome = Outcome(address, change.action, True, seconds=time.monotonic() - start)
         except AwsprovError as exc:
             outcome = Outcome(address, change.action, False, exc.message,
@@ -93,25 +149,69 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
             outcome = Outcome(address, change.action, False, str(errors.describe(exc)),
                               time.monotonic() - start)
         reporter.finished(outcome)
+        finished[address] = outcome
+        running.discard(address)
         return outcome
+
+    def record(outcome: Outcome | None) -> None:
+        if outcome is None or any(o is outcome for o in report.outcomes):
+            return
+        report.outcomes.append(outcome)
+        if not outcome.ok:
+            for dependent in graph.dependents(result.deps, outcome.address):
+                blocked.setdefault(dependent, f"skipped: depends on {outcome.address}, "
+                                              f"which failed")
 
     def run_layer(layer: list[str]) -> None:
         todo = [a for a in layer if _needs_work(changes[a], options)]
-        with ThreadPoolExecutor(max_workers=max(1, options.parallelism),
-                                thread_name_prefix="apply") as pool:
-            for outcome in pool.map(run, todo):
-                report.outcomes.append(outcome)
-                if not outcome.ok:
-                    for dependent in graph.dependents(result.deps, outcome.address):
-                        blocked.setdefault(dependent, f"skipped: depends on {outcome.address}, "
-                                                      f"which failed")
+        pool = ThreadPoolExecutor(max_workers=max(1, options.parallelism),
+                                  thread_name_prefix="apply")
+        futures: list[Future] = []
+        try:
+            for address in todo:  # one by one: a Ctrl-C here keeps those already submitted
+                futures.append(pool.submit(run, address))
+            for future in futures:
+                record(future.result())
+        except KeyboardInterrupt:
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            _wait_for_in_flight(futures, running)
+            for address in todo:
+                record(finished.get(address))
+            raise
+        finally:
+            pool.shutdown(wait=not stop.is_set())
 
-    for layer in result.order:
-        run_layer(layer)
+    layers = list(result.order)
     orphans = [c.address for c in result.plan.changes if c.orphan]
     if orphans and options.prune:
-        run_layer(orphans)
+        layers.append(orphans)
+    try:
+        for layer in layers:
+            run_layer(layer)
+    except KeyboardInterrupt:
+        raise _interrupted(report, layers, changes, options, set(running)) from None
     return report
+
+
+def _wait_for_in_flight(futures: list[Future], running: set[str]) -> None:
+    """Let the resources in flight finish their call (they stop at their next wait);
+    a second Ctrl-C stops waiting for them."""
+    started = [f for f in futures if not f.cancelled()]  # a cancelled one never completes
+    with contextlib.suppress(KeyboardInterrupt):
+        concurrent.futures.wait(started)
+        while running:  # one whose future the Ctrl-C kept from the list
+            time.sleep(0.05)
+
+
+def _interrupted(report: ApplyReport, layers: list[list[str]],
+                 changes: dict[str, ResourceChange], options: ApplyOptions,
+                 running: set[str]) -> Interrupted:
+    recorded = {o.address for o in report.outcomes}
+    wanted = [a for layer in layers for a in layer if _needs_work(changes[a], options)]
+    left = [a for a in wanted if a not in recorded]
+    in_flight = [a for a in left if a in running]
+    return Interrupted(report, [a for a in left if a not in in_flight], in_flight)
 
 
 def _needs_work(change: ResourceChange, options: ApplyOptions) -> bool:
