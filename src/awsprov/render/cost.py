@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -12,6 +13,7 @@ from rich.table import Table
 from awsprov.cost.model import CostComponent, Estimate, ResourceCost
 
 UNKNOWN = "usage unknown"
+NARROW = 120  # columns below which the cost table takes its narrow layout
 
 
 def money(value: float | None) -> str:
@@ -85,15 +87,24 @@ def _wide(out: Console) -> None:
 def render_text(estimate: Estimate, out: Console) -> None:
     _wide(out)
     out.print(f"[bold]{escape(_header(estimate))}[/]")
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for column, justify in (("Resource / component", "left"), ("Kind", "left"),
-                            ("Quantity", "right"), ("Unit", "left"),
-                            ("Unit price", "right"), ("Monthly", "right")):
-        table.add_column(column, justify=justify)
+    narrow = out.width < NARROW
+    table = Table(show_edge=False, pad_edge=False, header_style="bold underline" if narrow
+                  else "bold", box=None if narrow else box.HEAVY_HEAD)
+    # In 80 columns every address shows whole on a line of its own (the name under it),
+    # names and units wrap, and the figures keep their width.
+    longest = max((len(r.address) for r in estimate.resources), default=0) + 2
+    table.add_column("Resource / component", overflow="fold", ratio=1,
+                     min_width=min(longest, 30) if narrow else None)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Qty" if narrow else "Quantity", justify="right", no_wrap=True)
+    table.add_column("Unit", overflow="fold", max_width=10 if narrow else None)
+    table.add_column("Price" if narrow else "Unit price", justify="right", no_wrap=True)
+    table.add_column("Monthly", justify="right", no_wrap=True)
     for section, resources in _by_section(estimate).items():
         table.add_row(f"[bold]{section}[/]", "", "", "", "", "")
         for resource in resources:
-            table.add_row(f"  [bold]{escape(resource.address)}[/] {escape(resource.name)}",
+            between = "\n  " if narrow else " "
+            table.add_row(f"  [bold]{escape(resource.address)}[/]{between}{escape(resource.name)}",
                           "", "", "", "", f"[bold]{_subtotal(resource)}[/]")
             for c in resource.components:
                 monthly = money(c.monthly) if c.known else f"[warn]{UNKNOWN}[/]"
