@@ -217,6 +217,9 @@ def test_local_start_status_stop(tmp_path):
         assert status.returncode == 0
         assert f"http://127.0.0.1:{port}" in status.stdout
         assert awsprov("local", "start", "--port", str(port)).returncode == 0  # idempotent
+        elsewhere = awsprov("local", "start", "--port", str(port + 1))
+        assert elsewhere.returncode == 1
+        assert f"already running at http://127.0.0.1:{port} " in elsewhere.stderr
         planned = awsprov("--local", "plan", str(P2P), "--detailed-exitcode")
         assert planned.returncode == 2, planned.stderr
         assert "Plan: 6 to create" in planned.stdout  # five tables and the payment bucket

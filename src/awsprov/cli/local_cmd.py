@@ -10,8 +10,10 @@ app = typer.Typer(help="The local AWS emulator (moto) on 127.0.0.1.", no_args_is
 
 
 @app.command()
-def start(port: int = typer.Option(4566, "--port", help="Port on 127.0.0.1.")) -> None:
-    """Start the emulator in the background (idempotent)."""
+def start(port: int | None = typer.Option(
+        None, "--port", show_default="4566",
+        help="Port on 127.0.0.1; refused while the emulator runs on another.")) -> None:
+    """Start the emulator in the background (idempotent: reports the one running)."""
     from awsprov import local
 
     server = local.start(port)
