@@ -3,6 +3,7 @@ was not, exit 130) and the heartbeat of long waits ("still creating… [1m10s el
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
 import time
@@ -168,3 +169,36 @@ def test_a_wait_already_done_when_stopped_is_not_abandoned():
                                                (3723, "1h2m3s")])
 def test_elapsed_reads_as_terraform_writes_it(seconds, text):
     assert elapsed_text(seconds) == text
+
+
+class Steps(Reporter):
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, str]] = []
+
+    def step(self, address: str, message: str) -> None:
+        self.steps.append((address, message))
+
+
+QUEUE = """
+stack: beat
+region: us-east-1
+queues:
+  work: {name: beat-work, visibility_timeout: VT}
+"""
+
+
+def test_apply_passes_heartbeats_of_a_resource_wait_to_the_reporter(aws, tmp_path):
+    ctx, _log = aws
+    first = load_stack(write_spec(tmp_path, QUEUE.replace("VT", "30")))
+    apply_plan(first, make_plan(first, ctx, PlanOptions()), ctx, ApplyOptions())
+    changed = load_stack(write_spec(tmp_path, QUEUE.replace("VT", "60")))
+    every_pause = dataclasses.replace(ctx, wait=WaitPolicy(delay=0.01, timeout=10,
+                                                           heartbeat=0))
+    reporter = Steps()
+    report = apply_plan(changed, make_plan(changed, every_pause, PlanOptions()), every_pause,
+                        ApplyOptions(), reporter)
+    assert report.failures == []
+    beats = [m for a, m in reporter.steps if m.startswith("still ")]
+    assert beats and all(a == "queues.work" for a, m in reporter.steps if m in beats)
+    assert beats[0] == ("still updating… [0s elapsed] "
+                        "(waiting for beat-work: attributes applied)")
