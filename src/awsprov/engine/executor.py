@@ -129,6 +129,13 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
         if address in blocked:
             return Outcome(address, change.action, False, blocked[address])
         running.add(address)
+        try:
+            outcome = finished[address] = execute(address, change)
+        finally:  # after `finished`: the Ctrl-C path reads it once `running` is empty
+            running.discard(address)
+        return outcome
+
+    def execute(address: str, change: ResourceChange) -> Outcome:
         reporter.started(change)
         start = time.monotonic()
 
@@ -149,8 +156,6 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
             outcome = Outcome(address, change.action, False, str(errors.describe(exc)),
                               time.monotonic() - start)
         reporter.finished(outcome)
-        finished[address] = outcome
-        running.discard(address)
         return outcome
 
     def record(outcome: Outcome | None) -> None:
