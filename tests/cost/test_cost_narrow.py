@@ -31,3 +31,19 @@ def test_an_80_column_terminal_shows_every_address_and_figure_whole(name):
             assert any(line.rstrip().endswith(money(resource.monthly))
                        or f"{money(resource.monthly)} + unknown" in line for line in lines)
     assert "…" not in buffer.getvalue()
+
+
+def test_the_environment_comparison_fits_80_columns_too():
+    from awsprov.render.cost import render_compare_text
+
+    dev, prod = (load_stack(SPECS / "vaultlink", env=env, inputs=False)
+                 for env in ("dev", "prod"))
+    left, right = estimate(dev, Prices(dev.region)), estimate(prod, Prices(prod.region))
+    buffer = io.StringIO()
+    render_compare_text(left, right, Console(file=buffer, width=80, force_terminal=True,
+                                             color_system=None, highlight=False))
+    lines = buffer.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for resource in left.resources:
+        assert any(line.startswith(f"{resource.address} ") for line in lines)
+    assert "…" not in buffer.getvalue()

@@ -125,10 +125,10 @@ def render_compare_text(left: Estimate, right: Estimate, out: Console) -> None:
     out.print(f"[bold]Stack {escape(left.stack)} · {_env(left)} ({left.region}) vs "
               f"{_env(right)} ({right.region}) · prices as of {left.prices_as_of}[/]")
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("Resource")
-    table.add_column(_env(left), justify="right")
-    table.add_column(_env(right), justify="right")
-    table.add_column("Difference", justify="right")
+    table.add_column("Resource", overflow="fold")  # whole, folded in a narrow terminal
+    table.add_column(_env(left), justify="right", no_wrap=True)
+    table.add_column(_env(right), justify="right", no_wrap=True)
+    table.add_column("Difference", justify="right", no_wrap=True)
     for address, a, b in _pairs(left, right):
         table.add_row(escape(address), _cell(a), _cell(b),
                       signed((b.monthly if b else 0) - (a.monthly if a else 0)))
