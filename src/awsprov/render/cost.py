@@ -84,12 +84,22 @@ def _wide(out: Console) -> None:
         out.width = max(out.width, 140)
 
 
+def _table(out: Console) -> Table:
+    """A narrow terminal drops the column rules: three more columns for addresses."""
+    narrow = out.width < NARROW
+    return Table(show_edge=False, pad_edge=False, header_style="bold underline" if narrow
+                 else "bold", box=None if narrow else box.HEAVY_HEAD)
+
+
+def _longest_address(*estimates: Estimate) -> int:
+    return min(40, max((len(r.address) for e in estimates for r in e.resources), default=8))
+
+
 def render_text(estimate: Estimate, out: Console) -> None:
     _wide(out)
     out.print(f"[bold]{escape(_header(estimate))}[/]")
     narrow = out.width < NARROW
-    table = Table(show_edge=False, pad_edge=False, header_style="bold underline" if narrow
-                  else "bold", box=None if narrow else box.HEAVY_HEAD)
+    table = _table(out)
     # In 80 columns every address shows whole on a line of its own (the name under it),
     # names and units wrap, and the figures keep their width.
     longest = max((len(r.address) for r in estimate.resources), default=0) + 2
@@ -124,8 +134,8 @@ def render_compare_text(left: Estimate, right: Estimate, out: Console) -> None:
     _wide(out)
     out.print(f"[bold]Stack {escape(left.stack)} · {_env(left)} ({left.region}) vs "
               f"{_env(right)} ({right.region}) · prices as of {left.prices_as_of}[/]")
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("Resource", overflow="fold")  # whole, folded in a narrow terminal
+    table = _table(out)
+    table.add_column("Resource", overflow="fold", min_width=_longest_address(left, right))
     table.add_column(_env(left), justify="right", no_wrap=True)
     table.add_column(_env(right), justify="right", no_wrap=True)
     table.add_column("Difference", justify="right", no_wrap=True)
