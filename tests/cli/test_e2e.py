@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import boto3
@@ -50,22 +49,9 @@ def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def server():
-    from moto.server import ThreadedMotoServer
-
-    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto_server.start()
-    port = moto_server._server.server_port
-    yield f"http://127.0.0.1:{port}"
-    moto_server.stop()
-
-
 @pytest.fixture
-def endpoint(server):
-    request = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=5).close()
-    return server
+def endpoint(moto_endpoint):
+    return moto_endpoint
 
 
 class Cli:
