@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from awsprov.resources.sizes import plural
-from tests.cli.test_e2e import _clean_env, endpoint, server  # noqa: F401 - fixtures
+from tests.cli.test_e2e import _clean_env
 from tests.test_examples import EXAMPLE_ENV
 
 pytestmark = pytest.mark.e2e
@@ -77,8 +77,8 @@ def _cost_shape(doc: dict, env: str | None) -> None:
 
 
 @pytest.mark.parametrize(("name", "path", "env"), SEEDS, ids=[s[0] for s in SEEDS])
-def test_seed_stack_lifecycle(endpoint, tmp_path, name, path, env):  # noqa: F811
-    awsprov = Awsprov(endpoint, tmp_path)
+def test_seed_stack_lifecycle(moto_endpoint, tmp_path, name, path, env):
+    awsprov = Awsprov(moto_endpoint, tmp_path)
     spec = [str(ROOT / path), *(["--env", env] if env else [])]
 
     planned = json.loads(awsprov("plan", *spec, "--output", "json").stdout)
