@@ -60,6 +60,16 @@ CASES = [
     Case("yaml-tab", table("\tttl: at\n"), 8, None),
     Case("yaml-merge-key", table("    <<: {ttl: at}\n"), 8, None),
     Case("yaml-duplicate-key", table("    hash_key: other\n"), 8, "tables.docs.hash_key"),
+    Case("nested-10000-deep", "stack: bad\nvars:\n  a: " + "[" * 10000 + "]" * 10000 + "\n",
+         3, "vars.a[0]", contains="nested deeper than 100 levels"),
+    Case("nested-101-deep-block", "stack: bad\nvars:\n  a:\n" + "".join(
+        "  " * (i + 2) + f"k{i}:\n" for i in range(100)) + "  " * 102 + "v\n",
+         102, "vars.a.k0", contains="nested deeper than 100 levels"),
+    Case("alias-nested-in-itself", "stack: bad\nvars:\n  a: &a\n    - *a\n", 3, "vars.a[0]",
+         contains="nested deeper than 100 levels"),
+    Case("alias-expansion", "stack: bad\nvars:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+         + "".join(f"  a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n"
+                   for i in range(1, 9)), 3, "vars.a5", contains="more than 200000 values"),
     Case("not-a-mapping", "- stack: bad\n", 1, None, message="a spec must be a mapping"),
     # ---- structure
     Case("missing-stack", "region: us-east-1\ntables: {}\n", 1, "stack"),

@@ -27,8 +27,10 @@ def value_text(value: Any) -> str:
 
 def attribute_line(change: AttributeChange, creating: bool) -> str:
     if change.sensitive:
-        shown = "(sensitive)" if creating else "(sensitive, changed)"
-        return f"{change.path}: {shown}"
+        shown = "sensitive" if creating else "sensitive, changed"
+        if change.source:
+            shown += f"; {change.source}"
+        return f"{change.path}: ({shown})"
     if creating:
         return f"{change.path}: {value_text(change.after)}"
     marker = {"replace": " # forces replacement", "refuse": " # cannot change",

@@ -16,6 +16,40 @@ from awsprov.errors import Location, SpecError
 PathKey = tuple  # a tuple of dict keys and list indices from the document root
 Positions = dict[PathKey, Location]
 
+# No real spec comes near it (the deepest, a dashboard body, is about 12); a deeper one
+# is a mistake or an attack, and would otherwise end in Python's RecursionError.
+MAX_DEPTH = 100
+# Aliases can expand a small file exponentially ("billion laughs"); the largest real spec
+# has a few thousand values.
+MAX_VALUES = 200_000
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int, path: PathKey) -> None:
+        super().__init__(line)
+        self.line, self.path = line, path
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing to compose deeper than MAX_DEPTH before it recurses
+    (its composer recurses once per level)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._path: list[Any] = []
+
+    def compose_node(self, parent, index):
+        if parent is None:  # the document root, or a mapping key
+            return super().compose_node(parent, index)
+        key = index.value if isinstance(index, yaml.ScalarNode) else index
+        self._path.append(key)
+        try:
+            if len(self._path) > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1, tuple(self._path))
+            return super().compose_node(parent, index)
+        finally:
+            self._path.pop()
+
 
 class _Constructor(yaml.constructor.SafeConstructor):
     """Scalars only: containers are built by _build so that they keep marks."""
@@ -27,6 +61,12 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 
 def _build(node: yaml.Node, path: PathKey, file: str, positions: Positions) -> Any:
     positions[path] = Location(file, node.start_mark.line + 1)
+    if len(path) > MAX_DEPTH:  # an alias can nest a node inside itself
+        raise SpecError(_too_deep_message(), Location(file, node.start_mark.line + 1),
+                        _shortened(path))
+    if len(positions) > MAX_VALUES:
+        raise SpecError(f"more than {MAX_VALUES} values once YAML aliases are expanded",
+                        Location(file, node.start_mark.line + 1), _shortened(path))
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -69,7 +109,10 @@ def load_yaml(file: Path, display_name: str | None = None) -> tuple[Any, Positio
 def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
     positions: Positions = {}
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
+    except _TooDeep as exc:
+        raise SpecError(_too_deep_message(), Location(name, exc.line),
+                        _shortened(exc.path)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -84,6 +127,15 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         raise SpecError(f"YAML error: {exc.problem}", Location(name, line)) from None
+
+
+def _too_deep_message() -> str:
+    return f"nested deeper than {MAX_DEPTH} levels (mappings and lists); flatten the spec"
+
+
+def _shortened(path: PathKey) -> str:
+    """The first levels of a path too deep to print whole."""
+    return dotted(path[:3]) + "..."
 
 
 def dotted(path: PathKey) -> str:
