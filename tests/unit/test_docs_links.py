@@ -56,6 +56,14 @@ def test_no_link_leaves_the_repository(page):
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_no_page_sends_the_reader_to_files_a_clone_lacks(page):
+    """The contract is docs/spec.md: the design notes it was written from are not shipped."""
+    named = re.findall(r"\b(?:SPEC|DESIGN)\.md\b|\breference/[\w/-]+\.\w+|\.\./shared\b",
+                       page.read_text())
+    assert named == [], f"{page.name} names files outside the repository"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_named_files_exist(page):
     missing = []
     for name in PATH.findall(page.read_text()):
