@@ -296,7 +296,8 @@ class Killed(BaseException):
 
 
 def apply_killing_at(path: Path, kill_at: int | None = None, *, region: str = "us-east-1",
-                     prune: bool = False, allow_replace: bool = False) -> list[str]:
+                     prune: bool = False, allow_replace: bool = False,
+                     allow_data_loss: bool = False) -> list[str]:
     """Plan and apply the spec at `path` with one worker, so the order of writes is the
     same every run. With `kill_at`, a botocore before-call hook raises Killed just before
     the write with that index (0-based). Returns the writes sent, in order."""
@@ -317,7 +318,8 @@ def apply_killing_at(path: Path, kill_at: int | None = None, *, region: str = "u
     ctx.clients.on("before-call", maybe_kill)
     result = make_plan(stack, ctx, PlanOptions(parallelism=1, prune=prune))
     report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=1, prune=prune,
-                                                         allow_replace=allow_replace))
+                                                         allow_replace=allow_replace,
+                                                         allow_data_loss=allow_data_loss))
     assert report.failures == []
     return writes
 
@@ -337,17 +339,19 @@ def assert_converges_after_each_kill(path: Path, *, region: str = "us-east-1",
                                      setup: Callable[[], object] | None = None,
                                      check: Callable[[], object] | None = None,
                                      prune: bool = False,
-                                     allow_replace: bool = False) -> list[str]:
+                                     allow_replace: bool = False,
+                                     allow_data_loss: bool = False) -> list[str]:
     """Apply the spec at `path` once cleanly to learn its writes; then, for every k, in a
     fresh moto: `setup()`, an apply killed before write k, the same apply again, and
     assert it converged: plan empty, zero writes, and `check()` (no duplicates). Returns
     the clean apply's writes, for the caller to assert there were steps to cut between.
-    `prune` and `allow_replace` are the apply flags of every run (and `prune` that of the
-    final plan, so no orphan may be left)."""
+    `prune`, `allow_replace` and `allow_data_loss` are the apply flags of every run (and
+    `prune` that of the final plan, so no orphan may be left)."""
     import pytest
     from moto import mock_aws
 
-    flags = {"prune": prune, "allow_replace": allow_replace}
+    flags = {"prune": prune, "allow_replace": allow_replace,
+             "allow_data_loss": allow_data_loss}
     with mock_aws():
         if setup:
             setup()

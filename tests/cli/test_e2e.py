@@ -95,8 +95,10 @@ def cli(endpoint, tmp_path):
 
 def _schema(name: str) -> jsonschema.Draft202012Validator:
     docs = ROOT / "docs"
+    # Keyed by file name: the schemas refer to each other by relative path, as a
+    # validator reading them from a checkout (offline) resolves them.
     registry = Registry().with_resources(
-        (f"https://awsprov.dev/schema/{p.name}", Resource.from_contents(json.loads(p.read_text())))
+        (p.name, Resource.from_contents(json.loads(p.read_text())))
         for p in docs.glob("*-output.schema.json"))
     schema = json.loads((docs / name).read_text())
     return jsonschema.Draft202012Validator(schema, registry=registry)
@@ -138,7 +140,13 @@ def test_verify_drift_exits_2_and_apply_reverts(cli):
     plan = json.loads(cli("plan", str(P2P), "-o", "json").stdout)
     _schema(PLAN_SCHEMA).validate(plan)
     assert plan["summary"]["update"] == 1
-    cli("apply", str(P2P), "--yes")
+    # Reverting the drift turns PITR off again: its backups are lost, so only with the flag.
+    [change] = plan["changes"]
+    assert change["data_loss"] == ["point-in-time recovery turned off: the continuous "
+                                   "backups of the last 35 days are lost"]
+    refused = cli("apply", str(P2P), "--yes", code=1)
+    assert "rerun with --allow-data-loss" in " ".join(refused.stderr.split())
+    cli("apply", str(P2P), "--yes", "--allow-data-loss")
     cli("verify", str(P2P))
 
 

@@ -29,3 +29,21 @@ def test_destroy_cost_and_iam_policy_need_no_secret_inputs(capsys, monkeypatch):
         code, _out, err = run_cli(capsys, "plan", SPEC)
         assert code == 1
         assert "EXAMPLE_DB_PASSWORD is not set" in err
+
+
+def test_validate_no_inputs_checks_the_spec_without_the_secrets(capsys, monkeypatch):
+    monkeypatch.delenv("EXAMPLE_DB_PASSWORD", raising=False)
+    code, _out, err = run_cli(capsys, "validate", SPEC)
+    assert code == 1
+    assert "EXAMPLE_DB_PASSWORD is not set" in err
+    code, out, err = run_cli(capsys, "validate", SPEC, "--no-inputs")
+    assert (code, err) == (0, "")
+    assert "valid" in out and "external inputs not checked" in out
+
+
+def test_validate_no_inputs_still_rejects_a_bad_spec(capsys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stack: s\nqueues:\n  q:\n    name: q\n    visibility_timeout: -1\n")
+    code, _out, err = run_cli(capsys, "validate", str(bad), "--no-inputs")
+    assert code == 1
+    assert f"{bad}:5: queues.q.visibility_timeout" in err

@@ -26,15 +26,19 @@ SEEDS = [("p2p-automation", "specs/p2p-automation.yaml", None),
          ("vaultlink", "specs/vaultlink", "prod")]
 # Seeds whose destroy is refused by design (SPEC.md: the data-loss guards): address →
 # why, as the apply summary states it. Tables with deletion protection on (auditflow
-# outside dev, chatbot in prod) stay, and so does the key they are encrypted with
-# (deleting it would leave the kept tables unreadable). vaultlink's logs bucket receives
-# the S3 server access logs of its other buckets (the emulator delivers them as S3 does):
-# a bucket holding objects is never deleted without force_destroy.
+# outside dev, chatbot in prod) stay, and so does the key they are encrypted with:
+# refused in the plan already, naming the tables (deleting it would leave the kept
+# tables unreadable; docs/spec.md "A resource still in use is not deleted").
+# vaultlink's logs bucket receives the S3 server access logs of its other buckets (the
+# emulator delivers them as S3 does): a bucket holding objects is never deleted without
+# force_destroy.
 PROTECTED = "refused: deletion protection is on: not deleted"
 REFUSED = {"auditflow": {"tables.documents": PROTECTED, "tables.audit_records": PROTECTED,
-                         "keys.data": "skipped: depends on tables."},
+                         "keys.data": "refused: still used by tables.audit_records, "
+                                      "tables.documents (which stay)"},
            "chatbot": {"tables.sessions": PROTECTED, "tables.chat_history": PROTECTED,
-                       "keys.chatbot": "skipped: depends on tables."},
+                       "keys.chatbot": "refused: still used by tables.chat_history, "
+                                       "tables.sessions (which stay)"},
            "vaultlink": {"buckets.logs": "refused: bucket holds "}}
 
 
@@ -93,7 +97,7 @@ def test_seed_stack_lifecycle(endpoint, tmp_path, name, path, env):  # noqa: F81
     for address, why in refused.items():
         assert failures[address].startswith(why), (address, failures[address])
     if refused:
-        assert f"Apply finished with {plural(len(refused), 'failure')} " in destroyed.stderr
+        assert f"Destroy finished with {plural(len(refused), 'failure')} " in destroyed.stderr
         assert destroyed.stderr.strip().splitlines()[-1] == \
             f"error: {plural(len(refused), 'resource')} not deleted"
     # Afterwards the refused resources are unchanged; everything else is gone (or pending

@@ -277,6 +277,73 @@ def test_exported_bucket_adopts_with_only_tag_changes(aws, tmp_path):
     assert {a.path for a in change.attributes} == {"tags.awsprov:stack", "tags.awsprov:address"}
 
 
+def _hand_written_tls_deny(bucket: str, sid: str = "DenyPlainHttp") -> dict:
+    """A non-TLS deny as people write it by hand: another Sid, Principal {"AWS": "*"},
+    the bucket and its objects, the condition value a boolean."""
+    arn = f"arn:aws:s3:::{bucket}"
+    return {"Sid": sid, "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+            "Resource": [f"{arn}/*", arn], "Condition": {"Bool": {"aws:SecureTransport": False}}}
+
+
+def test_an_exported_bucket_whose_policy_already_denies_plain_http_plans_only_tags(
+        aws, tmp_path, monkeypatch):
+    import yaml
+
+    from awsprov.engine.executor import ApplyOptions, apply_plan
+    from awsprov.engine.export import export_resources
+    from awsprov.spec.loader import load_stack
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="hand-tls-export")
+    s3.put_bucket_encryption(Bucket="hand-tls-export", ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    reader = {"Sid": "AuditRead", "Effect": "Allow",
+              "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+              "Action": "s3:GetObject", "Resource": "arn:aws:s3:::hand-tls-export/*"}
+    s3.put_bucket_policy(Bucket="hand-tls-export", Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [reader, _hand_written_tls_deny("hand-tls-export")]}))
+    ctx, log = aws
+    document = export_resources(ctx, "buckets", ["hand-tls-export"])
+    exported = document["buckets"]["hand_tls_export"]
+    assert "enforce_tls" not in exported  # the hand-written deny is TLS enforced
+    spec = tmp_path / "exported.yaml"
+    spec.write_text(yaml.safe_dump({**document, "stack": "adopted"}))
+    [change] = make_plan_for(load_stack(spec), ctx).plan.changes
+    assert change.action is Action.ADOPT
+    assert {a.path for a in change.attributes} == {"tags.awsprov:stack", "tags.awsprov:address"}
+    log.clear()
+    stack = load_stack(spec)
+    report = apply_plan(stack, make_plan_for(stack, ctx), ctx, ApplyOptions())
+    assert report.failures == []
+    assert "PutBucketPolicy" not in log.operations
+    statements = json.loads(s3.get_bucket_policy(Bucket="hand-tls-export")["Policy"])
+    assert [s["Sid"] for s in statements["Statement"]] == ["AuditRead", "DenyPlainHttp"]
+
+
+@pytest.mark.parametrize(("change", "equivalent"), [
+    ({}, True),
+    ({"Principal": "*"}, True),
+    ({"Action": ["s3:*"], "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]}, True),
+    ({"Action": "*"}, True),
+    ({"Resource": "arn:aws:s3:::b*"}, True),
+    ({"Resource": "*"}, True),
+    ({"Condition": {"Bool": {"aws:securetransport": "false"}}}, True),
+    ({"Resource": "arn:aws:s3:::b/*"}, False),      # the bucket itself left out
+    ({"Action": "s3:GetObject"}, False),            # not every action
+    ({"Principal": {"AWS": "arn:aws:iam::123456789012:root"}}, False),  # not everyone
+    ({"Effect": "Allow"}, False),
+    ({"Condition": {"Bool": {"aws:SecureTransport": "false"},
+                    "StringEquals": {"aws:SourceVpce": "vpce-1"}}}, False),  # narrower
+    ({"Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}, False),
+])
+def test_enforce_tls_recognises_an_equivalent_statement_whatever_its_sid(change, equivalent):
+    statement = {**_hand_written_tls_deny("b"), **change}
+    state = BUCKETS.desired_state({"name": "b", "policy": {"Statement": [statement]}})
+    sids = [s.get("Sid") for s in state["policy"]["Statement"]]
+    assert sids == (["DenyPlainHttp"] if equivalent else ["DenyPlainHttp", TLS_SID])
+
+
 def make_plan_for(stack, ctx):
     from awsprov.engine.planner import make_plan
 

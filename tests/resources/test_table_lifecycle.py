@@ -192,7 +192,7 @@ def test_pitr_with_recovery_period(h):
     # `true` means the AWS default period, 35 days
     assert h.change(spec("    attributes: {id: S}\n    point_in_time_recovery: true\n")) == {
         "point_in_time_recovery.recovery_period_days": (14, 35)}
-    h.converge(spec())
+    h.converge(spec(), allow_data_loss=True)  # turning PITR off loses its backups
     desc = h.ddb.describe_continuous_backups(TableName=NAME)["ContinuousBackupsDescription"]
     assert desc["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
 
@@ -273,7 +273,7 @@ def test_drift_made_with_boto3_is_found_by_verify_and_reverted(h):
                      "deletion_protection": (True, False),
                      "tags.Owner": ("someone", None),
                      "ttl": (None, "expires_at")}
-    h.converge(text)
+    h.converge(text, allow_data_loss=True)  # reverting the PITR drift drops its backups
     assert verify(h.plan(text)).clean
     assert "Owner" not in h.tags()
     assert h.table()["DeletionProtectionEnabled"] is False

@@ -398,3 +398,48 @@ def test_region_from_aws_region_reaches_interpolation_through_the_cli(capsys, mo
     code, out, err = run_cli(capsys, "validate", str(spec))
     assert (code, err) == (0, "")
     assert "valid (stack s, 1 resource)" in out
+
+
+def test_an_anchor_shared_by_several_resources_still_loads_with_its_lines():
+    stack = load("""
+        stack: s
+        region: us-east-1
+        tables:
+          a:
+            name: table-a
+            hash_key: id
+            attributes: {id: S}
+            tags: &team {Team: data, Owner: ops}
+          b:
+            name: table-b
+            hash_key: id
+            attributes: {id: S}
+            tags: *team
+    """)
+    assert stack.resources["tables.b"].props["tags"] == {"Team": "data", "Owner": "ops"}
+    assert stack.location("tables", "b", "tags").line == 13
+
+
+def test_aliases_may_expand_to_the_limit_but_not_past_it():
+    from awsprov.spec.yamlfile import ALIAS_VALUES_MAX, parse_yaml
+
+    # one anchored list of 99 items, aliased: each copy is 100 values (the list + items)
+    items = ", ".join(["x"] * 99)
+    uses = ALIAS_VALUES_MAX // 100
+    text = f"a: &a [{items}]\n" + "".join(f"u{i}: *a\n" for i in range(uses))
+    data, _ = parse_yaml(text, "ok.yaml")
+    assert len(data) == uses + 1
+    with pytest.raises(SpecError) as caught:
+        parse_yaml(text + "over: *a\n", "over.yaml")
+    assert caught.value.location.line == uses + 2
+    assert "aliases expand to more than" in caught.value.message
+
+
+def test_loading_is_linear_in_positions_copied():
+    """5,000 resources across six sections: every resource keeps its own lines (the
+    positions are copied per resource from an index, not by scanning every position)."""
+    lines = ["stack: s", "region: us-east-1", "queues:"]
+    lines += [f"  q{i}: {{name: q-{i}}}" for i in range(5000)]
+    stack = load_stack("big.yaml", sources={"big.yaml": "\n".join(lines) + "\n"})
+    assert len(stack.resources) == 5000
+    assert stack.location("queues", "q4999", "name").line == 5003

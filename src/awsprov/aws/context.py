@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from awsprov.aws import errors
+from awsprov.aws import arns, errors
 from awsprov.aws.session import ClientFactory
 from awsprov.aws.waiters import WaitPolicy
 
@@ -40,8 +40,20 @@ class AwsContext:
         try:
             identity = self.client("sts").get_caller_identity()
         except Exception as exc:  # botocore raises many unrelated classes here
-            raise errors.describe(exc, "checking AWS credentials") from None
+            error = errors.describe(exc, "checking AWS credentials")
+            raise type(error)(f"{error}{self._partial_endpoints_hint()}") from None
         return identity["Account"]
+
+    def _partial_endpoints_hint(self) -> str:
+        """Only some services pointed elsewhere (DynamoDB Local): STS and the Tagging API
+        then go to AWS, as in the AWS CLI; say so, since that is why the check failed."""
+        sts = self.clients.endpoint_of("sts")
+        if not self.clients.service_endpoints_configured() or ".amazonaws.com" not in sts:
+            return ""
+        return (f" (STS goes to {sts}: only some services have "
+                f"an endpoint of their own; give STS and the Tagging API one too "
+                f"(AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API), or "
+                f"send every call to one endpoint with --endpoint-url)")
 
     def indexed_tags(self, arn: str) -> dict[str, str] | None:
         """This resource's tags from the stack's tag index, or None (no index, or not in it:
@@ -50,5 +62,5 @@ class AwsContext:
         return index.get(arn) if index is not None else None
 
     def arn(self, service: str, resource: str, region: str | None = None) -> str:
-        return f"arn:aws:{service}:{region if region is not None else self.region}:" \
-               f"{self.account_id}:{resource}"
+        return arns.make_arn(service, region if region is not None else self.region,
+                              self.account_id, resource, partition_region=self.region)

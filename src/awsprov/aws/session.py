@@ -2,7 +2,11 @@
 
 Building a client from a new Session costs ~110 ms (service models reload), so clients
 are cached; boto3 clients are thread-safe once built, so building happens under a lock.
-Throttling and transient errors are botocore's job: retries are configured here, once.
+Throttling and transient errors are botocore's job. Retries, profile and endpoints are
+resolved by botocore as the AWS CLI resolves them (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, the
+profile's `max_attempts`/`retry_mode`, AWS_ENDPOINT_URL(_<SERVICE>), `[services]`);
+awsprov only fills in a retry setting the user left unset, and passes an endpoint itself
+only for --endpoint-url/--local.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from typing import Any
 # Connect fast so an unreachable endpoint is reported within seconds, not minutes.
 CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 60
-MAX_ATTEMPTS = 6
+# awsprov's defaults where the user set none: every attempt, the first one included.
+DEFAULT_MAX_ATTEMPTS = 6
+DEFAULT_RETRY_MODE = "standard"
 
 
 @dataclass(frozen=True)
@@ -50,9 +56,11 @@ class ClientFactory:
         quiet_library_loggers()
 
         self.target = target
-        self._session = boto3.Session(profile_name=target.profile, region_name=target.region)
+        botocore_session = self._botocore_session = _botocore_session(target.profile)
+        self._session = boto3.Session(botocore_session=botocore_session,
+                                      region_name=target.region)
         self._config = Config(
-            retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+            retries=retry_defaults(botocore_session),
             connect_timeout=CONNECT_TIMEOUT_S,
             read_timeout=READ_TIMEOUT_S,
             max_pool_connections=max_pool_connections,
@@ -86,11 +94,48 @@ class ClientFactory:
             for client in self._clients.values():
                 client.meta.events.register(event, handler)
 
-    def _endpoint_for(self, service: str) -> str | None:
+    def endpoint_of(self, service: str) -> str:
+        """Where botocore sends this service's calls (after AWS_ENDPOINT_URL* and
+        `[services]`)."""
+        return self.client(service).meta.endpoint_url
+
+    def service_endpoints_configured(self) -> bool:
+        """True when some service has an endpoint of its own (AWS_ENDPOINT_URL_<SERVICE> or
+        a `[services]` section), so the others may still go to AWS."""
         if self.target.endpoint_url:
-            return self.target.endpoint_url
-        # botocore honours AWS_ENDPOINT_URL(_<SERVICE>) itself; nothing to do.
-        return None
+            return False
+        return any(key.startswith("AWS_ENDPOINT_URL_") for key in os.environ) or \
+            "services" in self._botocore_session.get_scoped_config()
+
+    def _endpoint_for(self, service: str) -> str | None:
+        # None lets botocore resolve AWS_ENDPOINT_URL(_<SERVICE>) and `[services]` itself;
+        # an explicit endpoint (--endpoint-url, --local) overrides them all, as in the CLI.
+        return self.target.endpoint_url
+
+
+def _botocore_session(profile: str | None) -> Any:
+    import botocore.session
+
+    from awsprov.aws import errors
+
+    session = botocore.session.Session(profile=profile)
+    try:
+        session.get_scoped_config()  # a missing profile fails here, before any client
+    except Exception as exc:
+        raise errors.describe(exc) from None
+    return session
+
+
+def retry_defaults(session: Any) -> dict[str, Any]:
+    """awsprov's retry settings for what the user did not set (env or the profile's config):
+    a key present in botocore's client Config would override the user's own setting."""
+    scoped = session.get_scoped_config()
+    retries: dict[str, Any] = {}
+    if session.get_config_variable("max_attempts") is None:
+        retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
+    if not (os.environ.get("AWS_RETRY_MODE") or scoped.get("retry_mode")):
+        retries["mode"] = DEFAULT_RETRY_MODE
+    return retries
 
 
 def default_region() -> str | None:

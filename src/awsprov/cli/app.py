@@ -7,23 +7,37 @@ import sys
 
 import typer
 
-from awsprov.cli import commands, cost_cmd, local_cmd, tools
+from awsprov import __version__
+from awsprov.cli import commands, cost_cmd, help_format, inspect_cmd, local_cmd, tools
 from awsprov.cli.context import GlobalOptions
+from awsprov.cli.json_output import error_document, wants_json, write_json
 from awsprov.errors import EXIT_ERROR, AwsprovError
+
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="awsprov",
     help="Plan, apply and verify the AWS data and security layer from YAML specs. "
          "Stateless: live AWS is the only state.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (README: Shell completion)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=HELP_OPTIONS,
 )
 app.add_typer(local_cmd.app, name="local")
 commands.register(app)
 tools.register(app)
 cost_cmd.register(app)
+inspect_cmd.register(app)
+help_format.add_examples(app)
+help_format.install()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"awsprov {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -40,6 +54,8 @@ def global_options(
     allow_outside_files: bool = typer.Option(
         False, "--allow-outside-files",
         help="Let from_file read files outside the spec's folder (docs/spec.md)."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print the version and exit."),
 ) -> None:
     from awsprov.render import console
 
@@ -98,24 +114,27 @@ def _click_exceptions() -> tuple[tuple[type, ...], tuple[type, ...]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: every error becomes one line on stderr and an exit code."""
+    """Entry point: every error becomes one line on stderr and an exit code; with
+    `--output json` also one error document on stdout (docs/error-output.schema.json)."""
     usage_errors, aborts = _click_exceptions()
     argv = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     verbose = "--verbose" in argv or "-v" in argv
+    as_json = wants_json(argv)
     try:
         code = app(args=argv, prog_name="awsprov", standalone_mode=False)
     except AwsprovError as exc:
-        _print_error(str(exc))
-        code = exc.exit_code
+        from awsprov.cli.json_output import kind_of
+
+        code = _fail(str(exc), exc.exit_code, as_json, kind_of(exc), exc)
     except aborts:
-        _print_error("aborted")
-        code = EXIT_ERROR
+        code = _fail("aborted", EXIT_ERROR, as_json, "interrupted")
     except usage_errors as exc:
-        exc.show()
         code = EXIT_ERROR  # never click's 2: exit 2 means "changes" or "drift" here
+        if as_json:
+            write_json(error_document(exc.format_message(), code, "usage", exc))
+        exc.show()
     except KeyboardInterrupt:
-        _print_error("interrupted; run apply again to converge")
-        code = 130
+        code = _fail("interrupted; run apply again to converge", 130, as_json, "interrupted")
     except Exception as exc:
         from awsprov.aws import errors
 
@@ -126,11 +145,25 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             sys.stderr.write("".join(traceback.format_tb(exc.__traceback__)))
-            _print_error(str(described))
+            message = str(described)
         else:
-            _print_error(f"{described} (run with --verbose for details)")
-        code = EXIT_ERROR
+            message = f"{described} (run with --verbose for details)"
+        from awsprov.cli.json_output import kind_of
+
+        kind = kind_of(described)
+        if kind == "error":
+            kind = "aws" if errors.code(exc) else "internal"
+        code = _fail(message, EXIT_ERROR, as_json, kind, described)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int, as_json: bool, kind: str,
+          error: BaseException | None = None) -> int:
+    """The error on stderr (always) and, with --output json, as one document on stdout."""
+    if as_json:
+        write_json(error_document(message, code, kind, error))
+    _print_error(message)
+    return code
 
 
 def _print_error(message: str) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import typer
 
-from awsprov.cli import context
+from awsprov.cli import context, reports
+from awsprov.cli.json_output import with_report, write_json
 from awsprov.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ApplyFailed, AwsprovError
 from awsprov.resources.sizes import plural
 
@@ -24,6 +25,19 @@ class TextOrJson(str, Enum):
     json = "json"
 
 
+class JsonOnly(str, Enum):
+    json = "json"
+
+
+OUTPUT_OPT = typer.Option(TextOrJson.text, "--output", "-o", help="text, or one JSON document.")
+
+
+class PlanOutput(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
 class VerifyOutput(str, Enum):
     text = "text"
     json = "json"
@@ -34,13 +48,30 @@ def _options(ctx: typer.Context) -> context.GlobalOptions:
     return ctx.obj or context.GlobalOptions()
 
 
-def validate(ctx: typer.Context, spec: Path = SPEC_ARG, env: str | None = ENV_OPT) -> None:
+def validate(
+    ctx: typer.Context,
+    spec: Path = SPEC_ARG,
+    env: str | None = ENV_OPT,
+    no_inputs: bool = typer.Option(False, "--no-inputs", help="Do not check external inputs "
+                                   "(secrets' environment variables and files): for CI "
+                                   "without the secrets."),
+    output: TextOrJson = OUTPUT_OPT,
+) -> None:
     """Schema and semantic checks; no AWS call."""
-    stack = context.load(spec, env, _options(ctx))
-    typer.echo(f"{spec}: valid (stack {stack.name}, {plural(len(stack.resources), 'resource')})")
+    stack = context.load(spec, env, _options(ctx), inputs=not no_inputs)
+    if output is TextOrJson.json:
+        from awsprov.cli.reports import validate_document
+
+        write_json(validate_document(spec, stack))
+        return
+    skipped = "; external inputs not checked" if no_inputs else ""
+    typer.echo(f"{spec}: valid (stack {stack.name}, "
+               f"{plural(len(stack.resources), 'resource')}{skipped})")
 
 
-def schema() -> None:
+def schema(output: JsonOnly = typer.Option(JsonOnly.json, "--output", "-o",
+                                            help="Always JSON (the schema is a JSON document)."),
+           ) -> None:
     """Print the JSON Schema of specs."""
     from awsprov.spec.schema import schema_json
 
@@ -54,7 +85,8 @@ def plan(
     out: Path | None = typer.Option(None, "--out", help="Save the plan for `apply PLAN`."),
     target: list[str] = typer.Option([], "--target", help="Only this address (and what it "
                                      "references); repeatable."),
-    output: TextOrJson = typer.Option(TextOrJson.text, "--output", "-o"),
+    output: PlanOutput = typer.Option(PlanOutput.text, "--output", "-o",
+                                      help="markdown: for a pull-request comment."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                            help="Exit 2 when there are changes."),
     force_adopt: bool = typer.Option(False, "--force-adopt",
@@ -95,10 +127,14 @@ def apply(
                                        help="Allow replacements that lose data."),
     allow_irreversible: bool = typer.Option(False, "--allow-irreversible",
                                             help="Allow one-way changes on existing resources."),
+    allow_data_loss: bool = typer.Option(False, "--allow-data-loss",
+                                         help="Allow updates that destroy data by "
+                                         "configuration (retention cut, backups off)."),
     prune: bool = typer.Option(False, "--prune", help="Delete orphans of this stack."),
     target: list[str] = typer.Option([], "--target", help="Only this address; repeatable."),
     force_adopt: bool = typer.Option(False, "--force-adopt"),
     parallelism: int = PARALLELISM_OPT,
+    output: TextOrJson = OUTPUT_OPT,
 ) -> None:
     """Converge live AWS to the spec, wait for it to settle, then verify."""
     from awsprov.engine import planfile
@@ -121,24 +157,34 @@ def apply(
     result = make_plan(stack, aws, plan_options)
     if saved:
         planfile.check_fresh(saved, result)
-    out = console.stdout()
-    text.render_plan(result.plan, out)
+    as_json = output is TextOrJson.json
+    if not as_json:
+        text.render_plan(result.plan, console.stdout())
     if not result.plan.has_changes:
+        if as_json:
+            write_json(reports.apply_document("apply", result.plan))
         return
     if not saved:
-        _confirm(yes, "Apply these changes?")
+        _confirm(yes, "Apply these changes?", as_json)
     err = console.stderr()
-    apply_options = ApplyOptions(allow_replace, allow_irreversible, prune, parallelism)
+    apply_options = ApplyOptions(allow_replace, allow_irreversible, prune, parallelism,
+                                 allow_data_loss=allow_data_loss)
     report = apply_plan(stack, result, aws, apply_options, text.ConsoleReporter(err))
     text.render_apply_report(report, err)
     after = verify(make_plan(stack, aws, plan_options), include_orphans=prune)
+    document = reports.apply_document("apply", result.plan, report, after) if as_json else None
     failed = {o.address for o in report.failures}
     unexpected = [c for c in after.drift if c.address not in failed]
     if unexpected or after.findings:
         text.render_verify(after, err)
-        raise AwsprovError("verify after apply: live does not match the spec (see above)")
+        raise with_report(AwsprovError("verify after apply: live does not match the spec "
+                                       "(see above)"), document)
     if report.failures:
-        raise ApplyFailed(f"{plural(len(report.failures), 'resource')} failed or refused")
+        raise with_report(ApplyFailed(f"{plural(len(report.failures), 'resource')} failed or "
+                                      f"refused"), document)
+    text.render_complete(report, err)  # only now: applied, settled and verified
+    if document:
+        write_json(document)
 
 
 def verify(
@@ -175,8 +221,11 @@ def destroy(
     spec: Path = SPEC_ARG,
     env: str | None = ENV_OPT,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    target: list[str] = typer.Option([], "--target", help="Only this address; repeatable."),
+    target: list[str] = typer.Option([], "--target", help="This address and everything "
+                                     "that depends on it (never what it references); "
+                                     "repeatable."),
     parallelism: int = PARALLELISM_OPT,
+    output: TextOrJson = OUTPUT_OPT,
 ) -> None:
     """Delete the stack's resources, dependents first, under the data-loss guards."""
     from awsprov.engine.executor import ApplyOptions, apply_plan
@@ -187,23 +236,37 @@ def destroy(
     stack = context.load(spec, env, options, inputs=False)
     aws = context.aws_context(stack.region, options, parallelism)
     result = make_destroy_plan(stack, aws, PlanOptions(tuple(target), parallelism=parallelism))
-    text.render_plan(result.plan, console.stdout())
+    as_json = output is TextOrJson.json
+    if not as_json:
+        text.render_plan(result.plan, console.stdout())
     if not result.plan.has_changes:
+        if as_json:
+            write_json(reports.apply_document("destroy", result.plan))
         return
-    _confirm(yes, "Destroy these resources? Their data is lost.")
+    _confirm(yes, "Destroy these resources? Their data is lost.", as_json)
     err = console.stderr()
     report = apply_plan(stack, result, aws, ApplyOptions(prune=True, parallelism=parallelism),
                         text.ConsoleReporter(err))
-    text.render_apply_report(report, err)
+    text.render_apply_report(report, err, "destroy")
+    document = reports.apply_document("destroy", result.plan, report) if as_json else None
     if report.failures:
-        raise ApplyFailed(f"{plural(len(report.failures), 'resource')} not deleted")
+        raise with_report(ApplyFailed(f"{plural(len(report.failures), 'resource')} not deleted"),
+                          document)
+    text.render_complete(report, err, "destroy")
+    if document:
+        write_json(document)
 
 
-def _print_plan(plan, output: TextOrJson) -> None:
+def _print_plan(plan, output: PlanOutput) -> None:
     from awsprov.render import console, text
 
-    if output is TextOrJson.json:
-        sys.stdout.write(json.dumps(plan.to_json(), indent=2) + "\n")
+    if output is PlanOutput.json:
+        write_json(plan.to_json())
+        return
+    if output is PlanOutput.markdown:
+        from awsprov.render.markdown import render_plan_markdown
+
+        sys.stdout.write(render_plan_markdown(plan))
         return
     out = console.stdout()
     text.render_plan(plan, out)
@@ -213,9 +276,11 @@ def _print_plan(plan, output: TextOrJson) -> None:
         out.print(plan_cost_line(plan.cost_delta))
 
 
-def _confirm(yes: bool, question: str) -> None:
+def _confirm(yes: bool, question: str, as_json: bool = False) -> None:
     if yes:
         return
+    if as_json:  # a prompt would land in the JSON document on stdout
+        raise AwsprovError("--output json does not ask for confirmation: add --yes")
     if not sys.stdin.isatty():
         raise AwsprovError("not a terminal: confirm with --yes")
     answer = typer.prompt(f"{question} Only 'yes' is accepted", default="", show_default=False)

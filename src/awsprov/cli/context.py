@@ -32,14 +32,23 @@ def load(spec: Path, env: str | None, options: GlobalOptions,
          sources: dict[str, str] | None = None, inputs: bool = True) -> Stack:
     """The validated stack; `inputs=False` for commands that never send values to AWS
     (cost-estimate, iam-policy, destroy), so they run without the secrets' env vars."""
-    from awsprov.aws.session import default_region
     from awsprov.spec.loader import load_stack
 
     stack = load_stack(spec, env=env, region=options.region, sources=sources,
-                       fallback_region=default_region(), inputs=inputs,
+                       fallback_region=configured_region(options), inputs=inputs,
                        allow_outside_files=options.allow_outside_files)
     _print_warnings(stack.warnings)
     return stack
+
+
+def configured_region(options: GlobalOptions) -> str | None:
+    """The region the AWS configuration gives, for a spec without one: AWS_REGION, then
+    AWS_DEFAULT_REGION, then the profile's `region` (read without boto3: `validate` and
+    `${region}` need it at load time)."""
+    from awsprov.aws.config_file import profile_region
+    from awsprov.aws.session import default_region
+
+    return default_region() or profile_region(options.profile)
 
 
 def _print_warnings(warnings: list[str]) -> None:
@@ -57,16 +66,16 @@ def _print_warnings(warnings: list[str]) -> None:
 def aws_context(stack_region: str | None, options: GlobalOptions,
                 parallelism: int = 16) -> AwsContext:
     from awsprov.aws.context import AwsContext
-    from awsprov.aws.session import ClientFactory, Target, default_region
+    from awsprov.aws.session import ClientFactory, Target
 
-    endpoint = options.endpoint_url
+    endpoint = explicit_endpoint(options)
     if options.local:
         from awsprov import local
 
         endpoint = local.endpoint_or_fail()
         for key, value in local.DUMMY_CREDENTIALS.items():
             os.environ.setdefault(key, value)
-    region = options.region or stack_region or default_region() or _profile_region(options)
+    region = options.region or stack_region or configured_region(options)
     if not region:
         raise AwsprovError("no AWS region: set `region:` in the spec, --region, or AWS_REGION")
     factory = ClientFactory(Target(region, options.profile, endpoint),
@@ -76,15 +85,13 @@ def aws_context(stack_region: str | None, options: GlobalOptions,
     return AwsContext(factory, region)
 
 
-def _profile_region(options: GlobalOptions) -> str | None:
-    import boto3
-
-    try:
-        return boto3.Session(profile_name=options.profile).region_name
-    except Exception as exc:
-        from awsprov.aws import errors
-
-        raise errors.describe(exc) from None
+def explicit_endpoint(options: GlobalOptions) -> str | None:
+    """The endpoint awsprov passes to every client itself: --endpoint-url only. A value that
+    came from AWS_ENDPOINT_URL is left to botocore, so that AWS_ENDPOINT_URL_<SERVICE> and a
+    profile's `[services]` win over it for their service, as in the AWS CLI."""
+    if options.endpoint_url and options.endpoint_url == os.environ.get("AWS_ENDPOINT_URL"):
+        return None
+    return options.endpoint_url
 
 
 def _log_call(model=None, **_: object) -> None:

@@ -49,9 +49,20 @@ def cost_estimate(
     free_tier: bool = typer.Option(False, "--free-tier",
                                    help="Also show what the account-wide free tiers would "
                                         "take off (never in the total)."),
+    diff: Path | None = typer.Option(None, "--diff", metavar="OTHER_SPEC",
+                                     help="An older version of the spec (file or folder, "
+                                          "e.g. <(git show main:spec.yaml)): show the cost "
+                                          "change from it to SPEC."),
 ) -> None:
     """Monthly cost of the spec at list price, with unknown usage shown as unknown."""
     options = ctx.obj or context.GlobalOptions()
+    if diff is not None:
+        if compare:
+            raise AwsprovError("--diff and --compare cannot be used together")
+        _print_diff(_estimate(diff, env, usage, options, pricing),
+                    _estimate(spec, env, usage, options, pricing), (str(diff), str(spec)),
+                    output)
+        return
     left = _estimate(spec, env, usage, options, pricing)
     right = _estimate(spec, compare, usage, options, pricing) if compare else None
     if free_tier:
@@ -120,6 +131,19 @@ def _print(left: Estimate, right: Estimate | None, output: CostOutput) -> None:
         render.render_compare_text(left, right, console.stdout())
     else:
         render.render_text(left, console.stdout())
+
+
+def _print_diff(before: Estimate, after: Estimate, labels: tuple[str, str],
+                output: CostOutput) -> None:
+    from awsprov.render import console
+    from awsprov.render import cost as render
+
+    if output is CostOutput.json:
+        sys.stdout.write(json.dumps(render.diff_json(before, after, labels), indent=2) + "\n")
+    elif output is CostOutput.markdown:
+        sys.stdout.write(render.render_diff_markdown(before, after, labels))
+    else:
+        render.render_diff_text(before, after, labels, console.stdout())
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,8 @@ TOPIC_USAGE_PROPERTIES = {
     "deliveries": {"type": "object", "additionalProperties": False,
                    "description": "Deliveries per month by protocol; default: every publish "
                                   "to every subscription of that protocol",
-                   "properties": {p: COUNT for p in DELIVERY_GROUPS}},
+                   "properties": {p: {**COUNT, "description": f"{p} deliveries per month"}
+                                  for p in DELIVERY_GROUPS}},
 }
 QUEUE_USAGE_PROPERTIES = {
     "requests_per_month": per_month("API requests (send, receive incl. empty receives, "

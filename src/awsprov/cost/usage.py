@@ -19,7 +19,7 @@ def named_counts(what: str, names: dict | None = None) -> dict:
     schema: dict = {"type": "object", "description": what, "additionalProperties": COUNT}
     if names is not None:
         schema = {"type": "object", "description": what, "additionalProperties": False,
-                  "properties": {n: COUNT for n in names}}
+                  "properties": {n: {**COUNT, "description": f"{what}: {n}"} for n in names}}
     return schema
 
 

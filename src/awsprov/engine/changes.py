@@ -108,6 +108,9 @@ class ResourceChange:
     reason: str = ""
     attributes: list[AttributeChange] = field(default_factory=list)
     data_at_risk: str | None = None
+    # What an update destroys by configuration (retention cut, backups off): apply needs
+    # --allow-data-loss. data_at_risk then says the same, joined, for older readers.
+    data_loss: list[str] = field(default_factory=list)
     orphan: bool = False
     warnings: list[str] = field(default_factory=list)
     fingerprint: str | None = None
@@ -127,6 +130,8 @@ class ResourceChange:
         }
         if self.data_at_risk:
             doc["data_at_risk"] = self.data_at_risk
+        if self.data_loss:
+            doc["data_loss"] = list(self.data_loss)
         if self.orphan:
             doc["orphan"] = True
         if self.warnings:

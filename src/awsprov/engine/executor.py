@@ -2,8 +2,9 @@
 
 One resource's failure does not stop independent ones: its dependents are skipped,
 everything else runs, and every failure is reported at the end. Deletes of orphans run
-after everything else. Each write is safe to repeat: a killed apply, run again, reads
-live state afresh and converges.
+after everything else, each after the orphans that still use it (engine/guards.py).
+Each write is safe to repeat: a killed apply, run again, reads live state afresh and
+converges.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.context import AwsContext
-from awsprov.engine import graph
+from awsprov.engine import graph, guards
 from awsprov.engine.changes import Action, FieldKind, ResourceChange
 from awsprov.engine.planner import PlannedResource, PlanResult, build_desired, diff_with_tags
 from awsprov.errors import AwsprovError
@@ -31,6 +32,7 @@ class ApplyOptions:
     allow_irreversible: bool = False
     prune: bool = False
     parallelism: int = 16
+    allow_data_loss: bool = False
 
 
 @dataclass
@@ -78,7 +80,8 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
 
     def run(address: str) -> Outcome:
         change = changes[address]
-        if address in blocked:
+        if address in blocked and change.action is not Action.REFUSED:
+            # (a refusal the plan already gave is the better reason: reported as such)
             return Outcome(address, change.action, False, blocked[address])
         reporter.started(change)
         start = time.monotonic()
@@ -108,9 +111,12 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
 
     for layer in result.order:
         run_layer(layer)
-    orphans = [c.address for c in result.plan.changes if c.orphan]
+    ordered = {a for layer in result.order for a in layer}
+    orphans = [c.address for c in result.plan.changes if c.orphan and c.address not in ordered]
     if orphans and options.prune:
-        run_layer(orphans)
+        # after everything else; among themselves, a user before what it uses
+        for layer in guards.execution_layers(result, orphans):
+            run_layer(layer)
     return report
 
 
@@ -152,6 +158,10 @@ def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
         if irreversible and not options.allow_irreversible:
             raise Refused(f"irreversible change to {', '.join(irreversible)}: rerun with "
                           f"--allow-irreversible")
+        lost = rtype.data_loss(desired, live, todo)
+        if lost and not options.allow_data_loss:
+            raise Refused(f"data loss refused ({'; '.join(lost)}): rerun with "
+                          f"--allow-data-loss")
         rtype.update(aws, desired, live, todo, progress)
     fresh = rtype.read(aws, desired.name, _owner(stack, change))
     if fresh is not None:

@@ -10,6 +10,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+from awsprov.engine.changes import (
+    KNOWN_AFTER_APPLY,
+    SUMMARY_KEYS,
+    Action,
+    AttributeChange,
+    FieldKind,
+    Plan,
+    ResourceChange,
+)
 from awsprov.engine.planner import PlanResult
 from awsprov.errors import PlanStaleError, SpecError
 
@@ -58,3 +67,39 @@ def check_fresh(saved: dict[str, Any], result: PlanResult) -> None:
         listed = ", ".join(moved[:5]) + (f" and {len(moved) - 5} more" if len(moved) > 5 else "")
         raise PlanStaleError(f"the saved plan is stale: live state of {listed} changed since "
                              f"it was planned; run plan again")
+
+
+def saved_plan(saved: dict[str, Any]) -> Plan:
+    """The Plan a saved file shows (`awsprov show`), rebuilt from its JSON: only the
+    changes are stored, so the summary (which counts the unchanged) is the stored one."""
+    document = saved["plan"]
+    changes = [_change(c) for c in document.get("changes", [])]
+    plan = _SavedPlan(document["stack"], document.get("env"), document["region"], changes,
+                      cost_delta=document.get("cost_delta"))
+    plan.saved_summary = dict(document.get("summary", {}))
+    return plan
+
+
+class _SavedPlan(Plan):
+    saved_summary: dict[str, int]
+
+    def summary(self) -> dict[str, int]:
+        return {key: self.saved_summary.get(key, 0) for key in SUMMARY_KEYS}
+
+
+def _change(doc: dict[str, Any]) -> ResourceChange:
+    return ResourceChange(
+        doc["address"], doc["address"].split(".", 1)[0], doc.get("name", ""),
+        Action(doc["action"]), doc.get("reason", ""),
+        [_attribute(a) for a in doc.get("attributes", [])],
+        data_at_risk=doc.get("data_at_risk"), orphan=bool(doc.get("orphan")),
+        warnings=list(doc.get("warnings", [])))
+
+
+def _attribute(doc: dict[str, Any]) -> AttributeChange:
+    def value(v: Any) -> Any:
+        return KNOWN_AFTER_APPLY if v == "(known after apply)" else v
+
+    return AttributeChange(doc["path"], value(doc.get("before")), value(doc.get("after")),
+                           FieldKind(doc.get("kind", "update")), bool(doc.get("sensitive")),
+                           doc.get("note", ""))

@@ -10,7 +10,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.context import AwsContext
-from awsprov.engine import graph
+from awsprov.engine import graph, guards
 from awsprov.engine.changes import (
     KNOWN_AFTER_APPLY,
     Action,
@@ -105,7 +105,10 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
     fingerprints = {a: fingerprint(r.live) for a, r in resources.items()}
     for change in changes:
         change.fingerprint = fingerprints[change.address]
-    return PlanResult(plan, resources, deps, order, fingerprints)
+    result = PlanResult(plan, resources, deps, order, fingerprints)
+    if options.compare:  # destroy decides its deletes first, then holds them
+        guards.hold_deletes_for_users(result)
+    return result
 
 
 def _select(stack: Stack, deps: dict[str, set[str]], targets: tuple[str, ...]) -> set[str]:
@@ -286,7 +289,16 @@ def _classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | 
     elif changes:
         change.action = Action.UPDATE
         change.reason = ", ".join(sorted({c.path.split(".")[0] for c in changes})) + " changed"
+    if change.action in (Action.UPDATE, Action.ADOPT, Action.RESTORE):
+        _mark_data_loss(change, rtype.data_loss(desired, live, changes))
     return change
+
+
+def _mark_data_loss(change: ResourceChange, reasons: list[str]) -> None:
+    """An in-place change that destroys data by configuration shows it as data at risk."""
+    if reasons:
+        change.data_loss = list(reasons)
+        change.data_at_risk = "; ".join(reasons)
 
 
 def _attributes_after(change: ResourceChange, desired: Desired,
@@ -398,18 +410,24 @@ def fingerprint(live: Live | None) -> str:
 
 
 def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult:
-    """Delete what this stack owns, dependents first; the data-loss guards still apply."""
-    result = make_plan(stack, aws, PlanOptions(targets=options.targets, force_adopt=False,
-                                               prune=True, parallelism=options.parallelism,
+    """Delete what this stack owns, dependents first; the data-loss guards still apply.
+    With targets: the targets and what depends on them, never what they depend on. The
+    whole stack is read even then, so that a resource still used by one left standing is
+    refused rather than deleted under it."""
+    result = make_plan(stack, aws, PlanOptions(targets=(), force_adopt=False, prune=True,
+                                               parallelism=options.parallelism,
                                                find_orphans=not options.targets,
                                                compare=False))
+    chosen = guards.destroy_selection(stack, result.deps, options.targets)
     for change in result.plan.changes:
         if change.orphan:
             continue
         planned = result.resources[change.address]
         live = planned.live
         change.attributes, change.warnings = [], []
-        if live is None:
+        if change.address not in chosen:
+            change.action, change.reason = Action.NOOP, "not targeted"
+        elif live is None:
             change.action, change.reason = Action.NOOP, "does not exist"
         elif live.pending_deletion:
             change.action, change.reason = Action.NOOP, "already scheduled for deletion"
@@ -426,8 +444,10 @@ def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> Pl
                 change.action, change.reason = Action.REFUSED, refusal
             else:
                 change.action, change.reason = Action.DELETE, "destroy"
-    result.order = list(reversed(result.order))
     result.deps = _reverse(result.deps)
+    guards.hold_deletes_for_users(result)
+    # Orphans too: a resource of the spec may have to wait for an orphan that uses it.
+    result.order = guards.execution_layers(result, [c.address for c in result.plan.changes])
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from awsprov.engine import guards
 from awsprov.engine.changes import ResourceChange
 from awsprov.engine.planner import PlanResult
 
@@ -70,4 +71,8 @@ def _baseline(result: PlanResult) -> list[Finding]:
             continue
         for rule, severity, message in planned.rtype.baseline(planned.live):
             findings.append(Finding(address, rule, severity, message))
+    for address, users in guards.orphans_in_use(result):
+        findings.append(Finding(address, "orphan-in-use", "warning",
+                                f"gone from the spec but still used by {', '.join(users)}: "
+                                f"deleting it would break them; move them off it first"))
     return findings

@@ -216,3 +216,92 @@ def plan_cost_line(delta: dict[str, Any]) -> str:
     if not (before["complete"] and after["complete"]):
         text += "; usage unknown for some components (awsprov cost-estimate lists them)"
     return text
+
+
+# ---- cost-estimate --diff: from an older version of the spec to this one ----------------
+
+DIFF_SYMBOLS = {"added": "+", "removed": "-", "changed": "~"}
+
+
+def diff_rows(before: Estimate, after: Estimate) -> list[dict[str, Any]]:
+    """The resources whose monthly cost differs between two versions, in spec order."""
+    rows = []
+    for address, old, new in _pairs(before, after):
+        delta = (new.monthly if new else 0) - (old.monthly if old else 0)
+        if old is None or new is None:
+            change = "added" if old is None else "removed"
+        elif abs(delta) > 1e-9 or old.complete != new.complete:
+            change = "changed"
+        else:
+            continue
+        rows.append({"address": address, "change": change, "before": old, "after": new,
+                     "delta": delta})
+    return rows
+
+
+def _unchanged_line(before: Estimate, after: Estimate, rows: list[dict[str, Any]]) -> str:
+    same = len({r.address for r in after.resources} - {row["address"] for row in rows})
+    return f"{same} resource{'s' if same != 1 else ''} unchanged in cost."
+
+
+def render_diff_text(before: Estimate, after: Estimate, labels: tuple[str, str],
+                     out: Console) -> None:
+    _wide(out)
+    rows = diff_rows(before, after)
+    out.print(f"[bold]Stack {escape(after.stack)} · env {after.env or '-'} · region "
+              f"{after.region} · monthly cost from {escape(labels[0])} to "
+              f"{escape(labels[1])} · prices as of {after.prices_as_of}[/]")
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("Resource")
+    for column in ("Before", "After", "Change"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(f"{DIFF_SYMBOLS[row['change']]} {escape(row['address'])}",
+                      _cell(row["before"]), _cell(row["after"]), signed(row["delta"]))
+    table.add_row("[bold]Total[/]", _total_cell(before), _total_cell(after),
+                  f"[bold]{signed(after.monthly - before.monthly)}[/]")
+    out.print(table)
+    out.print(_unchanged_line(before, after, rows))
+    if not (before.complete and after.complete):
+        out.print("[warn]incomplete:[/] some usage is unknown; totals sum what is known")
+    for warning in dict.fromkeys([*before.warnings, *after.warnings]):
+        out.print(f"[warn]warning:[/] {escape(warning)}")
+
+
+def render_diff_markdown(before: Estimate, after: Estimate, labels: tuple[str, str]) -> str:
+    rows = diff_rows(before, after)
+    lines = [f"### Monthly cost change: {_md(after.stack)} "
+             f"({signed(after.monthly - before.monthly)}/month)", "",
+             f"From `{_md(labels[0])}` to `{_md(labels[1])}` · env {_md(after.env or '-')} · "
+             f"region {after.region} · prices as of {after.prices_as_of}, USD, list price.", "",
+             "| | Resource | Before | After | Change |", "|---|---|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| {DIFF_SYMBOLS[row['change']]} | {_md(row['address'])} | "
+                     f"{_cell(row['before'])} | {_cell(row['after'])} | "
+                     f"{signed(row['delta'])} |")
+    lines += [f"| | **Total** | **{_total_cell(before)}** | **{_total_cell(after)}** | "
+              f"**{signed(after.monthly - before.monthly)}** |", "",
+              _unchanged_line(before, after, rows)]
+    warnings = list(dict.fromkeys([*before.warnings, *after.warnings]))
+    if warnings:
+        lines.append("")
+        lines += [f"> ⚠️ {_md(w)}" for w in warnings]
+    return "\n".join(lines) + "\n"
+
+
+def diff_json(before: Estimate, after: Estimate, labels: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "currency": "USD",
+        "before": {"spec": labels[0], **before.to_json()},
+        "after": {"spec": labels[1], **after.to_json()},
+        "monthly_delta": round(after.monthly - before.monthly, 6),
+        "resources": [{"address": row["address"], "change": row["change"],
+                       "before": _monthly_or_none(row["before"]),
+                       "after": _monthly_or_none(row["after"]),
+                       "delta": round(row["delta"], 6)} for row in diff_rows(before, after)],
+    }
+
+
+def _monthly_or_none(resource: ResourceCost | None) -> float | None:
+    return None if resource is None else round(resource.monthly, 6)

@@ -88,7 +88,11 @@ def _render_change(change, out: Console) -> None:
     for attribute in change.attributes:
         for line in _lines(attribute, creating):
             out.print(f"      {escape(line)}")
-    if change.data_at_risk:
+    if change.data_loss:
+        for reason in change.data_loss:
+            out.print(f"      [warn]data at risk: {escape(reason)}[/]")
+        out.print("      [warn]apply refuses this change without --allow-data-loss[/]")
+    elif change.data_at_risk:
         out.print(f"      [warn]data at risk: {escape(change.data_at_risk)}[/]")
     for warning in change.warnings:
         out.print(f"      [warn]note: {escape(warning)}[/]")
@@ -116,15 +120,24 @@ def render_verify(report: VerifyReport, out: Console) -> None:
               f"{plural(len(report.findings), 'finding')}.")
 
 
-def render_apply_report(report: ApplyReport, err: Console) -> None:
-    done = len(report.done)
+# What each command calls itself, and what it did to the resources it touched.
+_OUTCOME = {"apply": ("Apply", "changed"), "destroy": ("Destroy", "deleted")}
+
+
+def render_apply_report(report: ApplyReport, err: Console, command: str = "apply") -> None:
+    """The failures, if any. Success is announced by `render_complete`, once it is known
+    (for apply: after the verify after apply)."""
     if report.failures:
-        err.print(f"[error]Apply finished with {plural(len(report.failures), 'failure')}[/] "
-                  f"({plural(done, 'resource')} changed):")
+        name, verb = _OUTCOME[command]
+        err.print(f"[error]{name} finished with {plural(len(report.failures), 'failure')}[/] "
+                  f"({plural(len(report.done), 'resource')} {verb}):")
         for outcome in report.failures:
             err.print(f"  [error]✗[/] {escape(outcome.address)}: {escape(outcome.message)}")
-    else:
-        err.print(f"[ok]Apply complete:[/] {plural(done, 'resource')} changed.")
+
+
+def render_complete(report: ApplyReport, err: Console, command: str = "apply") -> None:
+    name, verb = _OUTCOME[command]
+    err.print(f"[ok]{name} complete:[/] {plural(len(report.done), 'resource')} {verb}.")
 
 
 class ConsoleReporter(Reporter):

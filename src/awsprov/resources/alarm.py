@@ -13,6 +13,7 @@ import re
 import threading
 from typing import Any
 
+from awsprov.aws.arns import make_arn
 from awsprov.aws.paging import token_pages
 from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange
@@ -101,25 +102,41 @@ class MetricAlarm(ResourceType):
                  "description": "Alarm name: 1-255 characters, no control characters"},
         "namespace": {"type": "string", "minLength": 1, "maxLength": 255,
                       "pattern": r"^[^:]", "description": "e.g. AWS/SQS"},
-        "metric": {"type": "string", "minLength": 1, "maxLength": 255},
+        "metric": {"type": "string", "minLength": 1, "maxLength": 255,
+                   "description": "Metric name, e.g. ApproximateAgeOfOldestMessage"},
         "dimensions": {"type": "object", "maxProperties": 30,
+                       "description": "Dimension name → value (or a ${SECTION.NAME.name} "
+                                      "reference), e.g. QueueName",
                        "propertyNames": {"minLength": 1, "maxLength": 255},
                        "additionalProperties": {"type": ["string", "number"], "minLength": 1,
                                                 "maxLength": 1024}},
         "statistic": {"type": "string", "minLength": 1,
+                      "default": DEFAULTS["statistic"],
                       "description": "Sum, Average, Minimum, Maximum, SampleCount, or a "
                                      "percentile such as p95 or p99.9"},
-        "period": {"type": "integer", "minimum": 10,
+        "period": {"type": "integer", "minimum": 10, "default": DEFAULTS["period"],
                    "description": "Seconds: 10, 20, 30 or a multiple of 60 (default 300)"},
-        "evaluation_periods": {"type": "integer", "minimum": 1},
-        "datapoints_to_alarm": {"type": "integer", "minimum": 1},
-        "threshold": {"type": "number"},
-        "comparison": {"enum": [*COMPARISONS, *COMPARISONS.values()]},
-        "treat_missing_data": {"enum": list(MISSING_DATA)},
+        "evaluation_periods": {"type": "integer", "minimum": 1,
+                               "default": DEFAULTS["evaluation_periods"],
+                               "description": "Periods compared with the threshold"},
+        "datapoints_to_alarm": {"type": "integer", "minimum": 1,
+                                "description": "Breaching periods (of evaluation_periods) "
+                                               "that set ALARM (default: all of them)"},
+        "threshold": {"type": "number", "description": "The value compared with the "
+                      "statistic"},
+        "comparison": {"enum": [*COMPARISONS, *COMPARISONS.values()],
+                       "default": DEFAULTS["comparison"],
+                       "description": "An operator such as > >= < <=, or its CloudWatch "
+                                      "name (GreaterThanThreshold, ...)"},
+        "treat_missing_data": {"enum": list(MISSING_DATA),
+                               "default": DEFAULTS["treat_missing_data"],
+                               "description": "How periods without data count: missing, "
+                                              "notBreaching, breaching, ignore"},
         "actions": _ACTIONS,
         "ok_actions": _ACTIONS,
         "insufficient_data_actions": _ACTIONS,
-        "description": {"type": "string", "maxLength": 1024},
+        "description": {"type": "string", "maxLength": 1024,
+                        "description": "The alarm's description (AlarmDescription)"},
     }
     usage_properties = pricing.ALARM_USAGE_PROPERTIES
     permissions = {
@@ -249,7 +266,7 @@ class MetricAlarm(ResourceType):
         return arn.split(":alarm:", 1)[-1]
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        return [f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"]
+        return [make_arn("cloudwatch", region, account, f"alarm:{name}")]
 
     # ---- read ------------------------------------------------------------------------
 

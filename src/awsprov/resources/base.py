@@ -162,9 +162,22 @@ class ResourceType:
         """Warnings a user should read before applying (rebuilds, new ARNs, limits)."""
         return []
 
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        """Data these changes destroy by configuration alone, without any delete (a
+        retention cut, backups turned off): one reason each. Apply refuses the resource's
+        change unless --allow-data-loss is given. Only what is known, not merely possible:
+        a risk that cannot be known cheaply belongs in change_notes."""
+        return []
+
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
         """Why deleting this live resource must not happen (beyond deletion protection)."""
         return None
+
+    def identifiers(self, live: Live) -> frozenset[str]:
+        """Every string by which another resource's state may name this one. A resource
+        named so in the live state of another that stays is not deleted (engine/guards.py)."""
+        return frozenset({live.arn})
 
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         """Security-baseline findings (rule, severity, message) for `verify --baseline`."""

@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import AttributeChange, is_unknown
 from awsprov.resources import tags as tagging
@@ -33,20 +34,36 @@ _CREDENTIALS = (
 WIDGET_TYPES = ("metric", "text", "log", "alarm", "explorer", "custom")
 _WIDGET = {
     "type": "object", "required": ["type"],
-    "properties": {"type": {"enum": list(WIDGET_TYPES)},
-                   "x": {"type": "integer", "minimum": 0, "maximum": 23},
-                   "y": {"type": "integer", "minimum": 0},
-                   "width": {"type": "integer", "minimum": 1, "maximum": 24},
-                   "height": {"type": "integer", "minimum": 1, "maximum": 1000},
-                   "properties": {"type": "object"}},
+    "description": "One widget of the dashboard grid",
+    "properties": {"type": {"enum": list(WIDGET_TYPES),
+                            "description": "metric, text, log, alarm, explorer, ..."},
+                   "x": {"type": "integer", "minimum": 0, "maximum": 23,
+                         "description": "Column of the left edge (0-23)"},
+                   "y": {"type": "integer", "minimum": 0,
+                         "description": "Row of the top edge"},
+                   "width": {"type": "integer", "minimum": 1, "maximum": 24, "default": 6,
+                             "description": "Columns (1-24)"},
+                   "height": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 6,
+                              "description": "Rows (1-1000)"},
+                   "properties": {"type": "object",
+                                  "description": "The widget's settings (metrics, view, "
+                                                 "region, markdown, ...)"}},
 }
 _BODY = {
     "type": "object", "additionalProperties": False, "required": ["widgets"],
     "description": "The dashboard body (CloudWatch's JSON structure) as a map",
-    "properties": {"widgets": {"type": "array", "maxItems": 500, "items": _WIDGET},
-                   "start": {"type": "string"}, "end": {"type": "string"},
-                   "periodOverride": {"enum": ["auto", "inherit"]},
-                   "variables": {"type": "array"}},
+    "properties": {"widgets": {"type": "array", "maxItems": 500, "items": _WIDGET,
+                               "description": "The widgets (at most 500)"},
+                   "start": {"type": "string", "description": "Default time range start, "
+                             "e.g. -PT3H"},
+                   "end": {"type": "string", "description": "Default time range end "
+                           "(default: now)"},
+                   "periodOverride": {"enum": ["auto", "inherit"], "default": "auto",
+                                      "description": "Whether widgets keep their own "
+                                                     "period (inherit) or adapt (auto)"},
+                   "variables": {"type": "array",
+                                 "description": "Dashboard variables (CloudWatch's "
+                                                "structure)"}},
 }
 
 
@@ -132,7 +149,7 @@ class Dashboard(ResourceType):
         return arn.split(":dashboard/", 1)[-1]
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        return [f"arn:aws:cloudwatch::{account}:dashboard/{name}"]
+        return [make_arn("cloudwatch", "", account, f"dashboard/{name}", partition_region=region)]
 
     def read(self, aws, name: str, owner: Owner | None = None) -> Live | None:
         try:

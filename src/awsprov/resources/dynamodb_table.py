@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.paging import token_pages
 from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
 from awsprov.cost import dynamodb as pricing
@@ -38,12 +39,19 @@ AWS_MANAGED_ALIAS = "alias/aws/dynamodb"
 MAX_PROJECTED_ATTRIBUTES = 100  # non-key attributes, summed over all indexes of a table
 SWITCHES_TO_ON_DEMAND_PER_DAY = 4
 DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
+# Adding TTL: one Scan page of at most this many items looks for expiry times already
+# past (a few read units); a table-wide scan would cost as much as reading the table.
+TTL_SAMPLE_ITEMS = 100
 ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and its check
 
 _CAPACITY = {
     "type": "object", "additionalProperties": False, "required": ["read", "write"],
-    "properties": {"read": {"type": "integer", "minimum": 1},
-                   "write": {"type": "integer", "minimum": 1}},
+    "description": "Provisioned read and write capacity units (billing_mode PROVISIONED)",
+    "properties": {"read": {"type": "integer", "minimum": 1,
+                            "description": "Read capacity units (4 KB strongly consistent "
+                                           "reads per second)"},
+                   "write": {"type": "integer", "minimum": 1,
+                             "description": "Write capacity units (1 KB writes per second)"}},
 }
 _PROJECTION = {
     "description": "ALL, KEYS_ONLY, or the list of non-key attributes to include",
@@ -54,24 +62,34 @@ _PROJECTION = {
 _INDEX_NAME = {"pattern": r"^[a-zA-Z0-9_.-]{3,255}$"}
 _GLOBAL_INDEX = {
     "type": "object", "additionalProperties": False, "required": ["hash_key"],
-    "properties": {"hash_key": {"type": "string", "minLength": 1},
-                   "range_key": {"type": "string", "minLength": 1},
-                   "projection": _PROJECTION, "capacity": _CAPACITY},
+    "properties": {"hash_key": {"type": "string", "minLength": 1,
+                                "description": "The index's partition key (an attribute of "
+                                               "attributes:)"},
+                   "range_key": {"type": "string", "minLength": 1,
+                                 "description": "The index's sort key (an attribute of "
+                                                "attributes:)"},
+                   "projection": {**_PROJECTION, "default": "ALL"},
+                   "capacity": {**_CAPACITY, "description": "The index's provisioned "
+                                "capacity (PROVISIONED tables)"}},
 }
 _LOCAL_INDEX = {
     "type": "object", "additionalProperties": False, "required": ["range_key"],
-    "properties": {"hash_key": {"type": "string", "minLength": 1},
-                   "range_key": {"type": "string", "minLength": 1},
-                   "projection": _PROJECTION},
+    "properties": {"hash_key": {"type": "string", "minLength": 1,
+                                "description": "Must be the table's hash_key (the default)"},
+                   "range_key": {"type": "string", "minLength": 1,
+                                 "description": "The index's sort key (an attribute of "
+                                                "attributes:)"},
+                   "projection": {**_PROJECTION, "default": "ALL"}},
 }
 _KEY_REF = {
     "type": "string",
     "description": "aws-owned, aws-managed, a KMS key ARN, or a ${keys.NAME} reference",
+    "default": "aws-owned",
     "anyOf": [{"enum": ["aws-owned", "aws-managed"]},
               {"pattern": r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"},
               {"pattern": REFERENCE}],
 }
-_MAX_UNITS = {"type": "integer", "anyOf": [{"minimum": 1}, {"const": -1}]}
+_MAX_UNITS = {"type": "integer", "anyOf": [{"minimum": 1}, {"const": -1}], "default": -1}
 
 
 def _key(name: str | None, attributes: dict[str, str]) -> str | None:
@@ -102,33 +120,59 @@ class DynamoDBTable(ResourceType):
     properties = {
         "name": {"type": "string", "minLength": 3, "maxLength": 255, "pattern": NAME_CHARS,
                  "description": "Table name: 3-255 of a-z A-Z 0-9 _ - ."},
-        "hash_key": {"type": "string", "minLength": 1},
-        "range_key": {"type": "string", "minLength": 1},
+        "hash_key": {"type": "string", "minLength": 1,
+                     "description": "The partition key attribute (declared in attributes:); "
+                                    "fixed when the table is made"},
+        "range_key": {"type": "string", "minLength": 1,
+                      "description": "The sort key attribute (declared in attributes:); fixed "
+                                     "when the table is made"},
         "attributes": {"type": "object", "minProperties": 1,
+                       "description": "Type of every key attribute of the table and its "
+                                      "indexes: S (string), N (number) or B (binary)",
                        "propertyNames": {"minLength": 1, "maxLength": 255},
                        "additionalProperties": {"enum": list(KEY_TYPES)}},
-        "billing_mode": {"enum": list(BILLING_MODES)},
+        "billing_mode": {"enum": list(BILLING_MODES), "default": "PAY_PER_REQUEST",
+                         "description": "PAY_PER_REQUEST (on demand) or PROVISIONED "
+                                        "(capacity:)"},
         "capacity": _CAPACITY,
         "global_indexes": {"type": "object", "maxProperties": 20, "propertyNames": _INDEX_NAME,
+                           "description": "Global secondary indexes by name (at most 20)",
                            "additionalProperties": _GLOBAL_INDEX},
         "local_indexes": {"type": "object", "maxProperties": 5, "propertyNames": _INDEX_NAME,
+                          "description": "Local secondary indexes by name (at most 5); fixed "
+                                         "when the table is made",
                           "additionalProperties": _LOCAL_INDEX},
         "ttl": {"type": "string", "minLength": 1, "maxLength": 255,
                 "description": "The attribute that holds each item's expiry (epoch seconds)"},
-        "point_in_time_recovery": {"anyOf": [
-            {"type": "boolean"},
-            {"type": "object", "additionalProperties": False,
-             "properties": {"enabled": {"type": "boolean"},
-                            "recovery_period_days": {"type": "integer", "minimum": 1,
-                                                     "maximum": 35}}}]},
+        "point_in_time_recovery": {
+            "default": False,
+            "description": "Continuous backups: true, or {enabled, recovery_period_days}",
+            "anyOf": [
+                {"type": "boolean"},
+                {"type": "object", "additionalProperties": False,
+                 "properties": {"enabled": {"type": "boolean", "default": True,
+                                            "description": "Point-in-time recovery on"},
+                                "recovery_period_days": {
+                                    "type": "integer", "minimum": 1, "maximum": 35,
+                                    "default": PITR_DEFAULT_DAYS,
+                                    "description": "Days a restore can go back (1-35)"}}}]},
         "on_demand_throughput": {"type": "object", "additionalProperties": False,
                                  "minProperties": 1,
-                                 "properties": {"max_reads": _MAX_UNITS,
-                                                "max_writes": _MAX_UNITS}},
+                                 "description": "Caps on an on-demand table's request rate "
+                                                "(units per second; -1: no cap)",
+                                 "properties": {
+                                     "max_reads": {**_MAX_UNITS, "description":
+                                                   "Read request units per second at most"},
+                                     "max_writes": {**_MAX_UNITS, "description":
+                                                    "Write request units per second at most"}}},
         "encryption": _KEY_REF,
-        "stream": {"enum": list(STREAM_VIEWS)},
-        "deletion_protection": {"type": "boolean"},
-        "table_class": {"enum": list(TABLE_CLASSES)},
+        "stream": {"enum": list(STREAM_VIEWS),
+                   "description": "DynamoDB Streams view type; leave out for no stream"},
+        "deletion_protection": {"type": "boolean", "default": False,
+                                "description": "AWS refuses DeleteTable while true"},
+        "table_class": {"enum": list(TABLE_CLASSES), "default": "STANDARD",
+                        "description": "STANDARD, or STANDARD_INFREQUENT_ACCESS (cheaper "
+                                       "storage, dearer requests)"},
     }
     permissions = {
         "read": ("dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive",
@@ -288,9 +332,39 @@ class DynamoDBTable(ResourceType):
                     f"apply, and set the new attribute an hour later")
         return None
 
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        reasons = []
+        pitr_before = live.state["point_in_time_recovery"]
+        pitr_after = desired.state["point_in_time_recovery"]
+        if any(c.path.startswith("point_in_time_recovery") for c in changes) \
+                and pitr_before["enabled"]:
+            kept = pitr_before["recovery_period_days"]
+            if not pitr_after["enabled"]:
+                reasons.append(f"point-in-time recovery turned off: the continuous backups "
+                               f"of the last {plural(kept, 'day')} are lost")
+            elif pitr_after["recovery_period_days"] < kept:
+                days = plural(pitr_after["recovery_period_days"], "day")
+                reasons.append(f"point-in-time recovery period {kept} → {days}: "
+                               f"restore points older than {days} are lost")
+        attribute = _ttl_added(changes)
+        expired = _sampled_expired(live, attribute) if attribute else 0
+        if expired:
+            reasons.append(f"TTL on `{attribute}`: {plural(expired, 'item')} of a "
+                           f"{TTL_SAMPLE_ITEMS}-item sample already hold a past expiry time; "
+                           f"DynamoDB deletes them, and every other such item, within days")
+        return reasons
+
     def change_notes(self, desired: Desired, live: Live,
                      changes: list[AttributeChange]) -> list[str]:
         notes = [c.note for c in changes if c.note]
+        attribute = _ttl_added(changes)
+        sampled = _sampled_expired(live, attribute) if attribute else None
+        if attribute and not sampled:
+            known = (f"a sample of {TTL_SAMPLE_ITEMS} items found none, the rest is unknown"
+                     if sampled == 0 else "not sampled (no dynamodb:Scan permission)")
+            notes.append(f"data at risk: items whose `{attribute}` holds a past time (epoch "
+                         f"seconds) are deleted within days; {known}")
         index_ops = sum(1 for c in changes if c.path.startswith("global_indexes.")
                         and c.note and ("create" in c.note or "delete" in c.note
                                         or "rebuild" in c.note))
@@ -327,7 +401,7 @@ class DynamoDBTable(ResourceType):
         return arn.split(":table/", 1)[-1].split("/", 1)[0]
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        table = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+        table = make_arn("dynamodb", region, account, f"table/{name}")
         return [table, f"{table}/index/*"]
 
     def export(self, live: Live) -> dict[str, Any]:
@@ -376,6 +450,7 @@ class DynamoDBTable(ResourceType):
         live = self._live(aws, table, ttl, pitr,
                           tags if tags is not None else _read_tags(ddb, table["TableArn"]))
         live.tags_indexed = tags is not None
+        live.raw["sample_expired"] = lambda attribute: _count_expired(ddb, name, attribute)
         return live
 
     def read_tags(self, aws, live: Live) -> dict[str, str]:
@@ -789,6 +864,38 @@ def _read_pitr(ddb, name: str) -> dict:
         raise
     return description["ContinuousBackupsDescription"].get(
         "PointInTimeRecoveryDescription", {})
+
+
+def _count_expired(ddb, name: str, attribute: str) -> int | None:
+    """Items of one Scan page (TTL_SAMPLE_ITEMS read, at most) whose `attribute` is a
+    number below now: TTL deletes those as soon as it is on. None when the caller may not
+    Scan: `iam-policy` does not grant it (Scan reads items), so the risk stays unknown."""
+    try:
+        page = ddb.scan(TableName=name, Limit=TTL_SAMPLE_ITEMS, Select="COUNT",
+                        FilterExpression="#ttl < :now",
+                        ExpressionAttributeNames={"#ttl": attribute},
+                        ExpressionAttributeValues={":now": {"N": str(int(time.time()))}})
+    except errors.ClientError as exc:
+        if errors.is_code(exc, "AccessDeniedException", "AccessDenied"):
+            return None
+        raise
+    return int(page.get("Count", 0))
+
+
+def _ttl_added(changes: list[AttributeChange]) -> str | None:
+    """The attribute TTL is being turned on for, where it was off."""
+    ttl = next((c for c in changes if c.path == "ttl"), None)
+    return ttl.after if ttl and ttl.after and not ttl.before else None
+
+
+def _sampled_expired(live: Live, attribute: str) -> int | None:
+    """How many sampled items TTL would delete at once, None when unknown; read once per
+    plan (the sampler is the live read's; a live built by hand has none)."""
+    cache = live.raw.setdefault("expired_sample_counts", {})
+    if attribute not in cache:
+        sampler = live.raw.get("sample_expired")
+        cache[attribute] = sampler(attribute) if sampler else None
+    return cache[attribute]
 
 
 def _read_tags(ddb, arn: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import retry_when, wait_until
 from awsprov.cost import kms as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
@@ -99,19 +100,28 @@ class KmsKey(ResourceType):
         "alias": {"type": "string", "maxLength": 256, "pattern": ALIAS_PATTERN,
                   "description": "The key's identity: alias/ then a-z A-Z 0-9 / _ - "
                                  "(alias/aws/ is reserved for AWS)"},
-        "description": {"type": "string", "maxLength": 8192},
+        "description": {"type": "string", "maxLength": 8192, "default": "",
+                        "description": "The key's description, as the KMS console shows it"},
         "rotation": {"type": "boolean",
                      "description": "Automatic rotation (default true for symmetric keys)"},
         "rotation_period_days": {"type": "integer", "minimum": 90, "maximum": 2560,
+                                 "default": DEFAULT_ROTATION_DAYS,
                                  "description": "Days between rotations (default 365)"},
         "policy": {"type": "object", "description": "The key policy document; default: the "
                                                     "account-root default policy"},
-        "key_spec": {"enum": list(USAGES)},
-        "key_usage": {"enum": KEY_USAGES},
+        "key_spec": {"enum": list(USAGES), "default": SYMMETRIC,
+                     "description": "Key material: symmetric AES, HMAC, RSA or elliptic-curve; "
+                                    "fixed when the key is made"},
+        "key_usage": {"enum": KEY_USAGES,
+                      "description": "What the key does (default: the first its key_spec "
+                                     "allows, ENCRYPT_DECRYPT for symmetric keys); fixed when "
+                                     "the key is made"},
         "deletion_window_days": {"type": "integer", "minimum": 7, "maximum": 30,
+                                 "default": DEFAULT_DELETION_WINDOW,
                                  "description": "Days between delete and the key's end "
                                                 "(default 30); a restore is possible meanwhile"},
-        "enabled": {"type": "boolean"},
+        "enabled": {"type": "boolean", "default": True,
+                    "description": "false disables the key: every use of it is refused"},
     }
     fields = {
         "key_spec": FieldKind.REFUSE,
@@ -222,6 +232,12 @@ class KmsKey(ResourceType):
                          "fails until it is enabled again")
         return notes
 
+    def identifiers(self, live: Live) -> frozenset[str]:
+        """A table, bucket, queue... names its key by ARN, id, alias or alias ARN."""
+        aliases = {a for a in (live.state.get("alias"), live.attributes.get("alias")) if a}
+        return kms_refs.KeyNames(live.arn, live.raw.get("key_id") or live.attributes["id"],
+                                 frozenset(aliases), aws_managed=False).names()
+
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         findings = []
         if live.state["key_spec"] == SYMMETRIC and not live.state["rotation"]:
@@ -234,8 +250,7 @@ class KmsKey(ResourceType):
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         # Keys are known by alias only; their ids are random, so key actions are scoped to
         # the account's keys and alias actions to this alias.
-        return [f"arn:aws:kms:{region}:{account}:key/*",
-                f"arn:aws:kms:{region}:{account}:{name}"]
+        return [make_arn("kms", region, account, "key/*"), make_arn("kms", region, account, name)]
 
     def name_from_arn(self, arn: str) -> str:
         return arn.rsplit("/", 1)[-1]  # the key id: read() accepts it as well as an alias
@@ -519,7 +534,7 @@ def _check_policy(document: Any) -> list[Problem]:
             "no statement lets an IAM principal change this policy (kms:PutKeyPolicy): KMS "
             "refuses a policy that would lock everyone out of the key. Keep the "
             "account-root statement: {\"Effect\": \"Allow\", \"Principal\": {\"AWS\": "
-            "\"arn:aws:iam::${account_id}:root\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}"))]
+            "\"${account_id}\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}"))]
     return []
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import retry_when
 from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import AttributeChange
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.sizes import plural
 from awsprov.resources.state_export import exported
 
 # The only values PutRetentionPolicy accepts.
@@ -40,6 +42,26 @@ def untagged_arn(arn: str) -> str:
     return arn.removesuffix(":*")
 
 
+def shortens_retention(before: int | None, after: int | None) -> bool:
+    """True when events kept now would be deleted: a shorter period, or one where there
+    was none (kept forever). None/0 means forever."""
+    return bool(after) and (not before or after < before)
+
+
+def _has_streams(logs, name: str) -> bool:
+    """Whether the group has any log stream (events live in streams): one call, made only
+    when a retention cut is planned. storedBytes is no proof: CloudWatch updates it late."""
+    return bool(logs.describe_log_streams(logGroupName=name, limit=1).get("logStreams"))
+
+
+def _holds_streams(live: Live) -> bool:
+    """Asked once per plan; a live built without the check (by hand) counts as holding."""
+    if "holds_streams" not in live.raw:
+        check = live.raw.get("has_streams")
+        live.raw["holds_streams"] = check() if check else True
+    return live.raw["holds_streams"]
+
+
 class LogGroup(ResourceType):
     section = "log_groups"
     kind = "CloudWatch log group"
@@ -57,7 +79,8 @@ class LogGroup(ResourceType):
     }
     usage_properties = pricing.LOG_GROUP_USAGE_PROPERTIES
     permissions = {
-        "read": ("logs:DescribeLogGroups", "logs:ListTagsForResource"),
+        "read": ("logs:DescribeLogGroups", "logs:ListTagsForResource",
+                 "logs:DescribeLogStreams"),
         "write": ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
                   "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey",
                   "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource"),
@@ -100,6 +123,17 @@ class LogGroup(ResourceType):
                     "keep it enabled as long as they are retained"]
         return []
 
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        retention = next((c for c in changes if c.path == "retention_days"), None)
+        if retention is None or not shortens_retention(retention.before, retention.after):
+            return []
+        if not _holds_streams(live):
+            return []  # no stream, no event: a group just made (a create cut short)
+        before = plural(retention.before, "day") if retention.before else "never expire"
+        after = plural(retention.after, "day")
+        return [f"retention {before} → {after}: stored events older than {after} are deleted"]
+
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         findings = []
         if live.state["retention_days"] is None:
@@ -116,7 +150,7 @@ class LogGroup(ResourceType):
         return untagged_arn(arn).split(":log-group:", 1)[-1]
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        group = f"arn:aws:logs:{region}:{account}:log-group:{name}"
+        group = make_arn("logs", region, account, f"log-group:{name}")
         return [group, f"{group}:*"]
 
     # ---- read ------------------------------------------------------------------------
@@ -137,7 +171,8 @@ class LogGroup(ResourceType):
                  "kms_key": group.get("kmsKeyId") or None}
         return Live(name=name, arn=arn, state=state, tags=dict(tags),
                     attributes={"arn": arn, "name": name},
-                    data_at_risk=f"{group.get('storedBytes', 0)} bytes of log events stored")
+                    data_at_risk=f"{group.get('storedBytes', 0)} bytes of log events stored",
+                    raw={"has_streams": lambda: _has_streams(logs, name)})
 
     @staticmethod
     def _describe(logs, name: str) -> dict | None:

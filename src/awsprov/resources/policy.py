@@ -3,7 +3,7 @@ and queues share.
 
 AWS hands a policy back rewritten: a single statement or action becomes a list or the
 other way round, `"Principal": "*"` may come back as `{"AWS": "*"}`, an account id comes
-back as `arn:aws:iam::ID:root`, condition values come back as strings, statements and
+back as `arn:PARTITION:iam::ID:root`, condition values come back as strings, statements and
 list items in another order. `canonical()` maps every such spelling to one form, so
 `same(desired, live)` is true exactly when AWS would enforce the same thing.
 """
@@ -17,7 +17,8 @@ from typing import Any
 VERSION = "2012-10-17"
 _LIST_KEYS = ("Action", "NotAction", "Resource", "NotResource")
 _PRINCIPAL_KEYS = ("Principal", "NotPrincipal")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# An account's root, in any partition (aws, aws-cn, aws-us-gov, ...).
+_ACCOUNT_ROOT = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
 
 
 class PolicyError(ValueError):
@@ -167,14 +168,17 @@ def _principal(value: Any) -> Any:
         return value
     out = {}
     for kind, ids in value.items():
-        items = [_account_arn(str(i)) if kind == "AWS" else str(i) for i in _as_list(ids)]
+        items = [_account_id(str(i)) if kind == "AWS" else str(i) for i in _as_list(ids)]
         out[kind] = sorted(set(items))
     return out
 
 
-def _account_arn(principal: str) -> str:
-    """AWS stores `123456789012` as `arn:aws:iam::123456789012:root`."""
-    return f"arn:aws:iam::{principal}:root" if _ACCOUNT_ID.match(principal) else principal
+def _account_id(principal: str) -> str:
+    """AWS stores `123456789012` as `arn:PARTITION:iam::123456789012:root`; the canonical
+    form is the account id, which means the same in every partition (a policy only names
+    principals of its own partition), so the spec need not know the partition."""
+    root = _ACCOUNT_ROOT.match(principal)
+    return root.group(1) if root else principal
 
 
 def _condition(value: Any) -> Any:

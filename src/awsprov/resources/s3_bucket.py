@@ -17,10 +17,12 @@ those, and one on an emulator that lacks the defaults gets them set.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import re
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import partition_of
 from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
 from awsprov.cost import s3 as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
@@ -85,24 +87,39 @@ _KMS_KEY = {
               {"pattern": REFERENCE}],
 }
 _DAYS = {"type": "integer", "minimum": 1}
-_TRANSITIONS = {
-    "type": "array", "minItems": 1,
-    "items": {"type": "object", "additionalProperties": False,
-              "required": ["days", "storage_class"],
-              "properties": {"days": {"type": "integer", "minimum": 0},
-                             "storage_class": {"enum": list(STORAGE_CLASSES)}}},
-}
+
+
+def _transitions_schema(description: str, days: str) -> dict:
+    return {
+        "type": "array", "minItems": 1, "description": description,
+        "items": {"type": "object", "additionalProperties": False,
+                  "required": ["days", "storage_class"],
+                  "properties": {"days": {"type": "integer", "minimum": 0, "description": days},
+                                 "storage_class": {"enum": list(STORAGE_CLASSES),
+                                                   "description": "The colder storage class "
+                                                                  "objects move to"}}},
+    }
+
+
 _LIFECYCLE_RULE = {
     "type": "object", "additionalProperties": False, "required": ["id"],
     "properties": {
-        "id": {"type": "string", "minLength": 1, "maxLength": 255},
-        "prefix": {"type": "string"},
-        "enabled": {"type": "boolean"},
-        "transitions": _TRANSITIONS,
-        "expiration_days": _DAYS,
-        "noncurrent_transitions": _TRANSITIONS,
-        "noncurrent_expiration_days": _DAYS,
-        "abort_incomplete_multipart_days": _DAYS,
+        "id": {"type": "string", "minLength": 1, "maxLength": 255,
+               "description": "The rule's unique name within the bucket"},
+        "prefix": {"type": "string", "default": "",
+                   "description": "Only objects whose key starts with this (default: all)"},
+        "enabled": {"type": "boolean", "default": True,
+                    "description": "false keeps the rule but suspends it"},
+        "transitions": _transitions_schema("Moves of current objects to colder storage classes",
+                                    "Days after an object's creation"),
+        "expiration_days": {**_DAYS, "description": "Days after creation an object expires"},
+        "noncurrent_transitions": _transitions_schema(
+            "Moves of noncurrent versions to colder storage classes",
+            "Days after a version became noncurrent"),
+        "noncurrent_expiration_days": {**_DAYS, "description": "Days after becoming "
+                                       "noncurrent a version is deleted"},
+        "abort_incomplete_multipart_days": {**_DAYS, "description": "Days after which an "
+                                            "unfinished multipart upload is aborted"},
     },
 }
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -114,20 +131,23 @@ _CORS_RULE = {
     "type": "object", "additionalProperties": False,
     "required": ["allowed_origins", "allowed_methods"],
     "properties": {
-        "allowed_origins": {**_ONE_WILDCARD, "minItems": 1},
+        "allowed_origins": {**_ONE_WILDCARD, "minItems": 1,
+                            "description": "Origins allowed to make cross-origin requests "
+                                           "(https://example.com, or *)"},
         "allowed_methods": {"type": "array", "minItems": 1, "uniqueItems": True,
+                            "description": "HTTP methods allowed: GET PUT POST DELETE HEAD",
                             "items": {"enum": list(CORS_METHODS)}},
-        "allowed_headers": _ONE_WILDCARD,
-        "expose_headers": _STRINGS,
-        "max_age_seconds": {"type": "integer", "minimum": 0},
+        "allowed_headers": {**_ONE_WILDCARD, "description": "Headers a preflight request "
+                            "may ask for (Access-Control-Request-Headers)"},
+        "expose_headers": {**_STRINGS, "description": "Response headers browsers may read"},
+        "max_age_seconds": {"type": "integer", "minimum": 0,
+                            "description": "Seconds a browser caches the preflight answer"},
     },
 }
 
 
 def bucket_arn(name: str, region: str | None = None) -> str:
-    partition = "aws-cn" if (region or "").startswith("cn-") else \
-        "aws-us-gov" if (region or "").startswith("us-gov-") else "aws"
-    return f"arn:{partition}:s3:::{name}"
+    return f"arn:{partition_of(region)}:s3:::{name}"
 
 
 def name_problems(name: str) -> list[str]:
@@ -224,33 +244,55 @@ class S3Bucket(ResourceType):
         # The naming rules are checked in check(), one clear message per rule.
         "name": {"type": "string", "minLength": 1,
                  "description": "Bucket name (globally unique): 3-63 of a-z 0-9 . -"},
-        "versioning": {"type": "boolean",
+        "versioning": {"type": "boolean", "default": False,
                        "description": "Enabling is irreversible (it can only be suspended)"},
         "encryption": {
             "type": "object", "additionalProperties": False,
             "description": "Default encryption: SSE-S3 (AES256, the default) or SSE-KMS",
-            "properties": {"sse": {"enum": list(SSE_ALGORITHMS)}, "kms_key": _KMS_KEY,
-                           "bucket_key": {"type": "boolean"}}},
-        "public_access_block": {"type": "boolean",
+            "properties": {"sse": {"enum": list(SSE_ALGORITHMS), "default": "AES256",
+                                   "description": "AES256 (SSE-S3) or aws:kms (SSE-KMS; "
+                                                  "implied by kms_key)"},
+                           "kms_key": _KMS_KEY,
+                           "bucket_key": {"type": "boolean", "default": False,
+                                          "description": "S3 Bucket Key: fewer KMS requests "
+                                                         "(and lower cost) under SSE-KMS"}}},
+        "public_access_block": {"type": "boolean", "default": True,
                                 "description": "All four block flags (default true)"},
-        "enforce_tls": {"type": "boolean",
+        "enforce_tls": {"type": "boolean", "default": True,
                         "description": "Deny requests without TLS (default true)"},
         "policy": {"type": "object", "required": ["Statement"],
                    "description": "A bucket policy document, compared by meaning"},
-        "ownership": {"enum": list(OWNERSHIPS)},
-        "lifecycle": {"type": "array", "maxItems": 1000, "items": _LIFECYCLE_RULE},
-        "lifecycle_min_object_size": {"enum": list(MIN_OBJECT_SIZES)},
-        "cors": {"type": "array", "minItems": 1, "maxItems": 100, "items": _CORS_RULE},
+        "ownership": {"enum": list(OWNERSHIPS), "default": "BucketOwnerEnforced",
+                      "description": "Object Ownership: BucketOwnerEnforced disables ACLs"},
+        "lifecycle": {"type": "array", "maxItems": 1000, "items": _LIFECYCLE_RULE,
+                      "description": "Lifecycle rules: transitions and expirations"},
+        "lifecycle_min_object_size": {"enum": list(MIN_OBJECT_SIZES),
+                                      "default": DEFAULT_MIN_OBJECT_SIZE,
+                                      "description": "Objects under 128 KB are not "
+                                                     "transitioned unless "
+                                                     "varies_by_storage_class"},
+        "cors": {"type": "array", "minItems": 1, "maxItems": 100, "items": _CORS_RULE,
+                 "description": "CORS rules (at most 100)"},
         "object_lock": {
             "type": "object", "additionalProperties": False, "required": ["mode"],
-            "properties": {"mode": {"enum": list(LOCK_MODES)},
-                           "days": {"type": "integer", "minimum": 1, "maximum": 36500},
-                           "years": {"type": "integer", "minimum": 1, "maximum": 100}}},
+            "description": "Object Lock with a default retention (implies versioning; "
+                           "irreversible)",
+            "properties": {"mode": {"enum": list(LOCK_MODES),
+                                    "description": "GOVERNANCE (bypassable with a "
+                                                   "permission) or COMPLIANCE (nobody)"},
+                           "days": {"type": "integer", "minimum": 1, "maximum": 36500,
+                                    "description": "Default retention in days (or years)"},
+                           "years": {"type": "integer", "minimum": 1, "maximum": 100,
+                                     "description": "Default retention in years (or days)"}}},
         "logging": {
             "type": "object", "additionalProperties": False, "required": ["target_bucket"],
-            "properties": {"target_bucket": {"type": "string", "minLength": 3},
-                           "prefix": {"type": "string"}}},
-        "force_destroy": {"type": "boolean",
+            "description": "Server access logging into another bucket",
+            "properties": {"target_bucket": {"type": "string", "minLength": 3,
+                                             "description": "The bucket receiving the logs "
+                                                            "(a name or ${buckets.NAME})"},
+                           "prefix": {"type": "string", "default": "",
+                                      "description": "Key prefix of the log objects"}}},
+        "force_destroy": {"type": "boolean", "default": False,
                           "description": "Empty the bucket (every version) before deleting"},
     }
     permissions = {
@@ -502,6 +544,24 @@ class S3Bucket(ResourceType):
             notes.append("the whole lifecycle document is replaced")
         return notes
 
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        if live.raw.get("creating"):
+            return []  # finishing a create an earlier apply left half done: nothing stored
+        paths = {c.path.split(".")[0] for c in changes}
+        reasons = []
+        if "lifecycle" in paths:
+            reasons.extend(_new_expire_all(desired.state, live.state))
+        if "versioning" in paths and live.state.get("versioning") \
+                and not desired.state["versioning"]:
+            count = live.object_count if isinstance(live, BucketLive) else None
+            if count is None or not count.empty:
+                held = f"holding {count}" if count is not None else "that may hold objects"
+                reasons.append(f"versioning suspended on a bucket {held}: an object "
+                               f"overwritten or deleted from now on loses its previous "
+                               f"content for good")
+        return reasons
+
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
         # A bucket gone from the spec is judged by the force_destroy its last apply left.
         force = live.state.get("force_destroy") if props is None else \
@@ -563,7 +623,7 @@ class S3Bucket(ResourceType):
             props["public_access_block"] = False
         if state["ownership"] != "BucketOwnerEnforced":
             props["ownership"] = state["ownership"]
-        if not _has_tls_statement(state["policy"]):
+        if not _enforces_tls(state["policy"], live.name):
             props["enforce_tls"] = False
         user_policy = policies.without_statements(state["policy"], {TLS_SID})
         if user_policy:
@@ -930,7 +990,7 @@ def _desired_encryption(encryption: dict) -> dict:
 def _desired_policy(name: str, document: Any, enforce_tls: bool) -> Any:
     if document is not None and is_unknown(document):
         return KNOWN_AFTER_APPLY
-    if enforce_tls:
+    if enforce_tls and not _enforces_tls(document, name):
         document = policies.with_statements(document, [_tls_statement(name)])
     # Kept as written (not canonical): PutBucketPolicy stores what it is sent, and people
     # read it in the console; diff compares by meaning (policies.same).
@@ -942,6 +1002,37 @@ def _tls_statement(name: str) -> dict[str, Any]:
     return {"Sid": TLS_SID, "Effect": "Deny", "Principal": "*", "Action": "s3:*",
             "Resource": [arn, f"{arn}/*"],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
+def _enforces_tls(document: Any, name: str) -> bool:
+    """Whether some statement already does what AwsprovDenyInsecureTransport does, whatever
+    its Sid (a hand-written policy adopted by export): another one would only duplicate it
+    and rewrite a policy that needs no change."""
+    return any(_denies_plain_http(s, name) for s in policies.statements_of(document))
+
+
+def _denies_plain_http(statement: dict[str, Any], name: str) -> bool:
+    """Deny, to everyone, of every S3 action, on the bucket and its objects, when
+    aws:SecureTransport is false, and on no other condition (which would narrow it)."""
+    if statement.get("Effect") != "Deny" or \
+            {"NotPrincipal", "NotAction", "NotResource"} & set(statement):
+        return False
+    principal = statement.get("Principal")
+    if not isinstance(principal, dict) or "*" not in principal.get("AWS", []):
+        return False
+    if not {"s3:*", "*"} & set(statement.get("Action", [])):
+        return False
+    arn = bucket_arn(name)
+    patterns = statement.get("Resource", [])
+    if not all(any(fnmatch.fnmatchcase(target, p) for p in patterns)
+               for target in (arn, f"{arn}/*")):
+        return False
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict) or len(condition) != 1:
+        return False
+    [(operator, keys)] = condition.items()
+    return operator.lower() == "bool" and isinstance(keys, dict) and \
+        {k.lower(): v for k, v in keys.items()} == {"aws:securetransport": ["false"]}
 
 
 def _has_tls_statement(document: Any) -> bool:
@@ -1002,6 +1093,33 @@ def _live_rule(rule: dict) -> dict:
     if other:
         out["other"] = other
     return out
+
+
+def _expire_all_days(rules: dict | None, key: str) -> dict[str, int]:
+    """{rule id: days} of the enabled rules that expire (`key`) every object of the bucket:
+    no prefix and no other filter (tags, sizes) narrowing them."""
+    return {rule_id: rule[key] for rule_id, rule in (rules or {}).items()
+            if rule.get("enabled") and not rule.get("prefix") and not rule.get("other")
+            and isinstance(rule.get(key), int)}
+
+
+def _new_expire_all(desired: dict, live: dict) -> list[str]:
+    """Whole-bucket expirations the spec adds or shortens against what live already
+    expires: objects that live keeps longer (or forever) are deleted sooner."""
+    kinds = [("expiration_days", "expires every object after {days}")]
+    if desired.get("versioning"):
+        kinds.append(("noncurrent_expiration_days", "expires every noncurrent object version "
+                                                    "{days} after it is replaced"))
+    reasons = []
+    for key, text in kinds:
+        before = _expire_all_days(live.get("lifecycle"), key)
+        shortest = min(before.values(), default=None)
+        for rule_id, days in sorted(_expire_all_days(desired.get("lifecycle"), key).items()):
+            if shortest is None or days < shortest:
+                was = "" if shortest is None else f" (was {plural(shortest, 'day')})"
+                reasons.append(f"lifecycle rule '{rule_id}' "
+                               + text.format(days=plural(days, "day")) + was)
+    return reasons
 
 
 def _rule_request(rule_id: str, rule: dict) -> dict:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from awsprov.resources import policy
 from awsprov.resources.base import Problem
+from awsprov.spec import interpolate
 from awsprov.spec.schema import REFERENCE
 
 if TYPE_CHECKING:
@@ -116,8 +117,19 @@ def self_references(address: str, props: Any, path: tuple = ()) -> list[Problem]
     return []
 
 
-def resources_of(stack: Stack, section: str) -> list[ResourceSpec]:
-    return [spec for spec in stack.resources.values() if spec.section == section]
+def referrers(stack: Stack, address: str, section: str) -> list[ResourceSpec]:
+    """The resources of `section` that reference `address` anywhere in their properties,
+    in stack order. Indexed once per stack: a scan per resource made checks quadratic."""
+    index = stack.memo.get("referrers")
+    if index is None:
+        index = {}
+        sections = {spec.section for spec in stack.resources.values()}
+        for spec in stack.resources.values():
+            for target in dict.fromkeys(r.address for r in
+                                        interpolate.references_in(spec.props, sections)):
+                index.setdefault(target, []).append(spec)
+        stack.memo["referrers"] = index
+    return [spec for spec in index.get(address, ()) if spec.section == section]
 
 
 def is_aws_managed_key(value: Any, service: str) -> bool:

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import retry_when
 from awsprov.cost import messaging as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
@@ -44,11 +45,16 @@ _ENDPOINT_PREFIX = {"sqs": "arn:aws", "lambda": "arn:aws", "firehose": "arn:aws"
 _SUBSCRIPTION = {
     "type": "object", "additionalProperties": False, "required": ["protocol", "endpoint"],
     "properties": {
-        "protocol": {"enum": list(PROTOCOLS)},
+        "protocol": {"enum": list(PROTOCOLS), "description": "How SNS delivers: sqs, lambda, "
+                     "https, email, sms, ..."},
         "endpoint": {"type": "string", "minLength": 1,
                      "description": "Queue/function ARN (or ${queues.NAME}), URL, address"},
-        "raw_message_delivery": {"type": "boolean"},
-        "filter_policy": {"type": "object", "minProperties": 1, "maxProperties": 5},
+        "raw_message_delivery": {"type": "boolean", "default": False,
+                                 "description": "Deliver the message body alone, without "
+                                                "the SNS envelope"},
+        "filter_policy": {"type": "object", "minProperties": 1, "maxProperties": 5,
+                          "description": "Only messages whose attributes match are "
+                                         "delivered"},
     },
 }
 
@@ -107,12 +113,16 @@ class SnsTopic(ResourceType):
                                               r"\.fifo)$",
                  "description": "Topic name: 1-256 of A-Z a-z 0-9 _ -; FIFO topics end in "
                                 ".fifo"},
-        "fifo": {"type": "boolean", "description": "FIFO topic; fixed when the topic is made"},
+        "fifo": {"type": "boolean", "default": False,
+                 "description": "FIFO topic; fixed when the topic is made"},
         "kms_key": access.KMS_KEY,
-        "display_name": {"type": "string", "maxLength": 100},
+        "display_name": {"type": "string", "maxLength": 100,
+                         "description": "Sender name of SMS and email deliveries"},
         "policy": {"type": "object", "required": ["Statement"],
                    "description": "The topic's access policy (default: the owner account)"},
-        "subscriptions": {"type": "array", "items": _SUBSCRIPTION, "maxItems": 100},
+        "subscriptions": {"type": "array", "items": _SUBSCRIPTION, "maxItems": 100,
+                          "description": "Endpoints the topic delivers to; apply adds and "
+                                         "removes them to match"},
     }
     fields = {"fifo": FieldKind.REPLACE}
     usage_properties = pricing.TOPIC_USAGE_PROPERTIES
@@ -184,7 +194,7 @@ class SnsTopic(ResourceType):
         if wrong_region := access.key_region_problem(props.get("kms_key"), stack.region,
                                                      "topic"):
             problems.append(Problem(("kms_key",), wrong_region))
-        publishers = [a.address for a in access.resources_of(stack, "alarms")
+        publishers = [a.address for a in access.referrers(stack, address, "alarms")
                       if any(access.refers_to(action, address)
                              for key in ("actions", "ok_actions", "insufficient_data_actions")
                              for action in a.props.get(key) or [])]
@@ -257,7 +267,7 @@ class SnsTopic(ResourceType):
         return props
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        topic = f"arn:aws:sns:{region}:{account}:{name}"
+        topic = make_arn("sns", region, account, name)
         return [topic, f"{topic}:*"]
 
     # ---- read ------------------------------------------------------------------------

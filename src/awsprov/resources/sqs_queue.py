@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from awsprov.aws import errors
+from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import WaitPolicy, retry_when, wait_until
 from awsprov.cost import messaging as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
@@ -23,6 +24,7 @@ from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.sizes import plural
 from awsprov.resources.state_export import exported
 from awsprov.spec.schema import REFERENCE
 
@@ -61,8 +63,9 @@ _RANGES = {
 }
 
 
-def _integer(low: int, high: int, description: str) -> dict:
-    return {"type": "integer", "minimum": low, "maximum": high, "description": description}
+def _integer(prop: str, low: int, high: int, description: str) -> dict:
+    return {"type": "integer", "minimum": low, "maximum": high,
+            "default": ATTRIBUTES[prop][1], "description": description}
 
 
 class SqsQueue(ResourceType):
@@ -77,19 +80,24 @@ class SqsQueue(ResourceType):
                                               r"\.fifo)$",
                  "description": "Queue name: 1-80 of A-Z a-z 0-9 _ -; FIFO queues end in "
                                 ".fifo"},
-        "fifo": {"type": "boolean", "description": "FIFO queue; fixed when the queue is made"},
-        **{prop: _integer(*bounds) for prop, bounds in _RANGES.items()},
+        "fifo": {"type": "boolean", "default": False,
+                 "description": "FIFO queue; fixed when the queue is made"},
+        **{prop: _integer(prop, *bounds) for prop, bounds in _RANGES.items()},
         "dead_letter": {
             "type": "object", "additionalProperties": False,
             "required": ["queue", "max_receive_count"],
+            "description": "Where messages go after max_receive_count failed receives "
+                           "(the redrive policy)",
             "properties": {
                 "queue": {"type": "string", "minLength": 1,
                           "description": "${queues.NAME} or a queue ARN"},
-                "max_receive_count": {"type": "integer", "minimum": 1, "maximum": 1000}}},
+                "max_receive_count": {"type": "integer", "minimum": 1, "maximum": 1000,
+                                      "description": "Receives before a message moves to "
+                                                     "the dead-letter queue"}}},
         "kms_key": access.KMS_KEY,
         "policy": {"type": "object", "required": ["Statement"],
                    "description": "The queue's access policy (SNS topics need one to deliver)"},
-        "force_destroy": {"type": "boolean",
+        "force_destroy": {"type": "boolean", "default": False,
                           "description": "Delete the queue even while it holds messages"},
     }
     fields = {"fifo": FieldKind.REPLACE, "force_destroy": FieldKind.COMPUTED}
@@ -125,7 +133,7 @@ class SqsQueue(ResourceType):
         if wrong_region := access.key_region_problem(props.get("kms_key"), stack.region,
                                                      "queue"):
             problems.append(Problem(("kms_key",), wrong_region))
-        senders = [(t, i) for t in access.resources_of(stack, "topics")
+        senders = [(t, i) for t in access.referrers(stack, address, "topics")
                    for i, sub in enumerate(t.props.get("subscriptions") or [])
                    if sub.get("protocol") == "sqs" and access.refers_to(sub.get("endpoint"),
                                                                         address)]
@@ -211,6 +219,18 @@ class SqsQueue(ResourceType):
             notes.append("AWS may take up to 15 minutes to apply a new retention period")
         return notes
 
+    def data_loss(self, desired: Desired, live: Live,
+                  changes: list[AttributeChange]) -> list[str]:
+        """A shorter retention deletes the messages already older than it. An empty queue
+        (the approximate counts GetQueueAttributes already gave) loses nothing."""
+        retention = next((c for c in changes if c.path == "retention_seconds"), None)
+        messages = live.raw.get("messages", 0)
+        if retention is None or not messages or retention.after >= retention.before:
+            return []
+        return [f"retention {retention.before} → {retention.after} s: messages older than "
+                f"{retention.after} s are deleted (the queue holds about "
+                f"{plural(messages, 'message')})"]
+
     def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
         messages = live.raw.get("messages", 0)
         if messages and not (props or {}).get("force_destroy"):
@@ -234,7 +254,7 @@ class SqsQueue(ResourceType):
         return exported(live, self.desired_state({}), {"name": live.name})
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
-        return [f"arn:aws:sqs:{region}:{account}:{name}"]
+        return [make_arn("sqs", region, account, name)]
 
     # ---- read ------------------------------------------------------------------------
 
@@ -382,8 +402,10 @@ def _attributes_request(desired: Desired, live: Live | None,
 def _queue_policy_problem(props: dict, topic, region: str | None) -> str | None:
     """Why the queue's policy does not let `topic` deliver (aws:SourceArn), with the fix."""
     region_text = region or "${region}"
-    topic_arn = f"arn:aws:sns:{region_text}:${{account_id}}:{topic.props.get('name')}"
-    queue_arn = f"arn:aws:sqs:{region_text}:${{account_id}}:{props.get('name')}"
+    topic_arn = make_arn("sns", region_text, "${account_id}", str(topic.props.get("name")),
+                         partition_region=region)
+    queue_arn = make_arn("sqs", region_text, "${account_id}", str(props.get("name")),
+                         partition_region=region)
     document = props.get("policy")
     try:
         allowed = document is not None and policies.allows(

@@ -76,12 +76,15 @@ def _merge_documents(documents: list[tuple[str, Any, Positions]]) -> tuple[dict,
     stack_from: Location | None = None
     sections = set(registry.sections())
     for name, data, pos in documents:
+        index = _Subtrees(pos)
         positions.setdefault((), pos.get((), Location(name, 1)))
         if data is None:
             continue
         if not isinstance(data, dict):
             raise SpecError("a spec must be a mapping with `stack:` and resource sections",
                             pos.get((), Location(name, 1)))
+        if len(documents) > 1 and "stack" not in data:
+            raise _file_without_stack(name, documents)
         for key, value in data.items():
             where = pos[(key,)]
             if key == "stack":
@@ -90,28 +93,38 @@ def _merge_documents(documents: list[tuple[str, Any, Positions]]) -> tuple[dict,
                                     f"declared at {stack_from}", where, "stack")
                 merged["stack"], stack_from = value, where
             elif key in sections or key in TOP_LEVEL_MERGED:
-                _merge_named(merged, positions, pos, key, value, where)
+                _merge_named(merged, positions, pos, key, value, where, index)
                 continue
             elif key in merged:
                 raise SpecError(f"defined twice (also at {positions[(key,)]})", where, key)
             else:
                 merged[key] = value
-            _copy_positions(pos, positions, (key,))
+            _copy_positions(index, positions, (key,))
     if not merged:
         first = documents[0][0] if documents else "spec"
         raise SpecError("the spec is empty", Location(first, 1))
     return merged, positions
 
 
+def _file_without_stack(name: str, documents: list[tuple[str, Any, Positions]]) -> SpecError:
+    """SPEC.md: every file of a folder stack names the same stack, so that a file moved in
+    from another stack cannot silently join this one."""
+    declared = next((data["stack"] for _n, data, _p in documents
+                     if isinstance(data, dict) and "stack" in data), None)
+    wanted = f"`stack: {declared}`" if isinstance(declared, str) else "the same `stack:`"
+    return SpecError(f"missing: every file of a folder stack declares {wanted}",
+                     Location(name, 1), "stack")
+
+
 def _merge_named(merged: dict, positions: Positions, pos: Positions, key: str, value: Any,
-                 where: Location) -> None:
+                 where: Location, index: _Subtrees) -> None:
     """Sections and named maps merge across files; a name defined twice is an error."""
     if not isinstance(value, dict):
         raise SpecError(f"must be a mapping, not {_type_name(value)}", where, key)
     target = merged.setdefault(key, {})
     positions.setdefault((key,), where)
     if key == "environments":
-        _merge_leaves(target, value, (key,), positions, pos)
+        _merge_leaves(target, value, (key,), positions, pos, index)
         return
     for name, item in value.items():
         if name in target:
@@ -119,30 +132,53 @@ def _merge_named(merged: dict, positions: Positions, pos: Positions, key: str, v
             raise SpecError(f"defined twice: at {first} and here", pos[(key, name)],
                             f"{key}.{name}")
         target[name] = item
-        _copy_positions(pos, positions, (key, name))
+        _copy_positions(index, positions, (key, name))
 
 
 def _merge_leaves(target: dict, value: dict, path: tuple, positions: Positions,
-                  pos: Positions) -> None:
+                  pos: Positions, index: _Subtrees) -> None:
     """Environments merge across files down to their leaves, so each file of a folder
     stack can carry the overrides of its own resources; a leaf set twice is an error."""
     for name, item in value.items():
         here = (*path, name)
         if name in target and isinstance(target[name], dict) and isinstance(item, dict):
-            _merge_leaves(target[name], item, here, positions, pos)
+            _merge_leaves(target[name], item, here, positions, pos, index)
             continue
         if name in target:
             raise SpecError(f"defined twice: at {positions[here]} and here", pos[here],
                             dotted(here))
         target[name] = item
-        _copy_positions(pos, positions, here)
+        _copy_positions(index, positions, here)
 
 
-def _copy_positions(src: Positions, dst: Positions, prefix: tuple, to: tuple | None = None) -> None:
+def _copy_positions(index: _Subtrees, dst: Positions, prefix: tuple,
+                    to: tuple | None = None) -> None:
+    """Copy the positions under `prefix` to the same paths (or under `to`) in dst. The
+    index is built once per document: a scan of every position per copy made loading
+    quadratic in the number of resources."""
+    base = to if to is not None else prefix
     n = len(prefix)
-    for path, loc in list(src.items()):  # src may be dst (overlay within one document)
-        if path[:n] == prefix:
-            dst[(to if to is not None else prefix) + path[n:]] = loc
+    for path, loc in index.under(prefix):
+        dst[base + path[n:]] = loc
+
+
+class _Subtrees:
+    """The positions of one document grouped by their first n path elements, built once per
+    n on first use. The document must not gain paths under a prefix already asked for."""
+
+    def __init__(self, positions: Positions):
+        self._positions = positions
+        self._groups: dict[int, dict[tuple, list[tuple[tuple, Location]]]] = {}
+
+    def under(self, prefix: tuple) -> list[tuple[tuple, Location]]:
+        n = len(prefix)
+        if n not in self._groups:
+            groups: dict[tuple, list[tuple[tuple, Location]]] = {}
+            for path, loc in list(self._positions.items()):
+                if len(path) >= n:
+                    groups.setdefault(path[:n], []).append((path, loc))
+            self._groups[n] = groups
+        return self._groups[n].get(prefix, [])
 
 
 # ---- environments -----------------------------------------------------------------------
@@ -159,6 +195,7 @@ def _apply_environment(doc: dict, positions: Positions, env: str | None) -> tupl
     overlay = environments[env] or {}
     doc = copy.deepcopy(doc)
     positions = dict(positions)
+    index = _Subtrees(positions)  # the copies below go outside environments.*: safe
     base = ("environments", env)
     if "region" in overlay:
         doc["region"] = overlay["region"]
@@ -166,12 +203,12 @@ def _apply_environment(doc: dict, positions: Positions, env: str | None) -> tupl
     for key in ("vars", "tags"):
         if key in overlay:
             doc[key] = {**(doc.get(key) or {}), **(overlay[key] or {})}
-            _copy_positions(positions, positions, (*base, key), (key,))
+            _copy_positions(index, positions, (*base, key), (key,))
     for section, resources in (overlay.get("overrides") or {}).items():
         for logical, props in (resources or {}).items():
             current = doc.setdefault(section, {}).get(logical) or {}
             doc[section][logical] = deep_merge(current, props or {})
-            _copy_positions(positions, positions, (*base, "overrides", section, logical),
+            _copy_positions(index, positions, (*base, "overrides", section, logical),
                             (section, logical))
     return doc, positions
 

@@ -32,6 +32,9 @@ class Stack:
     sources: dict[str, str] = field(default_factory=dict)
     uses_account_id: bool = False
     warnings: list[str] = field(default_factory=list)  # "FILE:LINE: path: message"
+    # Lookups derived from `resources` once, for checks that would otherwise scan the whole
+    # stack per resource (resources/service_access.referrers).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def location(self, *path: Any) -> Location | None:
         return locate(self.positions, tuple(path))
