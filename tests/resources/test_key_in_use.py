@@ -46,6 +46,12 @@ def _key_arn() -> str:
     return kms.describe_key(KeyId="alias/inuse-old")["KeyMetadata"]["Arn"]
 
 
+def _entry(result, address: str):
+    """The plan's one entry tagged with `address` (an orphan's key is ADDRESS#NAME)."""
+    [change] = [c for c in result.plan.changes if c.address == address]
+    return change
+
+
 def _converged(ctx, log, tmp_path):
     lc.converge(ctx, log, tmp_path, _spec("${keys.old}", with_key=True))
     return _key_arn()
@@ -57,7 +63,7 @@ def test_an_orphan_key_a_table_still_uses_is_refused_naming_the_table(aws, tmp_p
     # The key leaves the spec; the table still names it (by ARN): it stays encrypted with it.
     stack = lc.load(tmp_path, _spec(arn))
     result = make_plan(stack, ctx, PlanOptions(prune=True))
-    key = result.plan.by_address()["keys.old"]
+    key = _entry(result, "keys.old")
     assert key.orphan and key.action is Action.REFUSED
     assert "still used by tables.docs" in key.reason
     report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
@@ -77,7 +83,7 @@ def test_a_table_moved_off_the_key_in_the_same_apply_goes_first_then_the_key(aws
     stack = lc.load(tmp_path, _spec("aws-owned"))
     result = make_plan(stack, ctx, PlanOptions(prune=True))
     assert lc.changed(result) == {"tables.docs": Action.UPDATE, "keys.old": Action.DELETE}
-    assert result.deps["keys.old"] == {"tables.docs"}
+    assert result.deps[_entry(result, "keys.old").key] == {"tables.docs"}
     log.clear()
     report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
     assert report.failures == []
@@ -113,7 +119,7 @@ def test_an_orphan_key_and_its_orphan_table_the_table_goes_first(aws, tmp_path):
     stack = lc.load(tmp_path, HEAD)
     result = make_plan(stack, ctx, PlanOptions(prune=True))
     assert lc.changed(result) == {"tables.docs": Action.DELETE, "keys.old": Action.DELETE}
-    assert result.deps["keys.old"] == {"tables.docs"}
+    assert result.deps[_entry(result, "keys.old").key] == {_entry(result, "tables.docs").key}
     report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
     assert report.failures == []
     assert [o.address for o in report.outcomes] == ["tables.docs", "keys.old"]

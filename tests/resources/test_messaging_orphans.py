@@ -51,7 +51,7 @@ def test_orphans_are_listed_and_pruned_with_the_message_guard(aws, tmp_path):
     assert orphans == {"topics.alerts": Action.DELETE, "queues.work": Action.DELETE,
                        "queues.busy": Action.REFUSED, "log_groups.app": Action.DELETE,
                        "alarms.depth": Action.DELETE}
-    assert "holds about 1 messages" in result.plan.by_address()["queues.busy"].reason
+    assert "holds about 1 messages" in result.plan.by_key()["queues.busy#orph-busy"].reason
     report = apply_plan(empty, result, ctx, ApplyOptions(prune=True))
     assert [o.address for o in report.failures] == ["queues.busy"]
     assert [u.rsplit("/", 1)[-1] for u in sqs.list_queues()["QueueUrls"]] == ["orph-busy"]

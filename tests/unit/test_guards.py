@@ -21,14 +21,15 @@ def _queue(name: str, action: Action, uses: str | None = None, orphan: bool = Fa
     desired = None if orphan else Desired(
         "queues", name, name, {}, {"redrive": {"queue": _arn(desired_uses)}
                                    if desired_uses else None}, {}, ignore)
-    change = ResourceChange(f"queues.{name}", "queues", name, action, orphan=orphan)
+    change = ResourceChange(f"queues.{name}", "queues", name, action, orphan=orphan,
+                            key=f"queues.{name}#{name}" if orphan else "")
     return change, PlannedResource(None, QUEUES, desired, live)
 
 
 def _result(*items) -> PlanResult:
     changes = [c for c, _ in items]
     return PlanResult(Plan("s", None, "us-east-1", changes),
-                      {c.address: p for c, p in items}, {}, [])
+                      {c.key: p for c, p in items}, {}, [])
 
 
 def test_a_delete_waits_for_users_that_are_deleted_or_moved_off_it():
@@ -36,10 +37,10 @@ def test_a_delete_waits_for_users_that_are_deleted_or_moved_off_it():
                      _queue("gone", Action.DELETE, uses="dlq", orphan=True),
                      _queue("moved", Action.UPDATE, uses="dlq", desired_uses="other"))
     guards.hold_deletes_for_users(result)
-    assert result.plan.by_address()["queues.dlq"].action is Action.DELETE
-    assert result.deps["queues.dlq"] == {"queues.gone", "queues.moved"}
-    assert guards.execution_layers(result, ["queues.dlq", "queues.gone"]) == [
-        ["queues.gone"], ["queues.dlq"]]
+    assert result.plan.by_key()["queues.dlq#dlq"].action is Action.DELETE
+    assert result.deps["queues.dlq#dlq"] == {"queues.gone#gone", "queues.moved"}
+    assert guards.execution_layers(result, ["queues.dlq#dlq", "queues.gone#gone"]) == [
+        ["queues.gone#gone"], ["queues.dlq#dlq"]]
 
 
 def test_a_user_that_stays_refuses_the_delete_and_a_refusal_keeps_what_it_uses():
@@ -48,13 +49,14 @@ def test_a_user_that_stays_refuses_the_delete_and_a_refusal_keeps_what_it_uses()
                      _queue("dlq", Action.DELETE, uses="last", orphan=True),
                      _queue("work", Action.NOOP, uses="dlq", desired_uses="dlq"))
     guards.hold_deletes_for_users(result)
-    changes = result.plan.by_address()
-    assert changes["queues.dlq"].action is Action.REFUSED
-    assert changes["queues.dlq"].reason.startswith("orphan: still used by queues.work")
-    assert changes["queues.last"].action is Action.REFUSED
-    assert "queues.dlq" in changes["queues.last"].reason
-    assert guards.orphans_in_use(result) == [("queues.last", ["queues.dlq"]),
-                                             ("queues.dlq", ["queues.work"])]
+    changes = result.plan.by_key()
+    assert changes["queues.dlq#dlq"].action is Action.REFUSED
+    assert changes["queues.dlq#dlq"].reason.startswith("orphan: still used by queues.work")
+    assert changes["queues.last#last"].action is Action.REFUSED
+    assert "queues.dlq#dlq" in changes["queues.last#last"].reason
+    in_use = [(orphan.key, users) for orphan, users in guards.orphans_in_use(result)]
+    assert in_use == [("queues.last#last", ["queues.dlq#dlq"]),
+                      ("queues.dlq#dlq", ["queues.work"])]
 
 
 def test_an_update_that_still_names_it_or_ignores_the_property_does_not_move_off_it():
@@ -65,7 +67,7 @@ def test_an_update_that_still_names_it_or_ignores_the_property_does_not_move_off
                              ignore=frozenset({"redrive"})))
     for result in (still, ignored):
         guards.hold_deletes_for_users(result)
-        assert result.plan.by_address()["queues.dlq"].action is Action.REFUSED
+        assert result.plan.by_key()["queues.dlq#dlq"].action is Action.REFUSED
 
 
 def test_a_key_is_named_by_arn_id_alias_and_alias_arn():

@@ -65,7 +65,8 @@ def test_plan_text_shows_actions_attributes_risk_and_summary():
     assert "Orphans (tagged with this stack, gone from the spec; apply --prune deletes them):" \
         in lines
     assert lines[-1] == ("Plan: 1 to create, 2 to update, 1 to replace, 0 to delete, 0 to "
-                         "adopt, 0 to restore, 0 refused, 1 unchanged.")
+                         "adopt, 0 to restore, 0 refused, 1 unchanged; 1 orphan kept (apply "
+                         "--prune deletes it).")
 
 
 def test_sensitive_values_never_appear_in_text_or_json():
@@ -98,10 +99,11 @@ def test_plan_json_document():
     assert (secret["before"], secret["after"], secret["sensitive"]) == (None, None, True)
     assert doc["changes"][2]["data_at_risk"] == "120 items, 1.2 MiB"
     assert doc["changes"][3]["orphan"] is True
-    # an orphan counts only when --prune will delete it
+    # an orphan counts as a delete only when --prune will delete it; else as kept
     assert doc["summary"] == {"create": 1, "update": 2, "replace": 1, "delete": 0, "adopt": 0,
-                              "restore": 0, "refused": 0, "unchanged": 1}
+                              "restore": 0, "refused": 0, "unchanged": 1, "orphans_kept": 1}
     assert _plan(prune=True).to_json()["summary"]["delete"] == 1
+    assert _plan(prune=True).to_json()["summary"]["orphans_kept"] == 0
     assert doc["cost_delta"] is None
     json.dumps(doc)  # serializable as it is
 

@@ -91,6 +91,8 @@ def plan(
                                            help="Exit 2 when there are changes."),
     force_adopt: bool = typer.Option(False, "--force-adopt",
                                      help="Take over resources tagged by another stack."),
+    prune: bool = typer.Option(False, "--prune", help="Plan the deletion of orphans, as "
+                               "apply --prune does (a saved plan keeps it)."),
     parallelism: int = PARALLELISM_OPT,
     no_cost: bool = typer.Option(False, "--no-cost", help="Skip the monthly cost before → "
                                  "after the change."),
@@ -102,7 +104,7 @@ def plan(
     options = _options(ctx)
     stack = context.load(spec, env, options)
     aws = context.aws_context(stack.region, options, parallelism)
-    plan_options = PlanOptions(tuple(target), force_adopt, False, parallelism)
+    plan_options = PlanOptions(tuple(target), force_adopt, prune, parallelism)
     result = make_plan(stack, aws, plan_options)
     if not no_cost:
         from awsprov.cli.cost_cmd import plan_cost
@@ -111,7 +113,7 @@ def plan(
     _print_plan(result.plan, output)
     if out:
         settings = {"env": env, "region": aws.region, "targets": list(target),
-                    "force_adopt": force_adopt, "spec": str(spec)}
+                    "force_adopt": force_adopt, "prune": prune, "spec": str(spec)}
         planfile.save(out, result, stack.sources, settings)
         _stderr(f"Plan saved to {out}; apply it with: awsprov apply {out}")
     if detailed_exitcode and result.plan.has_changes:
@@ -148,6 +150,7 @@ def apply(
     if saved:
         settings = saved["settings"]
         env, target, force_adopt = settings["env"], settings["targets"], settings["force_adopt"]
+        prune = prune or settings.get("prune", False)  # a plan saved with --prune deletes
         options.region = options.region or settings["region"]
         stack = context.load(Path(settings["spec"]), env, options, sources=saved["sources"])
     else:

@@ -92,7 +92,7 @@ def plan_cost_delta(stack: Stack, result: PlanResult, prices: Prices,
     before: list[ResourceCost] = []
     after: list[ResourceCost] = []
     unpriced: list[str] = []
-    changes = result.plan.by_address()
+    changes = result.plan.by_key()
     for address, planned in result.resources.items():
         spec = planned.spec
         section = planned.rtype.section

@@ -68,9 +68,11 @@ _SYMBOLS = {
     Action.ADOPT: "<=", Action.RESTORE: "^", Action.NOOP: " ", Action.REFUSED: "!",
 }
 
-# The order of the plan summary in text and JSON.
+# The order of the plan summary in text and JSON. `orphans_kept`: orphans (and duplicates)
+# the plan lists but leaves in place (all of them without --prune; with it they count as
+# the deletes or refusals they are).
 SUMMARY_KEYS = ("create", "update", "replace", "delete", "adopt", "restore", "refused",
-                "unchanged")
+                "unchanged", "orphans_kept")
 
 
 @dataclass
@@ -99,7 +101,11 @@ class AttributeChange:
 
 @dataclass
 class ResourceChange:
-    """The plan for one resource (or one orphan)."""
+    """The plan for one resource (or one orphan).
+
+    `address` is always the user's address (an orphan's is the one it is tagged with);
+    `key` is unique in a plan: the address for the spec's own entry, `ADDRESS#NAME` for an
+    orphan, so nothing a live resource carries can take the place of the spec's entry."""
 
     address: str
     section: str
@@ -115,6 +121,18 @@ class ResourceChange:
     warnings: list[str] = field(default_factory=list)
     fingerprint: str | None = None
     depends_on: tuple[str, ...] = ()
+    key: str = ""
+    # Another live resource tagged with a spec address that the spec's name does not
+    # resolve to (a second key from a lost CreateKey answer); always an orphan too.
+    duplicate: bool = False
+    arn: str | None = None
+    created: str | None = None  # creation date, when the type can tell it
+    name_points_at: str | None = None  # a duplicate: the ARN the spec's name resolves to
+    renamed_from: str | None = None  # the spec's entry: the old name still tagged with it
+    duplicates: list[str] = field(default_factory=list)  # the spec's entry: their ARNs
+
+    def __post_init__(self) -> None:
+        self.key = self.key or self.address
 
     @property
     def is_change(self) -> bool:
@@ -134,6 +152,18 @@ class ResourceChange:
             doc["data_loss"] = list(self.data_loss)
         if self.orphan:
             doc["orphan"] = True
+            doc["key"] = self.key
+        if self.duplicate:
+            doc["duplicate"] = True
+            doc["name_points_at"] = self.name_points_at
+        if self.renamed_from:
+            doc["renamed_from"] = self.renamed_from
+        if self.duplicates:
+            doc["duplicates"] = list(self.duplicates)
+        if self.arn and (self.orphan or self.duplicates):
+            doc["arn"] = self.arn
+        if self.created and (self.orphan or self.duplicates):
+            doc["created"] = self.created
         if self.warnings:
             doc["warnings"] = list(self.warnings)
         return doc
@@ -152,6 +182,7 @@ class Plan:
         counts = dict.fromkeys(SUMMARY_KEYS, 0)
         for change in self.changes:
             if change.orphan and not self.prune:
+                counts["orphans_kept"] += 1
                 continue
             key = "unchanged" if change.action is Action.NOOP else change.action.value
             counts[key] += 1
@@ -162,7 +193,12 @@ class Plan:
         return any(c.is_change and (self.prune or not c.orphan) for c in self.changes)
 
     def by_address(self) -> dict[str, ResourceChange]:
-        return {c.address: c for c in self.changes}
+        """The spec's entries: exactly one per address (orphans are left out)."""
+        return {c.address: c for c in self.changes if not c.orphan}
+
+    def by_key(self) -> dict[str, ResourceChange]:
+        """Every entry, orphans and duplicates included, by its unique key."""
+        return {c.key: c for c in self.changes}
 
     def to_json(self) -> dict[str, Any]:
         return {

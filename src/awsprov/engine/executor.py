@@ -42,6 +42,10 @@ class Outcome:
     ok: bool
     message: str = ""
     seconds: float = 0.0
+    key: str = ""  # the plan entry's key (an orphan's differs from its address)
+
+    def __post_init__(self) -> None:
+        self.key = self.key or self.address
 
 
 @dataclass
@@ -73,28 +77,31 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
                reporter: Reporter | None = None) -> ApplyReport:
     reporter = reporter or Reporter()
     report = ApplyReport()
-    changes = result.plan.by_address()
+    changes = result.plan.by_key()
     blocked: dict[str, str] = {}
     attributes: dict[str, dict[str, Any]] = {
-        a: dict(r.live.attributes) for a, r in result.resources.items() if r.live}
+        k: dict(r.live.attributes) for k, r in result.resources.items()
+        if r.live and not changes[k].orphan}
 
-    def run(address: str) -> Outcome:
-        change = changes[address]
-        if address in blocked and change.action is not Action.REFUSED:
+    def run(key: str) -> Outcome:
+        change = changes[key]
+        address = change.address
+        if key in blocked and change.action is not Action.REFUSED:
             # (a refusal the plan already gave is the better reason: reported as such)
-            return Outcome(address, change.action, False, blocked[address])
+            return Outcome(address, change.action, False, blocked[key], key=key)
         reporter.started(change)
         start = time.monotonic()
         try:
-            _execute(stack, change, result.resources[address], attributes, aws, options,
+            _execute(stack, change, result.resources[key], attributes, aws, options,
                      lambda msg: reporter.step(address, msg))
-            outcome = Outcome(address, change.action, True, seconds=time.monotonic() - start)
+            outcome = Outcome(address, change.action, True, seconds=time.monotonic() - start,
+                              key=key)
         except AwsprovError as exc:
             outcome = Outcome(address, change.action, False, exc.message,
-                              time.monotonic() - start)
+                              time.monotonic() - start, key)
         except Exception as exc:  # one resource's failure must not stop the others
             outcome = Outcome(address, change.action, False, str(errors.describe(exc)),
-                              time.monotonic() - start)
+                              time.monotonic() - start, key)
         reporter.finished(outcome)
         return outcome
 
@@ -105,19 +112,33 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
             for outcome in pool.map(run, todo):
                 report.outcomes.append(outcome)
                 if not outcome.ok:
-                    for dependent in graph.dependents(result.deps, outcome.address):
+                    for dependent in graph.dependents(result.deps, outcome.key):
                         blocked.setdefault(dependent, f"skipped: depends on {outcome.address}, "
                                                       f"which failed")
 
     for layer in result.order:
         run_layer(layer)
-    ordered = {a for layer in result.order for a in layer}
-    orphans = [c.address for c in result.plan.changes if c.orphan and c.address not in ordered]
+    ordered = {k for layer in result.order for k in layer}
+    orphans = [c.key for c in result.plan.changes if c.orphan and c.key not in ordered]
     if orphans and options.prune:
+        _keep_claimed_orphans(changes, orphans, report, blocked)
         # after everything else; among themselves, a user before what it uses
         for layer in guards.execution_layers(result, orphans):
             run_layer(layer)
     return report
+
+
+def _keep_claimed_orphans(changes: dict[str, ResourceChange], orphans: list[str],
+                          report: ApplyReport, blocked: dict[str, str]) -> None:
+    """The old half of a rename (or a duplicate) goes only after the spec's own entry for
+    its address went through: while the new one does not exist, the old one is all there
+    is, and it stays."""
+    failed = {o.key for o in report.failures} | set(blocked)
+    for key in orphans:
+        address = changes[key].address
+        if address in changes and not changes[address].orphan and address in failed:
+            blocked.setdefault(key, f"skipped: {changes[key].name} is kept, as "
+                                    f"{address} did not apply")
 
 
 def _needs_work(change: ResourceChange, options: ApplyOptions) -> bool:

@@ -45,47 +45,48 @@ def hold_deletes_for_users(result: PlanResult) -> None:
     """Every planned delete waits for the resources that still use it (an edge in
     `result.deps`, so a failed user skips it), or is refused when one of them stays.
     Repeated until stable: a refused resource stays, and so keeps what it uses."""
-    changes = result.plan.by_address()
+    changes = result.plan.by_key()
     settled = False
     while not settled:
         settled = True
-        for address, change in changes.items():
+        for key, change in changes.items():
             if change.action is not Action.DELETE:
                 continue
-            users = users_of(result, address)
+            users = users_of(result, key)
             staying = sorted(u for u in users if not _leaves(changes[u], result.resources[u],
-                                                             _identifiers(result, address)))
+                                                             _identifiers(result, key)))
             if staying:
                 _refuse(change, staying)
                 settled = False
             else:
-                result.deps.setdefault(address, set()).update(users)
+                result.deps.setdefault(key, set()).update(users)
 
 
-def users_of(result: PlanResult, address: str) -> set[str]:
-    """The other resources of the plan whose live state names `address`'s resource."""
-    ids = _identifiers(result, address)
+def users_of(result: PlanResult, key: str) -> set[str]:
+    """The other entries of the plan (by key) whose live state names `key`'s resource."""
+    ids = _identifiers(result, key)
     if not ids:
         return set()
     return {other for other, planned in result.resources.items()
-            if other != address and planned.live is not None
+            if other != key and planned.live is not None
             and mentions(planned.live.state, ids)}
 
 
-def orphans_in_use(result: PlanResult) -> list[tuple[str, list[str]]]:
-    """(orphan, the resources still using it) for each orphan something still uses."""
+def orphans_in_use(result: PlanResult) -> list[tuple[ResourceChange, list[str]]]:
+    """(orphan, the entries still using it) for each orphan something still uses."""
     out = []
     for change in result.plan.changes:
-        if change.orphan and change.address in result.resources:
-            users = users_of(result, change.address)
+        if change.orphan and change.key in result.resources:
+            users = users_of(result, change.key)
             if users:
-                out.append((change.address, sorted(users)))
+                out.append((change, sorted(users)))
     return out
 
 
-def execution_layers(result: PlanResult, addresses: list[str]) -> list[list[str]]:
-    """`addresses` in batches, each after what it waits for among them (`result.deps`)."""
-    nodes = set(addresses)
+def execution_layers(result: PlanResult, keys: list[str]) -> list[list[str]]:
+    """`keys` (plan entries) in batches, each after what it waits for among them
+    (`result.deps`)."""
+    nodes = set(keys)
     return graph.batches({a: result.deps.get(a, set()) & nodes for a in nodes})
 
 
@@ -100,8 +101,8 @@ def mentions(value: Any, ids: frozenset[str]) -> bool:
     return False
 
 
-def _identifiers(result: PlanResult, address: str) -> frozenset[str]:
-    planned = result.resources[address]
+def _identifiers(result: PlanResult, key: str) -> frozenset[str]:
+    planned = result.resources[key]
     if planned.live is None:
         return frozenset()
     return planned.rtype.identifiers(planned.live)

@@ -96,15 +96,17 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
                 changes.append(change)
         if find_orphans:
             claimed = {live.arn for live in lives.values() if live is not None}
-            for change, planned in _orphans(stack, aws, names, claimed, options):
+            orphans = _orphans(stack, aws, names, claimed, options)
+            _label_claims(stack, names, {c.key: c for c in changes}, resources, orphans)
+            for change, planned in orphans:
                 changes.append(change)
-                resources[change.address] = planned
+                resources[change.key] = planned
     finally:
         aws.tag_index = None  # apply's own reads must see tags as they are after its writes
     plan = Plan(stack.name, stack.env, aws.region, changes, prune=options.prune)
-    fingerprints = {a: fingerprint(r.live) for a, r in resources.items()}
+    fingerprints = {k: fingerprint(r.live) for k, r in resources.items()}
     for change in changes:
-        change.fingerprint = fingerprints[change.address]
+        change.fingerprint = fingerprints[change.key]
     result = PlanResult(plan, resources, deps, order, fingerprints)
     if options.compare:  # destroy decides its deletes first, then holds them
         guards.hold_deletes_for_users(result)
@@ -338,11 +340,14 @@ def _confirm_indexed_tags(aws: AwsContext, rtype: ResourceType, desired: Desired
 
 def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[str],
              options: PlanOptions) -> list[tuple[ResourceChange, PlannedResource]]:
-    """Resources tagged with this stack that the spec no longer names. `claimed` are the
-    ARNs the spec's own reads found (a key found by its tags while its alias is missing)."""
+    """Resources tagged with this stack that the spec's names do not resolve to: gone from
+    the spec, the old half of a rename, or a duplicate. `claimed` are the ARNs the spec's
+    own reads found (a key found by its tags while its alias is missing). Each gets a key
+    of its own (ADDRESS#NAME): several may carry one address, and none may take the place
+    of the spec's entry."""
     types = registry.all_types()
     in_spec = {(stack.resources[a].section, n) for a, n in names.items()}
-    found: list[tuple[str, ResourceType, str, str]] = []
+    found: list[tuple[str, str, ResourceType, str]] = []  # key, address, type, name
     index = aws.tag_index or _start_tag_index(aws, stack.name)
     try:
         tagged = index.all()
@@ -358,25 +363,80 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[
         if (rtype.section, name) in in_spec or arn in claimed:
             continue
         address = tag_map.get(tagging.ADDRESS_TAG) or f"{rtype.section}.{name}"
-        found.append((address, rtype, name, arn))
-    lives = _read_all(aws, [(a, t.section, n, None) for a, t, n, _ in found],
+        found.append((f"{address}#{name}", address, rtype, name))
+    lives = _read_all(aws, [(k, t.section, n, None) for k, _a, t, n in found],
                       options.parallelism)
     out = []
-    for address, rtype, _name, _arn in found:
-        live = lives[address]
-        if live is None or live.pending_deletion or not tagging.owned_by(
-                live.tags, stack.name, stack.env):
+    for key, address, rtype, _name in found:
+        live = lives[key]
+        if live is None or live.pending_deletion or live.arn in claimed or \
+                not tagging.owned_by(live.tags, stack.name, stack.env):
             continue
         change = ResourceChange(address, rtype.section, live.name, Action.DELETE, orphan=True,
                                 reason="orphan: tagged with this stack, gone from the spec; "
                                        "apply --prune deletes it",
-                                data_at_risk=live.data_at_risk if rtype.holds_data else None)
+                                data_at_risk=live.data_at_risk if rtype.holds_data else None,
+                                key=key, arn=live.arn, created=rtype.created(live))
         refusal = rtype.deletion_refusal(live, None)
         if live.deletion_protected or refusal:
             change.action = Action.REFUSED
             change.reason = f"orphan: {refusal or 'deletion protection is on'}; not deleted"
         out.append((change, PlannedResource(None, rtype, None, live)))
     return out
+
+
+def _label_claims(stack: Stack, names: dict[str, str], entries: dict[str, ResourceChange],
+                  resources: dict[str, PlannedResource],
+                  orphans: list[tuple[ResourceChange, PlannedResource]]) -> None:
+    """Orphans tagged with an address the spec still has are the old half of a rename
+    (the spec's entry is created, "renamed from" the old name) or, for a type whose read
+    also finds by tags, duplicates of the one the spec's name resolves to."""
+    for orphan, planned in orphans:
+        entry = entries.get(orphan.address)
+        if entry is None or orphan.address not in stack.resources or \
+                stack.resources[orphan.address].section != orphan.section:
+            continue
+        own = resources[orphan.address].live
+        name = names[orphan.address]
+        if planned.rtype.found_by_tags and own is not None:
+            _mark_duplicate(orphan, entry, own, name, planned.rtype)
+        else:
+            _mark_renamed(orphan, entry, planned.live, name)
+
+
+def _mark_duplicate(orphan: ResourceChange, entry: ResourceChange, own: Live, name: str,
+                    rtype: ResourceType) -> None:
+    orphan.duplicate = True
+    orphan.name_points_at = own.arn if own.name == name else None
+    where = (f"{name} points at {own.arn}" if orphan.name_points_at
+             else f"the stack's is {own.arn} ({name} points at none yet)")
+    if orphan.action is Action.DELETE:
+        orphan.reason = (f"duplicate: also tagged {orphan.address}, but {where}; never "
+                         f"updated in its place; apply --prune deletes it")
+    else:
+        orphan.reason = f"duplicate of {orphan.address} ({where}); {orphan.reason}"
+    entry.arn, entry.created = own.arn, rtype.created(own)
+    entry.duplicates.append(orphan.arn or orphan.key)
+    note = f"{orphan.arn} is also tagged {entry.address}: a duplicate, listed with the orphans"
+    entry.warnings.append(note)
+
+
+def _mark_renamed(orphan: ResourceChange, entry: ResourceChange, old: Live | None,
+                  name: str) -> None:
+    if orphan.action is Action.DELETE:
+        orphan.reason = (f"orphan: the old name of {orphan.address} (now {name}); apply "
+                         f"--prune deletes it once {name} exists")
+    if entry.action is not Action.CREATE:
+        return
+    entry.renamed_from = orphan.name if entry.renamed_from is None \
+        else f"{entry.renamed_from}, {orphan.name}"
+    entry.reason = f"renamed from {entry.renamed_from}"
+    entry.warnings.append(f"{orphan.name} keeps its data (nothing is copied) and is kept "
+                          f"as an orphan; apply --prune deletes it once {name} exists")
+    if old is not None and old.data_at_risk and orphan.data_at_risk:
+        held = f"{orphan.name} (the old name) holds {old.data_at_risk}"
+        entry.data_at_risk = held if entry.data_at_risk is None \
+            else f"{entry.data_at_risk}; {held}"
 
 
 def _tagged_with_stack(aws: AwsContext, stack: str, types: dict[str, ResourceType]):
@@ -422,7 +482,7 @@ def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> Pl
     for change in result.plan.changes:
         if change.orphan:
             continue
-        planned = result.resources[change.address]
+        planned = result.resources[change.key]
         live = planned.live
         change.attributes, change.warnings = [], []
         if change.address not in chosen:
@@ -447,7 +507,7 @@ def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> Pl
     result.deps = _reverse(result.deps)
     guards.hold_deletes_for_users(result)
     # Orphans too: a resource of the spec may have to wait for an orphan that uses it.
-    result.order = guards.execution_layers(result, [c.address for c in result.plan.changes])
+    result.order = guards.execution_layers(result, [c.key for c in result.plan.changes])
     return result
 
 

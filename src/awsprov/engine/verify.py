@@ -57,11 +57,17 @@ def verify(result: PlanResult, include_orphans: bool = True,
             continue
         if change.orphan:
             if include_orphans:
-                report.findings.append(Finding(change.address, "orphan", "warning",
-                                               f"{change.name}: {change.reason}"))
+                report.findings.append(_orphan_finding(change))
             continue
         report.drift.append(change)
     return report
+
+
+def _orphan_finding(change: ResourceChange) -> Finding:
+    if change.duplicate:
+        return Finding(change.address, "duplicate", "warning",
+                       f"{change.arn}: {change.reason}")
+    return Finding(change.address, "orphan", "warning", f"{change.name}: {change.reason}")
 
 
 def _baseline(result: PlanResult) -> list[Finding]:
@@ -71,8 +77,9 @@ def _baseline(result: PlanResult) -> list[Finding]:
             continue
         for rule, severity, message in planned.rtype.baseline(planned.live):
             findings.append(Finding(address, rule, severity, message))
-    for address, users in guards.orphans_in_use(result):
-        findings.append(Finding(address, "orphan-in-use", "warning",
-                                f"gone from the spec but still used by {', '.join(users)}: "
-                                f"deleting it would break them; move them off it first"))
+    for orphan, users in guards.orphans_in_use(result):
+        findings.append(Finding(orphan.address, "orphan-in-use", "warning",
+                                f"{orphan.name}: gone from the spec but still used by "
+                                f"{', '.join(users)}: deleting it would break them; move "
+                                f"them off it first"))
     return findings

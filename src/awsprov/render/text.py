@@ -69,13 +69,23 @@ def render_plan(plan: Plan, out: Console, header: bool = True) -> None:
         for change in orphans:
             _render_change(change, out)
     summary = plan.summary()
+    kept = _orphans_kept(summary["orphans_kept"])
     if not plan.has_changes:
-        out.print(f"No changes. Live matches the spec ({summary['unchanged']} resources).")
+        out.print(f"No changes. Live matches the spec ({summary['unchanged']} resources)"
+                  f"{kept}.")
         return
     parts = [f"{summary[k]} to {k}" for k in ("create", "update", "replace", "delete",
                                                "adopt", "restore")]
     out.print(f"[bold]Plan:[/] {', '.join(parts)}, {summary['refused']} refused, "
-              f"{summary['unchanged']} unchanged.")
+              f"{summary['unchanged']} unchanged{kept}.")
+
+
+def _orphans_kept(count: int) -> str:
+    """The summary's last words, so text counts what JSON counts (summary.orphans_kept)."""
+    if not count:
+        return ""
+    them = "them" if count > 1 else "it"
+    return f"; {plural(count, 'orphan')} kept (apply --prune deletes {them})"
 
 
 def _render_change(change, out: Console) -> None:
@@ -88,6 +98,9 @@ def _render_change(change, out: Console) -> None:
     for attribute in change.attributes:
         for line in _lines(attribute, creating):
             out.print(f"      {escape(line)}")
+    if change.duplicate:
+        created = f", created {change.created}" if change.created else ""
+        out.print(f"      duplicate: {escape(change.arn or change.key)}{escape(created)}")
     if change.data_loss:
         for reason in change.data_loss:
             out.print(f"      [warn]data at risk: {escape(reason)}[/]")
@@ -160,8 +173,8 @@ class ConsoleReporter(Reporter):
         self._print(f"[note]  {escape(address)}: {escape(message)}[/]")
 
     def finished(self, outcome: Outcome) -> None:
+        who = escape(outcome.key)  # an orphan's key names it apart from the spec's entry
         if outcome.ok:
-            self._print(f"[ok]✓[/] {escape(outcome.address)} ({outcome.action.value}, "
-                        f"{outcome.seconds:.1f}s)")
+            self._print(f"[ok]✓[/] {who} ({outcome.action.value}, {outcome.seconds:.1f}s)")
         else:
-            self._print(f"[error]✗[/] {escape(outcome.address)}: {escape(outcome.message)}")
+            self._print(f"[error]✗[/] {who}: {escape(outcome.message)}")

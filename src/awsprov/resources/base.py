@@ -92,6 +92,11 @@ class ResourceType:
     # False for resources AWS cannot tag (CloudWatch dashboards): the planner then neither
     # diffs tags nor looks for them in the Tagging API; `read` decides ownership itself.
     taggable: ClassVar[bool] = True
+    # True when `read` also finds the resource by its awsprov:* tags once its name is gone
+    # (a KMS key whose alias is missing, see Owner): a name change then keeps the same
+    # resource, so another live one tagged with the same address is a duplicate (a second
+    # create whose answer was lost), never the old half of a rename.
+    found_by_tags: ClassVar[bool] = False
     # >1 when AWS describes many resources in one call: the planner then calls
     # read_batch with up to this many names instead of read once per resource.
     batch_size: ClassVar[int] = 1
@@ -178,6 +183,11 @@ class ResourceType:
         """Every string by which another resource's state may name this one. A resource
         named so in the live state of another that stays is not deleted (engine/guards.py)."""
         return frozenset({live.arn})
+
+    def created(self, live: Live) -> str | None:
+        """When live was created (ISO 8601), if this type's read can tell; shown for
+        duplicates so a user can tell them apart."""
+        return None
 
     def baseline(self, live: Live) -> list[tuple[str, str, str]]:
         """Security-baseline findings (rule, severity, message) for `verify --baseline`."""

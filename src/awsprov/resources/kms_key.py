@@ -140,6 +140,7 @@ class KmsKey(ResourceType):
     }
 
     usage_properties = pricing.USAGE_PROPERTIES
+    found_by_tags = True  # read() falls back to the awsprov:* tags when the alias is missing
 
     def physical_name(self, props: dict[str, Any]) -> str:
         return props["alias"]
@@ -311,13 +312,18 @@ class KmsKey(ResourceType):
             data_at_risk="everything this key encrypts becomes unreadable when its deletion "
                          "window ends; until then apply can restore it",
             raw={"key_id": key_id, "key_state": meta.get("KeyState"),
-                 "deletion_date": meta.get("DeletionDate")},
+                 "deletion_date": meta.get("DeletionDate"),
+                 "creation_date": meta.get("CreationDate")},
         )
         live.tags_indexed = tags is not None
         return live
 
     def read_tags(self, aws, live: Live) -> dict[str, str]:
         return _read_tags(aws.client("kms"), live.raw["key_id"])
+
+    def created(self, live: Live) -> str | None:
+        when = live.raw.get("creation_date")
+        return when.isoformat() if hasattr(when, "isoformat") else (str(when) if when else None)
 
     @staticmethod
     def _read_rotation(kms, meta: dict) -> tuple[bool, int | None]:
