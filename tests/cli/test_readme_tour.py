@@ -77,6 +77,12 @@ def write_an_invoice(endpoint: str) -> None:
                                            Item={"id": {"S": "INV-1"}})
 
 
+def write_audit_events(endpoint: str) -> None:
+    """"once it holds events"."""
+    logs = _client(endpoint, "logs")
+    logs.create_log_stream(logGroupName="/example/audit", logStreamName="app-1")
+
+
 def protect_vendors_by_hand(endpoint: str) -> None:
     """"after someone turned on deletion protection by hand"."""
     _client(endpoint, "dynamodb").update_table(TableName="VendorsTable",
@@ -88,12 +94,14 @@ def protect_vendors_by_hand(endpoint: str) -> None:
 BY_HAND = {
     "awsprov --local verify specs/p2p-automation.yaml": drift_by_hand,
     "awsprov --local plan specs/examples/p2p-with-a-range-key.yaml": write_an_invoice,
+    "awsprov --local plan specs/examples/log-group-retention-cut.yaml": write_audit_events,
     "awsprov --local apply p.json": protect_vendors_by_hand,
 }
 # Commands the README shows failing, or finding drift; every other one must exit 0.
 EXIT_CODES = {
     "awsprov --local verify specs/p2p-automation.yaml": [2, 0],  # drift, then clean
     "awsprov --local apply specs/examples/p2p-with-a-range-key.yaml --yes": [1],
+    "awsprov --local apply specs/examples/log-group-retention-cut.yaml --yes": [1],
     "awsprov --local apply p.json": [1],
 }
 
@@ -201,3 +209,13 @@ def test_the_chatbot_without_openai_is_the_chatbot_less_its_openai_secret():
     del chatbot["secrets"]["openai"]
     del chatbot["environments"]["dev"]["overrides"]["secrets"]["openai"]
     assert copy == chatbot
+
+
+def test_the_retention_cut_is_the_retention_example_less_89_days():
+    import yaml
+
+    cut = yaml.safe_load((ROOT / "specs/examples/log-group-retention-cut.yaml").read_text())
+    whole = yaml.safe_load((ROOT / "specs/examples/log-group-retention.yaml").read_text())
+    assert whole["log_groups"]["audit"]["retention_days"] == 90
+    whole["log_groups"]["audit"]["retention_days"] = 1
+    assert cut == whole
