@@ -57,10 +57,17 @@ def status() -> LocalServer | None:
     return None
 
 
-def start(port: int = DEFAULT_PORT) -> LocalServer:
+def start(port: int | None = None) -> LocalServer:
+    """Start the emulator, or report the one running; `port` None means "any port", so a
+    running emulator on another port is only refused when a port was asked for."""
     running = status()
+    if running and port is not None and running.port != port:
+        raise AwsprovError(f"local AWS is already running at {running.endpoint} (pid "
+                           f"{running.pid}), not on port {port}: use that one, or "
+                           f"`awsprov local stop` first to start it on port {port}")
     if running:
         return running
+    port = DEFAULT_PORT if port is None else port
     try:
         import moto.server  # noqa: F401
     except ImportError:

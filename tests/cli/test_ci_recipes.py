@@ -11,7 +11,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,21 +104,9 @@ def gitlab_commands() -> tuple[dict[str, str], list[Command]]:
     return {k: str(v) for k, v in doc["variables"].items()}, commands
 
 
-@pytest.fixture(scope="module")
-def server():
-    from moto.server import ThreadedMotoServer
-
-    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto_server.start()
-    yield f"http://127.0.0.1:{moto_server._server.server_port}"
-    moto_server.stop()
-
-
 @pytest.fixture
-def endpoint(server):
-    request = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=5).close()
-    return server
+def endpoint(moto_endpoint):
+    return moto_endpoint
 
 
 def _shim(folder: Path) -> Path:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import boto3
@@ -49,22 +49,9 @@ def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def server():
-    from moto.server import ThreadedMotoServer
-
-    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto_server.start()
-    port = moto_server._server.server_port
-    yield f"http://127.0.0.1:{port}"
-    moto_server.stop()
-
-
 @pytest.fixture
-def endpoint(server):
-    request = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=5).close()
-    return server
+def endpoint(moto_endpoint):
+    return moto_endpoint
 
 
 class Cli:
@@ -162,8 +149,10 @@ def test_saved_plan_refused_after_live_moved_naming_the_resource(cli):
     assert lines[-1].startswith("error: the saved plan is stale: live state of "
                                 "tables.invoices changed")
     assert cli.client("dynamodb", "us-east-1").list_tables()["TableNames"] == ["InvoicesTable"]
-    cli("plan", str(P2P), "--out", str(saved))
-    cli("apply", str(saved))  # a saved plan is its own confirmation
+    hint = cli("plan", str(P2P), "--out", str(saved)).stderr.strip().splitlines()[-1]
+    typed = shlex.split(hint.split("apply it with: ", 1)[1])
+    assert typed == ["awsprov", "--endpoint-url", cli.endpoint, "apply", str(saved)]
+    cli(*typed[1:], endpoint=False)  # as printed; a saved plan is its own confirmation
     cli("verify", str(P2P))
 
 
@@ -225,6 +214,9 @@ def test_local_start_status_stop(tmp_path):
         assert status.returncode == 0
         assert f"http://127.0.0.1:{port}" in status.stdout
         assert awsprov("local", "start", "--port", str(port)).returncode == 0  # idempotent
+        elsewhere = awsprov("local", "start", "--port", str(port + 1))
+        assert elsewhere.returncode == 1
+        assert f"already running at http://127.0.0.1:{port} " in elsewhere.stderr
         planned = awsprov("--local", "plan", str(P2P), "--detailed-exitcode")
         assert planned.returncode == 2, planned.stderr
         assert "Plan: 6 to create" in planned.stdout  # five tables and the payment bucket

@@ -6,10 +6,10 @@ How a block is read: `$ COMMAND` lines are commands, the lines under one are wha
 printed (stdout and stderr together), `...` stands for lines left out. Lines are compared
 with runs of spaces collapsed and durations (`0.2s`) and pids left out; everything else
 (addresses, names, reasons, counts, costs) must be exact. `--local` is replaced by the
-test server's `--endpoint-url`, and `awsprov local start` is not run: the server stands in
-for it (tests/cli/test_e2e.py starts and stops the real one). The hand-made changes the
-README describes in prose are made with boto3 before the command they come before
-(BY_HAND).
+test server's `--endpoint-url` (and back, where awsprov echoes it), and `awsprov local
+start` is not run: the server stands in for it (tests/cli/test_e2e.py starts and stops the
+real one). The hand-made changes the README describes in prose are made with boto3 before
+the command they come before (BY_HAND).
 """
 
 from __future__ import annotations
@@ -152,7 +152,10 @@ class Shell:
         done = subprocess.run([*_awsprov(), *args], capture_output=True, text=True,
                               timeout=180, env=env, cwd=self.cwd)
         assert "Traceback" not in done.stderr, done.stderr
-        return done.returncode, (done.stdout + done.stderr).splitlines()
+        # awsprov echoes the endpoint option it was given (the apply hint): as typed, --local
+        printed = (done.stdout + done.stderr).replace(f"--endpoint-url {self.endpoint}",
+                                                      "--local")
+        return done.returncode, printed.splitlines()
 
 
 def test_the_readme_tour_prints_what_the_readme_shows(endpoint, tmp_path):

@@ -1,10 +1,18 @@
-"""Waiting for AWS to settle: botocore waiters where they exist, wait_until elsewhere."""
+"""Waiting for AWS to settle: botocore waiters where they exist, wait_until elsewhere.
+
+While apply runs a resource, its worker thread carries a `Watch` (see `watching`): every
+pause between polls then reports a heartbeat through the resource's progress callback
+("still creating… [1m10s elapsed]") and stops waiting once Ctrl-C asked the apply to stop.
+Types pass nothing for this: they only call the helpers below.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from awsprov.aws import errors
@@ -19,6 +27,7 @@ class WaitPolicy:
 
     delay: float = 5.0
     timeout: float = 30 * 60
+    heartbeat: float = 10.0  # how often a long wait says it is still going (Terraform's 10 s)
 
     def attempts(self, timeout: float | None = None) -> int:
         return max(1, int((timeout or self.timeout) / max(self.delay, 0.001)))
@@ -26,6 +35,79 @@ class WaitPolicy:
 
 class WaitTimeout(AwsprovError):
     pass
+
+
+class WaitAbandoned(AwsprovError):
+    """Apply was asked to stop (Ctrl-C) while this wait was still pending."""
+
+
+@dataclass
+class Watch:
+    """The resource a worker thread is applying: where heartbeats go, and the stop flag."""
+
+    progress: Callable[[str], None]
+    doing: str  # "creating", "deleting", ...
+    stop: threading.Event = field(default_factory=threading.Event)
+    interval: float = 10.0
+    clock: Callable[[], float] = time.monotonic
+    started: float = field(default=-1.0)
+
+    def __post_init__(self) -> None:
+        if self.started < 0:
+            self.started = self.clock()
+        self._last_beat = self.started
+
+    def check(self, what: str) -> None:
+        if self.stop.is_set():
+            raise WaitAbandoned(f"interrupted while waiting for {what}")
+
+    def pause(self, seconds: float, what: str) -> None:
+        self.check(what)
+        if self.stop.wait(seconds):  # wakes at once on Ctrl-C
+            self.check(what)
+        self.beat(what)
+
+    def beat(self, what: str) -> None:
+        now = self.clock()
+        if now - self._last_beat < self.interval:
+            return
+        self._last_beat = now
+        self.progress(f"still {self.doing}… [{elapsed_text(now - self.started)} elapsed] "
+                      f"(waiting for {what})")
+
+
+def elapsed_text(seconds: float) -> str:
+    """Terraform's form: 10s, 1m10s, 1h2m0s."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
+_current = threading.local()
+
+
+@contextmanager
+def watching(watch: Watch) -> Iterator[Watch]:
+    """Run the waits of this thread under `watch` (the executor sets it per resource)."""
+    previous = getattr(_current, "watch", None)
+    _current.watch = watch
+    try:
+        yield watch
+    finally:
+        _current.watch = previous
+
+
+def _pause(policy: WaitPolicy, what: str) -> None:
+    watch: Watch | None = getattr(_current, "watch", None)
+    if watch is None:
+        time.sleep(policy.delay)
+    else:
+        watch.pause(policy.delay, what)
 
 
 THROTTLING = ("Throttling", "ThrottlingException", "RequestLimitExceeded",
@@ -55,7 +137,7 @@ def wait_until(read: Callable[[], T], done: Callable[[T], bool], what: str, poli
                 return value
         if time.monotonic() >= deadline:
             raise WaitTimeout(f"timed out waiting for {what}")
-        time.sleep(policy.delay)
+        _pause(policy, what)
 
 
 def retry_when(call: Callable[[], T], codes: tuple[str, ...], what: str, policy: WaitPolicy,
@@ -70,12 +152,22 @@ def retry_when(call: Callable[[], T], codes: tuple[str, ...], what: str, policy:
                 not messages or any(m in errors.message(exc) for m in messages))
             if not matches or time.monotonic() >= deadline:
                 raise
-        time.sleep(policy.delay)
+        _pause(policy, what)
 
 
 def botocore_wait(client: Any, name: str, policy: WaitPolicy, **params: Any) -> None:
-    """A botocore waiter with our delay and a max-attempts derived from our timeout."""
+    """A botocore waiter, one attempt at a time so that our pause (heartbeat, Ctrl-C) runs
+    between attempts; as many attempts as our timeout allows at our delay."""
+    from botocore.exceptions import WaiterError
+
     waiter = client.get_waiter(name)
-    delay = max(1, round(policy.delay)) if policy.delay >= 1 else policy.delay
-    waiter.config.delay = delay
-    waiter.wait(**params, WaiterConfig={"Delay": delay, "MaxAttempts": policy.attempts()})
+    attempts = policy.attempts()
+    for attempt in range(1, attempts + 1):
+        try:
+            waiter.wait(**params, WaiterConfig={"Delay": 1, "MaxAttempts": 1})
+            return
+        except WaiterError as exc:
+            still_pending = str(exc.kwargs.get("reason", "")).startswith("Max attempts")
+            if not still_pending or attempt == attempts:
+                raise
+        _pause(policy, f"{name.replace('_', ' ')}")

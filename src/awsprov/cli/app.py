@@ -14,6 +14,7 @@ from awsprov.cli.json_output import error_document, wants_json, write_json
 from awsprov.errors import EXIT_ERROR, AwsprovError
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+EXIT_INTERRUPTED = 130  # 128 + SIGINT; apply's own Ctrl-C handling raises it with a report
 
 app = typer.Typer(
     name="awsprov",
@@ -122,10 +123,14 @@ def main(argv: list[str] | None = None) -> None:
     as_json = wants_json(argv)
     try:
         code = app(args=argv, prog_name="awsprov", standalone_mode=False)
+        if code == EXIT_INTERRUPTED:  # Typer turned a Ctrl-C outside apply into Exit(130)
+            code = _fail("interrupted", EXIT_INTERRUPTED, as_json, "interrupted")
     except AwsprovError as exc:
         from awsprov.cli.json_output import kind_of
 
         code = _fail(str(exc), exc.exit_code, as_json, kind_of(exc), exc)
+        if getattr(exc, "leaves_threads", False):
+            _exit_now(code)
     except aborts:
         code = _fail("aborted", EXIT_ERROR, as_json, "interrupted")
     except usage_errors as exc:
@@ -134,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
             write_json(error_document(exc.format_message(), code, "usage", exc))
         exc.show()
     except KeyboardInterrupt:
-        code = _fail("interrupted; run apply again to converge", 130, as_json, "interrupted")
+        code = _fail("interrupted", EXIT_INTERRUPTED, as_json, "interrupted")
     except Exception as exc:
         from awsprov.aws import errors
 
@@ -164,6 +169,15 @@ def _fail(message: str, code: int, as_json: bool, kind: str,
         write_json(error_document(message, code, kind, error))
     _print_error(message)
     return code
+
+
+def _exit_now(code: int) -> None:
+    """Exit without joining the worker threads a second Ctrl-C left running."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _print_error(message: str) -> None:

@@ -115,7 +115,7 @@ def plan(
         settings = {"env": env, "region": aws.region, "targets": list(target),
                     "force_adopt": force_adopt, "prune": prune, "spec": str(spec)}
         planfile.save(out, result, stack.sources, settings)
-        _stderr(f"Plan saved to {out}; apply it with: awsprov apply {out}")
+        _stderr(f"Plan saved to {out}; apply it with: {_apply_command(out, options)}")
     if detailed_exitcode and result.plan.has_changes:
         raise typer.Exit(EXIT_CHANGES)
 
@@ -277,6 +277,22 @@ def _print_plan(plan, output: PlanOutput) -> None:
         from awsprov.render.cost import plan_cost_line
 
         out.print(plan_cost_line(plan.cost_delta))
+
+
+def _apply_command(plan_file: Path, options: context.GlobalOptions) -> str:
+    """`awsprov apply PLAN` as it must be typed: the plan file does not keep where the calls
+    went (--local, --endpoint-url) or whose credentials made them (--profile)."""
+    import shlex
+
+    words = ["awsprov"]
+    if options.local:
+        words.append("--local")
+    for flag, value in (("--endpoint-url", options.endpoint_url),
+                        ("--region", options.region), ("--profile", options.profile)):
+        if value and not (options.local and flag == "--endpoint-url"):
+            words += [flag, value]
+    words += ["apply", str(plan_file)]
+    return shlex.join(words)
 
 
 def _confirm(yes: bool, question: str, as_json: bool = False) -> None:

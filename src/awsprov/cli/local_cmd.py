@@ -22,9 +22,11 @@ def _print_json(server, running: bool = True, **extra: object) -> None:
 
 
 @app.command()
-def start(port: int = typer.Option(4566, "--port", help="Port on 127.0.0.1."),
-          output: TextOrJson = OUTPUT_OPT) -> None:
-    """Start the emulator in the background (idempotent)."""
+def start(port: int | None = typer.Option(
+        None, "--port", show_default="4566",
+        help="Port on 127.0.0.1; refused while the emulator runs on another."),
+        output: TextOrJson = OUTPUT_OPT) -> None:
+    """Start the emulator in the background (idempotent: reports the one running)."""
     from awsprov import local
 
     server = local.start(port)

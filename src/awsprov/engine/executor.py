@@ -5,18 +5,26 @@ everything else runs, and every failure is reported at the end. Deletes of orpha
 after everything else, each after the orphans that still use it (engine/guards.py).
 Each write is safe to repeat: a killed apply, run again, reads live state afresh and
 converges.
+
+Ctrl-C (KeyboardInterrupt in the main thread) starts no further resource; the resources in
+flight finish the AWS call they are making and stop at their next pending wait; then
+`Interrupted` (exit 130) says what was done and what was not. A second Ctrl-C stops
+waiting for the resources in flight.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from awsprov.aws import errors
+from awsprov.aws import errors, waiters
 from awsprov.aws.context import AwsContext
 from awsprov.engine import graph, guards
 from awsprov.engine.changes import Action, FieldKind, ResourceChange
@@ -73,6 +81,41 @@ class Refused(AwsprovError):
     pass
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells and Terraform report it
+
+DOING = {Action.CREATE: "creating", Action.UPDATE: "updating", Action.REPLACE: "replacing",
+         Action.DELETE: "deleting", Action.ADOPT: "adopting", Action.RESTORE: "restoring"}
+
+
+class Interrupted(AwsprovError):
+    """Ctrl-C during apply: what was done, what was cut short, what never started."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, report: ApplyReport, not_started: list[str], in_flight: list[str]):
+        self.report, self.not_started, self.in_flight = report, not_started, in_flight
+        # Worker threads still running (a second Ctrl-C): the process must not wait for them.
+        self.leaves_threads = bool(in_flight)
+        super().__init__(_interrupted_message(report, not_started, in_flight))
+
+
+def _interrupted_message(report: ApplyReport, not_started: list[str],
+                         in_flight: list[str]) -> str:
+    def names(addresses: list[str]) -> str:
+        return ", ".join(addresses) if addresses else "none"
+
+    lines = ["interrupted: started no further resource",
+             f"done: {names([o.key for o in report.done])}"]
+    cut_short = [f"{o.key} ({o.message})" for o in report.failures]
+    if cut_short:
+        lines.append(f"not done (failed or cut short): {names(cut_short)}")
+    if in_flight:
+        lines.append(f"still in flight, left unfinished: {names(in_flight)}")
+    lines.append(f"not started: {names(not_started)}")
+    lines.append("run apply again to converge")
+    return "\n".join(lines)
+
+
 def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: ApplyOptions,
                reporter: Reporter | None = None) -> ApplyReport:
     reporter = reporter or Reporter()
@@ -82,18 +125,38 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
     attributes: dict[str, dict[str, Any]] = {
         k: dict(r.live.attributes) for k, r in result.resources.items()
         if r.live and not changes[k].orphan}
+    stop = threading.Event()
+    running: set[str] = set()  # started and not finished: what a second Ctrl-C leaves
+    finished: dict[str, Outcome] = {}
 
-    def run(key: str) -> Outcome:
+    def run(key: str) -> Outcome | None:
         change = changes[key]
-        address = change.address
+        if stop.is_set():
+            return None  # Ctrl-C came while this one was queued: never started
         if key in blocked and change.action is not Action.REFUSED:
             # (a refusal the plan already gave is the better reason: reported as such)
-            return Outcome(address, change.action, False, blocked[key], key=key)
+            return Outcome(change.address, change.action, False, blocked[key], key=key)
+        running.add(key)
+        try:
+            outcome = finished[key] = execute(key, change)
+        finally:  # after `finished`: the Ctrl-C path reads it once `running` is empty
+            running.discard(key)
+        return outcome
+
+    def execute(key: str, change: ResourceChange) -> Outcome:
+        address = change.address
         reporter.started(change)
         start = time.monotonic()
+
+        def progress(msg: str) -> None:
+            reporter.step(address, msg)
+
+        watch = waiters.Watch(progress, DOING.get(change.action, "applying"), stop,
+                              aws.wait.heartbeat, started=start)
         try:
-            _execute(stack, change, result.resources[key], attributes, aws, options,
-                     lambda msg: reporter.step(address, msg))
+            with waiters.watching(watch):
+                _execute(stack, change, result.resources[key], attributes, aws, options,
+                         progress)
             outcome = Outcome(address, change.action, True, seconds=time.monotonic() - start,
                               key=key)
         except AwsprovError as exc:
@@ -105,26 +168,49 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
         reporter.finished(outcome)
         return outcome
 
-    def run_layer(layer: list[str]) -> None:
-        todo = [a for a in layer if _needs_work(changes[a], options)]
-        with ThreadPoolExecutor(max_workers=max(1, options.parallelism),
-                                thread_name_prefix="apply") as pool:
-            for outcome in pool.map(run, todo):
-                report.outcomes.append(outcome)
-                if not outcome.ok:
-                    for dependent in graph.dependents(result.deps, outcome.key):
-                        blocked.setdefault(dependent, f"skipped: depends on {outcome.address}, "
-                                                      f"which failed")
+    def record(outcome: Outcome | None) -> None:
+        if outcome is None or any(o is outcome for o in report.outcomes):
+            return
+        report.outcomes.append(outcome)
+        if not outcome.ok:
+            for dependent in graph.dependents(result.deps, outcome.key):
+                blocked.setdefault(dependent, f"skipped: depends on {outcome.address}, "
+                                              f"which failed")
 
-    for layer in result.order:
-        run_layer(layer)
+    def run_layer(layer: list[str]) -> None:
+        todo = [k for k in layer if _needs_work(changes[k], options)]
+        pool = ThreadPoolExecutor(max_workers=max(1, options.parallelism),
+                                  thread_name_prefix="apply")
+        futures: list[Future] = []
+        try:
+            for key in todo:  # one by one: a Ctrl-C here keeps those already submitted
+                futures.append(pool.submit(run, key))
+            for future in futures:
+                record(future.result())
+        except KeyboardInterrupt:
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            _wait_for_in_flight(futures, running)
+            for key in todo:
+                record(finished.get(key))
+            raise
+        finally:
+            pool.shutdown(wait=not stop.is_set())
+
     ordered = {k for layer in result.order for k in layer}
     orphans = [c.key for c in result.plan.changes if c.orphan and c.key not in ordered]
-    if orphans and options.prune:
-        _keep_claimed_orphans(changes, orphans, report, blocked)
-        # after everything else; among themselves, a user before what it uses
-        for layer in guards.execution_layers(result, orphans):
+    # after everything else; among themselves, a user before what it uses
+    orphan_layers = guards.execution_layers(result, orphans) if orphans and options.prune else []
+    try:
+        for layer in result.order:
             run_layer(layer)
+        if orphan_layers:
+            _keep_claimed_orphans(changes, orphans, report, blocked)
+            for layer in orphan_layers:
+                run_layer(layer)
+    except KeyboardInterrupt:
+        raise _interrupted(report, [*result.order, *orphan_layers], changes, options,
+                           set(running)) from None
     return report
 
 
@@ -139,6 +225,26 @@ def _keep_claimed_orphans(changes: dict[str, ResourceChange], orphans: list[str]
         if address in changes and not changes[address].orphan and address in failed:
             blocked.setdefault(key, f"skipped: {changes[key].name} is kept, as "
                                     f"{address} did not apply")
+
+
+def _wait_for_in_flight(futures: list[Future], running: set[str]) -> None:
+    """Let the resources in flight finish their call (they stop at their next wait);
+    a second Ctrl-C stops waiting for them."""
+    started = [f for f in futures if not f.cancelled()]  # a cancelled one never completes
+    with contextlib.suppress(KeyboardInterrupt):
+        concurrent.futures.wait(started)
+        while running:  # one whose future the Ctrl-C kept from the list
+            time.sleep(0.05)
+
+
+def _interrupted(report: ApplyReport, layers: list[list[str]],
+                 changes: dict[str, ResourceChange], options: ApplyOptions,
+                 running: set[str]) -> Interrupted:
+    recorded = {o.key for o in report.outcomes}
+    wanted = [k for layer in layers for k in layer if _needs_work(changes[k], options)]
+    left = [k for k in wanted if k not in recorded]
+    in_flight = [k for k in left if k in running]
+    return Interrupted(report, [k for k in left if k not in in_flight], in_flight)
 
 
 def _needs_work(change: ResourceChange, options: ApplyOptions) -> bool:

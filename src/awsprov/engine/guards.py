@@ -31,14 +31,19 @@ def destroy_selection(stack: Stack, deps: dict[str, set[str]],
     """The targets and everything that depends on them, transitively; all without targets."""
     if not targets:
         return set(stack.resources)
-    unknown = [t for t in targets if t not in stack.resources]
-    if unknown:
-        raise SpecError(f"--target {unknown[0]}: no such resource in stack {stack.name} "
-                        f"(addresses look like tables.documents)")
+    check_targets(stack, targets)
     selected = set(targets)
     for target in targets:
         selected |= graph.dependents(deps, target)
     return selected
+
+
+def check_targets(stack: Stack, targets: tuple[str, ...]) -> None:
+    """--target names addresses of the spec; the first that is not one is the error."""
+    unknown = [t for t in targets if t not in stack.resources]
+    if unknown:
+        raise SpecError(f"--target {unknown[0]}: no such resource in stack {stack.name} "
+                        f"(addresses look like tables.documents)")
 
 
 def hold_deletes_for_users(result: PlanResult) -> None:

@@ -117,10 +117,7 @@ def _select(stack: Stack, deps: dict[str, set[str]], targets: tuple[str, ...]) -
     """The targets and everything they reference (so a target plans as it would apply)."""
     if not targets:
         return set(stack.resources)
-    unknown = [t for t in targets if t not in stack.resources]
-    if unknown:
-        raise SpecError(f"--target {unknown[0]}: no such resource in stack {stack.name} "
-                        f"(addresses look like tables.documents)")
+    guards.check_targets(stack, targets)
     selected: set[str] = set()
     frontier = set(targets)
     while frontier:

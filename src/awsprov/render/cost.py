@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -12,6 +13,7 @@ from rich.table import Table
 from awsprov.cost.model import CostComponent, Estimate, ResourceCost
 
 UNKNOWN = "usage unknown"
+NARROW = 120  # columns below which the cost table takes its narrow layout
 
 
 def money(value: float | None) -> str:
@@ -82,18 +84,37 @@ def _wide(out: Console) -> None:
         out.width = max(out.width, 140)
 
 
+def _table(out: Console) -> Table:
+    """A narrow terminal drops the column rules: three more columns for addresses."""
+    narrow = out.width < NARROW
+    return Table(show_edge=False, pad_edge=False, header_style="bold underline" if narrow
+                 else "bold", box=None if narrow else box.HEAVY_HEAD)
+
+
+def _longest_address(*estimates: Estimate) -> int:
+    return min(40, max((len(r.address) for e in estimates for r in e.resources), default=8))
+
+
 def render_text(estimate: Estimate, out: Console) -> None:
     _wide(out)
     out.print(f"[bold]{escape(_header(estimate))}[/]")
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for column, justify in (("Resource / component", "left"), ("Kind", "left"),
-                            ("Quantity", "right"), ("Unit", "left"),
-                            ("Unit price", "right"), ("Monthly", "right")):
-        table.add_column(column, justify=justify)
+    narrow = out.width < NARROW
+    table = _table(out)
+    # In 80 columns every address shows whole on a line of its own (the name under it),
+    # names and units wrap, and the figures keep their width.
+    longest = max((len(r.address) for r in estimate.resources), default=0) + 2
+    table.add_column("Resource / component", overflow="fold", ratio=1,
+                     min_width=min(longest, 30) if narrow else None)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Qty" if narrow else "Quantity", justify="right", no_wrap=True)
+    table.add_column("Unit", overflow="fold", max_width=10 if narrow else None)
+    table.add_column("Price" if narrow else "Unit price", justify="right", no_wrap=True)
+    table.add_column("Monthly", justify="right", no_wrap=True)
     for section, resources in _by_section(estimate).items():
         table.add_row(f"[bold]{section}[/]", "", "", "", "", "")
         for resource in resources:
-            table.add_row(f"  [bold]{escape(resource.address)}[/] {escape(resource.name)}",
+            between = "\n  " if narrow else " "
+            table.add_row(f"  [bold]{escape(resource.address)}[/]{between}{escape(resource.name)}",
                           "", "", "", "", f"[bold]{_subtotal(resource)}[/]")
             for c in resource.components:
                 monthly = money(c.monthly) if c.known else f"[warn]{UNKNOWN}[/]"
@@ -113,11 +134,11 @@ def render_compare_text(left: Estimate, right: Estimate, out: Console) -> None:
     _wide(out)
     out.print(f"[bold]Stack {escape(left.stack)} · {_env(left)} ({left.region}) vs "
               f"{_env(right)} ({right.region}) · prices as of {left.prices_as_of}[/]")
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("Resource")
-    table.add_column(_env(left), justify="right")
-    table.add_column(_env(right), justify="right")
-    table.add_column("Difference", justify="right")
+    table = _table(out)
+    table.add_column("Resource", overflow="fold", min_width=_longest_address(left, right))
+    table.add_column(_env(left), justify="right", no_wrap=True)
+    table.add_column(_env(right), justify="right", no_wrap=True)
+    table.add_column("Difference", justify="right", no_wrap=True)
     for address, a, b in _pairs(left, right):
         table.add_row(escape(address), _cell(a), _cell(b),
                       signed((b.monthly if b else 0) - (a.monthly if a else 0)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import threading
 from typing import Any
@@ -25,6 +26,11 @@ def value_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=lambda v: repr(v))
 
 
+MARKERS = {"replace": " # forces replacement", "refuse": " # cannot change",
+           "irreversible": " # ! irreversible"}
+INLINE_JSON_MAX = 60  # a map or list longer than this on one line is shown indented
+
+
 def attribute_line(change: AttributeChange, creating: bool) -> str:
     if change.sensitive:
         shown = "sensitive" if creating else "sensitive, changed"
@@ -33,15 +39,52 @@ def attribute_line(change: AttributeChange, creating: bool) -> str:
         return f"{change.path}: ({shown})"
     if creating:
         return f"{change.path}: {value_text(change.after)}"
-    marker = {"replace": " # forces replacement", "refuse": " # cannot change",
-              "irreversible": " # ! irreversible"}.get(change.kind.value, "")
+    marker = MARKERS.get(change.kind.value, "")
     return f"{change.path}: {value_text(change.before)} → {value_text(change.after)}{marker}"
+
+
+def is_document(*values: Any) -> bool:
+    """A map or list too long for one line (a policy, a dashboard body)."""
+    structured = [v for v in values if isinstance(v, (dict, list))]
+    return bool(structured) and any(len(value_text(v)) > INLINE_JSON_MAX for v in structured)
+
+
+def json_text_lines(value: Any) -> list[str]:
+    return json.dumps(value, indent=2, sort_keys=True, default=repr).splitlines()
+
+
+def json_diff_lines(before: Any, after: Any) -> list[str]:
+    """Terraform's jsonencode diff: both sides indented, unchanged lines plain, removed
+    lines `-`, added lines `+`. A side that is not a document is one line."""
+    old = json_text_lines(before) if before not in (None, KNOWN_AFTER_APPLY) else []
+    new = json_text_lines(after) if after is not KNOWN_AFTER_APPLY else ["(known after apply)"]
+    if after is None:
+        new = []
+    lines: list[str] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            lines += [f"  {line}" for line in old[i1:i2]]
+            continue
+        lines += [f"- {line}" for line in old[i1:i2]]
+        lines += [f"+ {line}" for line in new[j1:j2]]
+    return lines
+
+
+def attribute_lines(change: AttributeChange, creating: bool) -> list[str]:
+    """One line, or a documents' indented (diff) lines under a `path:` heading."""
+    if change.sensitive or not is_document(change.before, change.after):
+        return [attribute_line(change, creating)]
+    if creating:
+        return [f"{change.path}:"] + [f"    {line}" for line in json_text_lines(change.after)]
+    heading = f"{change.path}:{MARKERS.get(change.kind.value, '')}"
+    return [heading] + [f"  {line}" for line in json_diff_lines(change.before, change.after)]
 
 
 def _lines(change: AttributeChange, creating: bool) -> list[str]:
     """A created resource's maps one entry per line (one level deep), empty ones left out."""
     if not creating or change.sensitive or not isinstance(change.after, dict):
-        return [attribute_line(change, creating)]
+        return attribute_lines(change, creating)
     lines = []
     for key, value in change.after.items():
         if value in (None, {}, []):
@@ -49,7 +92,7 @@ def _lines(change: AttributeChange, creating: bool) -> list[str]:
         if isinstance(value, dict):
             value = {k: v for k, v in value.items() if v is not None}
         nested = AttributeChange(f"{change.path}.{key}", None, value, change.kind)
-        lines.append(attribute_line(nested, creating))
+        lines.extend(attribute_lines(nested, creating))
     return lines
 
 
@@ -97,7 +140,7 @@ def _render_change(change, out: Console) -> None:
     creating = change.action is Action.CREATE
     for attribute in change.attributes:
         for line in _lines(attribute, creating):
-            out.print(f"      {escape(line)}")
+            out.print(f"      {_styled(line)}")
     if change.duplicate:
         created = f", created {change.created}" if change.created else ""
         out.print(f"      duplicate: {escape(change.arn or change.key)}{escape(created)}")
@@ -111,6 +154,12 @@ def _render_change(change, out: Console) -> None:
         out.print(f"      [warn]note: {escape(warning)}[/]")
 
 
+def _styled(line: str) -> str:
+    """A document diff's removed lines red, added lines green (attribute_lines' prefixes)."""
+    style = {"  - ": "delete", "  + ": "create"}.get(line[:4])
+    return f"[{style}]{escape(line)}[/]" if style else escape(line)
+
+
 def render_verify(report: VerifyReport, out: Console) -> None:
     if report.clean and not report.findings:
         out.print(f"[ok]Clean:[/] live matches the spec of stack {escape(report.stack)}.")
@@ -119,7 +168,8 @@ def render_verify(report: VerifyReport, out: Console) -> None:
         out.print(f"[update]drift[/] {escape(change.address)} ({change.action.value}) "
                   f"{escape(change.name)} — {escape(change.reason)}")
         for attribute in change.attributes:
-            out.print(f"      {escape(attribute_line(attribute, change.action is Action.CREATE))}")
+            for line in attribute_lines(attribute, change.action is Action.CREATE):
+                out.print(f"      {_styled(line)}")
     for finding in report.findings:
         rule = escape(f"[{finding.rule}]")  # escaped: not a rich markup tag
         out.print(f"[warn]{finding.severity}[/] {escape(finding.address)} {rule} "

@@ -46,7 +46,9 @@ def canonical(document: Any) -> dict[str, Any]:
     if isinstance(statements, dict):
         statements = [statements]
     normalized = [_statement(s) for s in statements]
-    unique = {json.dumps(s, sort_keys=True): s for s in normalized}
+    unique: dict[str, dict[str, Any]] = {}
+    for statement in normalized:
+        unique.setdefault(_statement_key(statement), statement)
     return {"Version": doc.get("Version", VERSION),
             "Statement": [unique[k] for k in sorted(unique)]}
 
@@ -150,8 +152,9 @@ def _statement(statement: Any) -> dict[str, Any]:
         if key in _LIST_KEYS:
             items = _as_list(value)
             if key in ("Action", "NotAction"):
-                items = [str(i).lower() for i in items]  # IAM action names ignore case
-            out[key] = sorted(set(map(str, items)))
+                items = [ActionName(i) for i in items]  # IAM action names ignore case
+            out[key] = sorted(dict.fromkeys(ActionName(i) if isinstance(i, ActionName)
+                                            else str(i) for i in items))
         elif key in _PRINCIPAL_KEYS:
             out[key] = _principal(value)
         elif key == "Condition":
@@ -159,6 +162,35 @@ def _statement(statement: Any) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+class ActionName(str):
+    """An IAM action as the user wrote it (`kms:Decrypt`, shown so), equal to and sorted
+    with every other spelling of its case, as IAM reads action names."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and self.lower() == other.lower()
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self.lower())
+
+    def __lt__(self, other: object) -> bool:
+        return self.lower() < str(other).lower()
+
+    def __gt__(self, other: object) -> bool:
+        return self.lower() > str(other).lower()
+
+
+def _statement_key(statement: dict[str, Any]) -> str:
+    """The identity of a statement for deduplication and order: action case ignored."""
+    lowered = {k: [str(a).lower() for a in v] if k in ("Action", "NotAction") else v
+               for k, v in statement.items()}
+    return json.dumps(lowered, sort_keys=True)
 
 
 def _principal(value: Any) -> Any:

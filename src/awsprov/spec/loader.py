@@ -257,7 +257,9 @@ def _interpolate_static(doc: dict, positions: Positions, env: str | None,
         return lookup
 
     out = dict(doc)
-    for key in [*sections, "tags"]:
+    # In the documents' order (files sorted, keys as written), never a set's: the first
+    # error must be the same on every run.
+    for key in [k for k in doc if k in sections or k == "tags"]:
         if key in doc:
             out[key] = interpolate.map_strings(
                 doc[key], lambda text, path, k=key: interpolate.substitute(text, lookup_at((k,
