@@ -19,7 +19,6 @@ import re
 import shlex
 import subprocess
 import sys
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,16 +111,8 @@ def _awsprov() -> list[str]:
 
 
 @pytest.fixture
-def endpoint():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{server._server.server_port}"
-    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=5).close()
-    yield url
-    server.stop()
+def endpoint(moto_endpoint):
+    return moto_endpoint
 
 
 class Shell:
