@@ -21,7 +21,8 @@ def _stacks() -> list[tuple[Path, str | None]]:
         if path.parent != ROOT and path.parent != ROOT / "examples":
             continue  # files of a folder stack are loaded through their folder
         found.append((path, None))
-    for folder in sorted(p for p in ROOT.iterdir() if p.is_dir() and p.name != "examples"):
+    for folder in sorted(p for p in [*ROOT.iterdir(), *(ROOT / "examples").iterdir()]
+                         if p.is_dir() and p.name != "examples"):
         found.append((folder, None))
     with_envs = []
     for path, _ in found:

@@ -93,8 +93,11 @@ def start(port: int | None = None) -> LocalServer:
 
 
 def stop() -> LocalServer | None:
+    """Stop the emulator `start` made, and nothing else: the recorded pid may have been
+    reused by another program (after a reboot, or the emulator killed by hand) while some
+    other moto answers on the port, so the pid's command line must still be ours."""
     server = status()
-    if server is None:
+    if server is None or not _is_emulator_process(server):
         _state_file().unlink(missing_ok=True)
         return None
     os.kill(server.pid, signal.SIGTERM)
@@ -105,6 +108,29 @@ def stop() -> LocalServer | None:
         os.kill(server.pid, signal.SIGKILL)
     _state_file().unlink(missing_ok=True)
     return server
+
+
+def _is_emulator_process(server: LocalServer) -> bool:
+    """True when the pid runs what `start` runs: `python -m moto.server ... -p PORT`."""
+    args = _command_line(server.pid)
+    if args is None:
+        return False
+    ports = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "-p"]
+    return "moto.server" in args and ports == [str(server.port)]
+
+
+def _command_line(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+    except OSError:
+        pass
+    try:  # no /proc (macOS): ps prints the arguments joined by spaces
+        shown = subprocess.run(["ps", "-o", "args=", "-p", str(pid)], capture_output=True,
+                               text=True, timeout=5, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return shown.split() or None
 
 
 def endpoint_or_fail() -> str:

@@ -60,6 +60,16 @@ CASES = [
     Case("yaml-tab", table("\tttl: at\n"), 8, None),
     Case("yaml-merge-key", table("    <<: {ttl: at}\n"), 8, None),
     Case("yaml-duplicate-key", table("    hash_key: other\n"), 8, "tables.docs.hash_key"),
+    Case("nested-10000-deep", "stack: bad\nvars:\n  a: " + "[" * 10000 + "]" * 10000 + "\n",
+         3, None, message="nested deeper than 100 levels"),
+    Case("nested-600-deep-block", "stack: bad\nvars:\n  a:\n" + "".join(
+        "  " * (i + 2) + f"k{i}:\n" for i in range(600)) + "  " * 602 + "v\n",
+         102, "vars.a.k0", contains="nested deeper than 100 levels"),
+    Case("nested-101-deep-block", "stack: bad\nvars:\n  a:\n" + "".join(
+        "  " * (i + 2) + f"k{i}:\n" for i in range(100)) + "  " * 102 + "v\n",
+         102, "vars.a.k0", contains="nested deeper than 100 levels"),
+    Case("alias-nested-in-itself", "stack: bad\nvars:\n  a: &a\n    - *a\n", 3, "vars.a[0]",
+         contains="nested deeper than 100 levels"),
     Case("not-a-mapping", "- stack: bad\n", 1, None, message="a spec must be a mapping"),
     # 9 levels of 9 aliases: 387 million values if expanded; refused at the alias that
     # crosses yamlfile.ALIAS_VALUES_MAX, before any copy is built past it

@@ -107,6 +107,13 @@ CASES = {
     "kms-key-reference-to-nothing": (
         "secrets:\n  s:\n    name: bad/s\n    kms_key: ${keys.missing}\n",
         4, "secrets.s.kms_key", "undefined resource keys.missing"),
+    "from-file-up-and-out-of-the-folder": (
+        "secrets:\n  s:\n    name: bad/s\n"
+        "    value: {from_file: ../../../../../../../../../../etc/passwd}\n",
+        4, "secrets.s.value.from_file", "outside the spec's folder"),
+    "from-file-absolute-outside-the-folder": (
+        "secrets:\n  s:\n    name: bad/s\n    value: {from_file: /etc/passwd}\n",
+        4, "secrets.s.value.from_file", "(it resolves to /etc/passwd)"),
     "secret-name-illegal": (
         "secrets:\n  s:\n    name: 'bad name!'\n",
         3, "secrets.s.name", "1-512 of"),

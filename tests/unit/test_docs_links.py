@@ -36,11 +36,31 @@ def test_links_and_anchors_exist(page):
             continue
         file, _, anchor = target.partition("#")
         path = (page.parent / file).resolve() if file else page
-        if ROOT not in path.parents and path != ROOT:
-            continue  # ../shared/SPEC.md: outside the repository
         assert path.exists(), f"{page.name}: {target} does not exist"
         if anchor and path.suffix == ".md":
             assert anchor in anchors(path), f"{page.name}: no heading #{anchor} in {path.name}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_no_link_leaves_the_repository(page):
+    """A clone holds nothing beside the repository: a link out of it points at nothing."""
+    outside = []
+    for target in LINK.findall(page.read_text()):
+        if re.match(r"[a-z]+:", target):
+            continue
+        file = target.partition("#")[0]
+        path = (page.parent / file).resolve() if file else page
+        if ROOT not in path.parents and path != ROOT:
+            outside.append(target)
+    assert outside == [], f"{page.name} links outside the repository"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_no_page_sends_the_reader_to_files_a_clone_lacks(page):
+    """The contract is docs/spec.md: the design notes it was written from are not shipped."""
+    named = re.findall(r"\b(?:SPEC|DESIGN)\.md\b|\breference/[\w/-]+\.\w+|\.\./shared\b",
+                       page.read_text())
+    assert named == [], f"{page.name} names files outside the repository"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])

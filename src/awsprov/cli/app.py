@@ -52,6 +52,9 @@ def global_options(
     no_color: bool = typer.Option(False, "--no-color", help="Plain output."),
     verbose: bool = typer.Option(False, "--verbose", "-v",
                                  help="Log AWS calls (names only) and show tracebacks."),
+    allow_outside_files: bool = typer.Option(
+        False, "--allow-outside-files",
+        help="Let from_file read files outside the spec's folder (docs/spec.md)."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
                                  help="Print the version and exit."),
 ) -> None:
@@ -62,10 +65,11 @@ def global_options(
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="%(asctime)s %(name)s %(message)s")
         logging.getLogger("botocore").setLevel(logging.WARNING)
-    ctx.obj = GlobalOptions(profile, region, endpoint_url, local, no_color, verbose)
+    ctx.obj = GlobalOptions(profile, region, endpoint_url, local, no_color, verbose,
+                            allow_outside_files)
 
 
-GLOBAL_FLAGS = {"--local", "--no-color", "--verbose", "-v"}
+GLOBAL_FLAGS = {"--local", "--no-color", "--verbose", "-v", "--allow-outside-files"}
 GLOBAL_VALUES = {"--profile", "--region", "--endpoint-url"}
 
 

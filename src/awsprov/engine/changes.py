@@ -85,6 +85,7 @@ class AttributeChange:
     kind: FieldKind = FieldKind.UPDATE
     sensitive: bool = False
     note: str = ""
+    source: str = ""  # where a sensitive value comes from ("from_file PATH"), safe to print
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,6 +95,7 @@ class AttributeChange:
             "sensitive": self.sensitive,
             "kind": self.kind.value,
             **({"note": self.note} if self.note else {}),
+            **({"source": self.source} if self.source else {}),
         }
 
 

@@ -219,6 +219,29 @@ def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[At
 
 def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | None,
              options: PlanOptions) -> ResourceChange:
+    change = _classify(stack, rtype, desired, live, options)
+    _show_file_sources(change, rtype, desired.props)
+    return change
+
+
+def _show_file_sources(change: ResourceChange, rtype: ResourceType, props: dict) -> None:
+    """A sensitive value read from a file names that file (never the value), so a reviewer
+    sees which file goes where."""
+    for attribute in change.attributes:
+        if not attribute.sensitive:
+            continue
+        for path in rtype.relative_paths:
+            if path[0] != attribute.path:
+                continue
+            value: Any = props
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, str):
+                attribute.source = f"{path[-1]} {value}"
+
+
+def _classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | None,
+              options: PlanOptions) -> ResourceChange:
     change = ResourceChange(desired.address, desired.section, desired.name, Action.NOOP)
     if live is None:
         change.action, change.reason = Action.CREATE, "not found"

@@ -33,8 +33,10 @@ INLINE_JSON_MAX = 60  # a map or list longer than this on one line is shown inde
 
 def attribute_line(change: AttributeChange, creating: bool) -> str:
     if change.sensitive:
-        shown = "(sensitive)" if creating else "(sensitive, changed)"
-        return f"{change.path}: {shown}"
+        shown = "sensitive" if creating else "sensitive, changed"
+        if change.source:
+            shown += f"; {change.source}"
+        return f"{change.path}: ({shown})"
     if creating:
         return f"{change.path}: {value_text(change.after)}"
     marker = MARKERS.get(change.kind.value, "")

@@ -42,11 +42,13 @@ def read_sources(path: Path) -> dict[str, str]:
 
 def load_stack(path: str | Path, env: str | None = None, region: str | None = None,
                sources: dict[str, str] | None = None,
-               fallback_region: str | None = None, inputs: bool = True) -> Stack:
+               fallback_region: str | None = None, inputs: bool = True,
+               allow_outside_files: bool = False) -> Stack:
     """Read, merge, overlay, interpolate and validate a spec file or folder. `region`
     (--region) wins over the spec's; `fallback_region` (AWS_REGION) is used without both.
     `inputs=False` skips the checks of external inputs (env vars, files) for commands that
-    never send their values to AWS."""
+    never send their values to AWS. Files a spec reads must lie in its folder tree unless
+    `allow_outside_files` (--allow-outside-files)."""
     if sources is None:
         sources = read_sources(Path(path))
     documents = [(name, *parse_yaml(text, name)) for name, text in sources.items()]
@@ -57,7 +59,7 @@ def load_stack(path: str | Path, env: str | None = None, region: str | None = No
     doc = _interpolate_static(doc, positions, env, effective_region)
     validate.check_schema(doc, positions)
     stack = _build_stack(doc, positions, env, effective_region, sources)
-    _resolve_relative_paths(stack)
+    _resolve_relative_paths(stack, confine=inputs and not allow_outside_files)
     _check_semantics(stack, inputs)
     return stack
 
@@ -283,9 +285,13 @@ def _build_stack(doc: dict, positions: Positions, env: str | None, region: str |
     )
 
 
-def _resolve_relative_paths(stack: Stack) -> None:
+def _resolve_relative_paths(stack: Stack, confine: bool = True) -> None:
     """File paths in props are relative to the spec file that wrote them (an environment
-    override counts as written where the override is)."""
+    override counts as written where the override is). With `confine`, each must resolve
+    (symbolic links followed) inside the spec's folder tree: a spec reviewed as a diff must
+    not be able to upload the runner's other files as secret values."""
+    root = _spec_folder(stack.sources)
+    problems: list[SpecError] = []
     for spec in stack.resources.values():
         for path in registry.get(spec.section).relative_paths:
             parent, value = spec.props, None
@@ -293,11 +299,30 @@ def _resolve_relative_paths(stack: Stack) -> None:
                 parent = parent.get(key) if isinstance(parent, dict) else None
             if isinstance(parent, dict):
                 value = parent.get(path[-1])
-            if not isinstance(value, str) or Path(value).is_absolute():
+            if not isinstance(value, str):
                 continue
             where = stack.location(spec.section, spec.logical, *path)
-            if where is not None:
+            if where is not None and not Path(value).is_absolute():
                 parent[path[-1]] = str(Path(where.file).parent / value)
+            if confine and root is not None and not _inside(Path(parent[path[-1]]), root):
+                real = Path(parent[path[-1]]).resolve()
+                problems.append(SpecError(
+                    f"{value} is outside the spec's folder {root} (it resolves to {real}); "
+                    f"files are read only from under it unless --allow-outside-files is given",
+                    where, dotted((spec.section, spec.logical, *path))))
+    if problems:
+        raise SpecErrors(problems) if len(problems) > 1 else problems[0]
+
+
+def _spec_folder(sources: dict[str, str]) -> Path | None:
+    """The folder of the spec file, or of a folder stack (its files share one folder)."""
+    for name in sources:
+        return Path(name).parent
+    return None
+
+
+def _inside(file: Path, folder: Path) -> bool:
+    return file.resolve().is_relative_to(folder.resolve())
 
 
 def _check_semantics(stack: Stack, inputs: bool = True) -> None:

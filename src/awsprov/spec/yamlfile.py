@@ -17,10 +17,40 @@ PathKey = tuple  # a tuple of dict keys and list indices from the document root
 Positions = dict[PathKey, Location]
 
 
+# No real spec comes near it (the deepest, a dashboard body, is about 12); a deeper one
+# is a mistake or an attack, and would otherwise end in Python's RecursionError.
+MAX_DEPTH = 100
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _DepthLimitedSafeLoader(yaml.SafeLoader):
+    """The pure Python loader, refusing to compose deeper than MAX_DEPTH before its
+    composer (which recurses once per level) runs out of stack. libyaml stops by itself,
+    at 1,000 levels ("exceeded maximum nesting depth")."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 # libyaml's parser (in PyYAML's wheels) composes the node tree ~8x faster than the pure
 # Python one, with the same marks; the pure one is the fallback where PyYAML was built
 # without it.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LOADER = getattr(yaml, "CSafeLoader", _DepthLimitedSafeLoader)
 
 
 class _Constructor(yaml.constructor.SafeConstructor):
@@ -63,6 +93,9 @@ class _Builder:
                                 f"write the values out, or share them with vars",
                                 alias, dotted(self.alias_path))
         self.positions[path] = Location(self.file, node.start_mark.line + 1)
+        if len(path) > MAX_DEPTH:  # deep nesting, or an alias nested inside itself
+            raise SpecError(_too_deep_message(), Location(self.file, site),
+                            dotted(path[:3]) + "...")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, alias)
         if isinstance(node, yaml.SequenceNode):
@@ -111,9 +144,13 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
     positions: Positions = {}
     try:
         node = yaml.compose(text, Loader=_LOADER)
+    except _TooDeep as exc:
+        raise SpecError(_too_deep_message(), Location(name, exc.line)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
+        if "maximum nesting depth" in str(exc.problem):
+            raise SpecError(_too_deep_message(), Location(name, line)) from None
         problem = exc.problem or exc.context or "invalid YAML"
         raise SpecError(f"YAML syntax error: {problem}", Location(name, line)) from None
     except yaml.YAMLError as exc:
@@ -125,6 +162,10 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         raise SpecError(f"YAML error: {exc.problem}", Location(name, line)) from None
+
+
+def _too_deep_message() -> str:
+    return f"nested deeper than {MAX_DEPTH} levels (mappings and lists); flatten the spec"
 
 
 def dotted(path: PathKey) -> str:
