@@ -355,3 +355,10 @@ def test_a_plan_made_against_aws_is_refused_at_an_endpoint(moto, calls, capsys, 
     line = _refused(capsys, calls, "--endpoint-url", "http://127.0.0.1:1", "apply", str(saved))
     assert line == ("error: endpoint differs: the plan was made against aws and this apply "
                     "goes to http://127.0.0.1:1")
+
+
+def test_a_plan_file_missing_a_part_is_refused_in_one_line(moto, calls, capsys, stack):
+    saved = _plan(capsys, stack)
+    _edit(saved, lambda doc: doc["binding"].pop("salt"), reseal=("digest",))
+    assert _refused(capsys, calls, "apply", str(saved)) == (
+        f"error: {saved}: the plan file was edited: parts of it are missing or malformed")

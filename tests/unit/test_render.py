@@ -135,8 +135,9 @@ def test_planfile_round_trip_and_staleness(tmp_path):
     path = tmp_path / "plan.json"
     place = {"account": "123456789012", "partition": "aws", "region": "eu-west-2",
              "endpoint": "aws"}
-    planfile.save(path, result, {"s.yaml": "stack: shop\n"}, {"env": "prod", "spec": "s.yaml"},
-                  place)
+    settings = {"env": "prod", "spec": "s.yaml", "region": "eu-west-2", "targets": [],
+                "force_adopt": False}
+    planfile.save(path, result, {"s.yaml": "stack: shop\n"}, settings, place)
     assert path.stat().st_mode & 0o777 == 0o600
     assert planfile.is_plan_file(path)
     assert not planfile.is_plan_file(tmp_path / "nope.json")

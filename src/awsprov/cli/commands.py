@@ -286,8 +286,9 @@ def _print_plan(plan, output: PlanOutput) -> None:
 
 
 def _apply_command(plan_file: Path, options: context.GlobalOptions) -> str:
-    """`awsprov apply PLAN` as it must be typed: the plan file does not keep where the calls
-    went (--local, --endpoint-url) or whose credentials made them (--profile)."""
+    """`awsprov apply PLAN` as it must be typed, with where the calls went (--local,
+    --endpoint-url) and whose credentials made them (--profile): the plan file keeps them
+    too and refuses others, so the hint is the command that works anywhere."""
     import shlex
 
     words = ["awsprov"]

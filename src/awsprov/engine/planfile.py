@@ -166,11 +166,33 @@ def load(path: Path) -> dict[str, Any]:
     if document.get("version") != VERSION:
         raise SpecError(f"{path}: not an awsprov plan file (format {FORMAT}, version {VERSION})")
     try:
+        _check_shape(document)
         _check_integrity(document)
-    except (KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError):
         raise PlanStaleError(f"{path}: the plan file was edited: parts of it are missing or "
                              f"malformed") from None
     return document
+
+
+_BINDING_KEYS = ("account", "partition", "region", "endpoint", "stack", "env", "sources",
+                 "salt", "inputs", "changes")
+_SETTINGS_KEYS = ("env", "region", "targets", "force_adopt", "spec")
+
+
+def _check_shape(document: dict[str, Any]) -> None:
+    """Every part apply reads is there, with its type (else KeyError/TypeError)."""
+    binding, settings = document["binding"], document["settings"]
+    missing = [k for k in _BINDING_KEYS if k not in binding] + \
+        [k for k in _SETTINGS_KEYS if k not in settings]
+    if missing:
+        raise KeyError(missing[0])
+    bytes.fromhex(binding["salt"])
+    for part in (binding["sources"], binding["inputs"], document["sources"],
+                 document["fingerprints"], document["plan"]):
+        if not isinstance(part, dict):
+            raise TypeError(part)
+    if not isinstance(settings["targets"], list) or not isinstance(document["digest"], str):
+        raise TypeError(settings["targets"])
 
 
 def _check_integrity(document: dict[str, Any]) -> None:
