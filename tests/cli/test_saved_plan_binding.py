@@ -269,7 +269,7 @@ def test_the_plans_own_region_given_again_applies(moto, calls, capsys, stack):
     assert len(_queues("eu-west-1")) == 1
 
 
-def test_another_profile_or_env_or_target_is_refused(moto, calls, capsys, stack):
+def test_another_profile_env_target_or_scope_is_refused(moto, calls, capsys, stack):
     saved = _plan(capsys, stack)
     assert _refused(capsys, calls, "--profile", "other", "apply", str(saved)) == \
         "error: --profile other differs from the plan's (none: default credentials)"
@@ -277,6 +277,12 @@ def test_another_profile_or_env_or_target_is_refused(moto, calls, capsys, stack)
         "error: --env prod differs from the plan's (no env)"
     assert _refused(capsys, calls, "apply", str(saved), "--target", "queues.jobs") == \
         "error: --target queues.jobs differs from the plan's (no target)"
+    assert _refused(capsys, calls, "apply", str(saved), "--prune") == \
+        "error: --prune: the plan was saved without it; plan again with --prune to review " \
+        "what it changes"
+    assert _refused(capsys, calls, "apply", str(saved), "--force-adopt") == \
+        "error: --force-adopt: the plan was saved without it; plan again with " \
+        "--force-adopt to review what it changes"
     assert calls.operations == []
 
 

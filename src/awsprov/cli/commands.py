@@ -151,9 +151,9 @@ def apply(
     saved = planfile.load(spec) if planfile.is_plan_file(spec) else None
     if saved:
         settings = saved["settings"]
-        planfile.adopt_options(saved, options, env, target)
+        planfile.adopt_options(saved, options, env, target, prune, force_adopt)
         env, target, force_adopt = settings["env"], settings["targets"], settings["force_adopt"]
-        prune = prune or settings.get("prune", False)  # a plan saved with --prune deletes
+        prune = settings.get("prune", False)  # a plan saved with --prune deletes
         stack = context.load(Path(settings["spec"]), env, options, sources=saved["sources"])
     else:
         stack = context.load(spec, env, options)

@@ -215,11 +215,17 @@ def _check_integrity(document: dict[str, Any]) -> None:
 # ---- applying: here is where it was planned, and nothing moved --------------------------
 
 def adopt_options(saved: dict[str, Any], options: Any, env: str | None,
-                  targets: list[str]) -> None:
+                  targets: list[str], prune: bool = False, force_adopt: bool = False) -> None:
     """Apply goes where the plan was made: --region, --profile and the endpoint (--local,
     --endpoint-url) default to the plan's; a value given that contradicts it is refused,
-    never silently honoured (nor silently overridden)."""
+    never silently honoured (nor silently overridden). So are --prune and --force-adopt
+    on a plan saved without them: they would make changes nobody reviewed."""
     settings, binding = saved["settings"], saved["binding"]
+    for flag, given, planned in (("--prune", prune, settings.get("prune")),
+                                 ("--force-adopt", force_adopt, settings["force_adopt"])):
+        if given and not planned:
+            raise PlanStaleError(f"{flag}: the plan was saved without it; plan again with "
+                                 f"{flag} to review what it changes")
     if env is not None and env != settings["env"]:
         raise PlanStaleError(f"--env {env} differs from the plan's "
                              f"{settings['env'] or '(no env)'}")
