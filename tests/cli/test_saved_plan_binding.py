@@ -295,6 +295,7 @@ def test_a_changed_environment_variable_is_refused(moto, calls, capsys, stack, m
     assert line == ("error: secrets.db_password's value differs from the planned one; "
                     "run plan again to review a new value")
     assert "another-password" not in line and "planned-password" not in line
+    assert calls.operations == ["GetCallerIdentity"]  # refused before the re-plan reads
     assert _queues() == []
 
 

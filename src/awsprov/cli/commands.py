@@ -158,12 +158,12 @@ def apply(
     else:
         stack = context.load(spec, env, options)
     aws = context.aws_context(stack.region, options, parallelism)
-    if saved:
+    if saved:  # bound to where it was made and the values it was made with: no write yet
         planfile.check_place(saved, aws)
+        planfile.check_inputs(saved, stack)
     plan_options = PlanOptions(tuple(target), force_adopt, prune, parallelism)
     result = make_plan(stack, aws, plan_options)
-    if saved:  # bound to what was reviewed, or refused before any write
-        planfile.check_inputs(saved, result)
+    if saved:  # and to what was reviewed, or refused before any write
         planfile.check_fresh(saved, result)
         planfile.check_reviewed(saved, result)
     as_json = output is TextOrJson.json

@@ -36,6 +36,8 @@ from awsprov.engine.changes import (
 )
 from awsprov.engine.planner import PlanResult
 from awsprov.errors import AwsprovError, PlanStaleError, SpecError
+from awsprov.resources import registry
+from awsprov.spec.model import ResourceSpec, Stack
 
 FORMAT = "awsprov-plan"
 VERSION = 2
@@ -71,7 +73,8 @@ def save(path: Path, result: PlanResult, sources: dict[str, str], settings: dict
          place: dict[str, str]) -> None:
     salt = secrets.token_bytes(16)
     plan = result.plan.to_json()
-    inputs = input_digests(result, salt)
+    inputs = input_digests([(a, r.spec) for a, r in result.resources.items()
+                            if r.spec is not None], salt)
     binding = {
         **place,
         "stack": result.plan.stack, "env": result.plan.env,
@@ -87,7 +90,7 @@ def save(path: Path, result: PlanResult, sources: dict[str, str], settings: dict
     _write_private(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
-def input_digests(result: PlanResult, salt: bytes) -> dict[str, str]:
+def input_digests(planned: list[tuple[str, ResourceSpec]], salt: bytes) -> dict[str, str]:
     """A salted slow hash of each secret input of the planned resources, by ADDRESS.PATH.
 
     Its purpose is to tell a changed value, not to hide one from the file's reader: the
@@ -99,10 +102,9 @@ def input_digests(result: PlanResult, salt: bytes) -> dict[str, str]:
         return "scrypt:" + hashlib.scrypt(value, salt=salt, **_SCRYPT).hex()
 
     digests: dict[str, str] = {}
-    for address, planned in sorted(result.resources.items()):
-        if planned.spec is None:  # an orphan: nothing of it comes from the spec
-            continue
-        for path, value in planned.rtype.input_digests(planned.spec.props, digest).items():
+    for address, spec in sorted(planned, key=lambda pair: pair[0]):
+        rtype = registry.get(spec.section)
+        for path, value in rtype.input_digests(spec.props, digest).items():
             digests[f"{address}.{path}"] = value
     return digests
 
@@ -264,11 +266,13 @@ def check_place(saved: dict[str, Any], aws: Any) -> None:
                              f"is {aws.account_id}; {PLAN_AGAIN} with these credentials")
 
 
-def check_inputs(saved: dict[str, Any], result: PlanResult) -> None:
-    """Refuse when a secret input (environment variable, file) is not the planned value."""
+def check_inputs(saved: dict[str, Any], stack: Stack) -> None:
+    """Refuse when a secret input (environment variable, file) is not the planned value.
+    Needs no AWS call: the planned resources are those the plan fingerprinted."""
     binding = saved["binding"]
     planned: dict[str, str] = binding["inputs"]
-    now = input_digests(result, bytes.fromhex(binding["salt"]))
+    selected = [(a, spec) for a, spec in stack.resources.items() if a in saved["fingerprints"]]
+    now = input_digests(selected, bytes.fromhex(binding["salt"]))
     for key in sorted(set(planned) | set(now)):
         if planned.get(key) != now.get(key):
             address, _, path = key.rpartition(".")
