@@ -133,7 +133,12 @@ def test_verify_text_and_json():
 def test_planfile_round_trip_and_staleness(tmp_path):
     result = _result(_plan())
     path = tmp_path / "plan.json"
-    planfile.save(path, result, {"s.yaml": "stack: shop\n"}, {"env": "prod", "spec": "s.yaml"})
+    place = {"account": "123456789012", "partition": "aws", "region": "eu-west-2",
+             "endpoint": "aws"}
+    settings = {"env": "prod", "spec": "s.yaml", "region": "eu-west-2", "targets": [],
+                "force_adopt": False}
+    planfile.save(path, result, {"s.yaml": "stack: shop\n"}, settings, place)
+    assert path.stat().st_mode & 0o777 == 0o600
     assert planfile.is_plan_file(path)
     assert not planfile.is_plan_file(tmp_path / "nope.json")
     saved = planfile.load(path)

@@ -113,8 +113,10 @@ def plan(
     _print_plan(result.plan, output)
     if out:
         settings = {"env": env, "region": aws.region, "targets": list(target),
-                    "force_adopt": force_adopt, "prune": prune, "spec": str(spec)}
-        planfile.save(out, result, stack.sources, settings)
+                    "force_adopt": force_adopt, "prune": prune, "spec": str(spec),
+                    "profile": options.profile, "local": options.local,
+                    "endpoint_url": None if options.local else options.endpoint_url}
+        planfile.save(out, result, stack.sources, settings, planfile.place_of(aws))
         _stderr(f"Plan saved to {out}; apply it with: {_apply_command(out, options)}")
     if detailed_exitcode and result.plan.has_changes:
         raise typer.Exit(EXIT_CHANGES)
@@ -149,17 +151,21 @@ def apply(
     saved = planfile.load(spec) if planfile.is_plan_file(spec) else None
     if saved:
         settings = saved["settings"]
+        planfile.adopt_options(saved, options, env, target, prune, force_adopt)
         env, target, force_adopt = settings["env"], settings["targets"], settings["force_adopt"]
-        prune = prune or settings.get("prune", False)  # a plan saved with --prune deletes
-        options.region = options.region or settings["region"]
+        prune = settings.get("prune", False)  # a plan saved with --prune deletes
         stack = context.load(Path(settings["spec"]), env, options, sources=saved["sources"])
     else:
         stack = context.load(spec, env, options)
     aws = context.aws_context(stack.region, options, parallelism)
+    if saved:  # bound to where it was made and the values it was made with: no write yet
+        planfile.check_place(saved, aws)
+        planfile.check_inputs(saved, stack)
     plan_options = PlanOptions(tuple(target), force_adopt, prune, parallelism)
     result = make_plan(stack, aws, plan_options)
-    if saved:
+    if saved:  # and to what was reviewed, or refused before any write
         planfile.check_fresh(saved, result)
+        planfile.check_reviewed(saved, result)
     as_json = output is TextOrJson.json
     if not as_json:
         text.render_plan(result.plan, console.stdout())
@@ -280,8 +286,9 @@ def _print_plan(plan, output: PlanOutput) -> None:
 
 
 def _apply_command(plan_file: Path, options: context.GlobalOptions) -> str:
-    """`awsprov apply PLAN` as it must be typed: the plan file does not keep where the calls
-    went (--local, --endpoint-url) or whose credentials made them (--profile)."""
+    """`awsprov apply PLAN` as it must be typed, with where the calls went (--local,
+    --endpoint-url) and whose credentials made them (--profile): the plan file keeps them
+    too and refuses others, so the hint is the command that works anywhere."""
     import shlex
 
     words = ["awsprov"]

@@ -132,6 +132,14 @@ class ResourceType:
         stream has no stream_arn), or None. Pure: references are checked before any call."""
         return None
 
+    def input_digests(self, props: dict[str, Any],
+                      digest: Callable[[bytes], str]) -> dict[str, str]:
+        """`digest` of each value this resource sends to AWS from outside the spec (an
+        environment variable, a file), keyed by its property path: a saved plan binds them,
+        so a value changed between plan and apply is refused. The value itself never leaves
+        the type."""
+        return {}
+
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
         """Normalize spec properties, AWS defaults filled in, to compare with Live.state."""
         raise NotImplementedError

@@ -168,6 +168,12 @@ class Secret(ResourceType):
             "value": _source(props.get("value")),
         }
 
+    def input_digests(self, props: dict[str, Any], digest) -> dict[str, str]:
+        source = props.get("value") or {}
+        if "from_env" in source or "from_file" in source:
+            return {"value": digest(_spec_value(source))}
+        return {}  # generated or left empty: nothing comes from outside the spec
+
     def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
         changes: list[AttributeChange] = []
         want, have = desired.state, live.state
