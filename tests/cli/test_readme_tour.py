@@ -102,6 +102,7 @@ EXIT_CODES = {
     "awsprov --local apply specs/examples/p2p-with-a-range-key.yaml --yes": [1],
     "awsprov --local apply specs/examples/log-group-retention-cut.yaml --yes": [1],
     "awsprov --local apply p.json": [1],
+    "awsprov --region eu-west-1 apply p.json": [1],  # a saved plan stays in its region
 }
 
 
