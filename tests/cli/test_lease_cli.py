@@ -116,6 +116,20 @@ def test_the_lease_is_released_after_apply_and_after_a_failed_apply(moto, spec, 
     assert lease.read(aws, KEY) is None
 
 
+def test_the_lease_is_released_on_ctrl_c(moto, spec, capsys, monkeypatch):
+    from awsprov.engine import executor
+
+    def ctrl_c(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(executor, "apply_plan", ctrl_c)
+    code, _out, _err = run_cli(capsys, "destroy", str(spec), "--yes")  # nothing to delete
+    assert code == 0
+    code, _out, err = run_cli(capsys, "apply", str(spec), "--yes")
+    assert code == 130, err
+    assert lease.read(make_context()[0], KEY) is None
+
+
 def test_unlock_breaks_a_stale_lease_after_confirmation(other, spec, capsys):
     _held, holder = other
     code, out, err = run_cli(capsys, "unlock", "leased")  # no terminal to ask on
