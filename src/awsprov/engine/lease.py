@@ -164,11 +164,12 @@ class Lease:
         deadline = self.clock() + timeout
         announced = False
         while True:
-            current = self._try_take(me)
-            if current is None:
-                self.holder = me
+            taken, current = self._try_take(me)
+            if taken is not None:
                 self._start_heartbeat()
-                return me
+                return taken
+            if current is None:  # released between our write and our read: at once again
+                continue
             now = self.clock()
             if now >= deadline:
                 raise LeaseHeld(self._held_message(current, timeout), current)
@@ -178,23 +179,22 @@ class Lease:
                 announced = True
             time.sleep(max(0.0, min(self.poll, deadline - now)))
 
-    def _try_take(self, me: Holder) -> Holder | None:
-        """None once ours; else the holder that kept us out (None-then-retry if it left)."""
+    def _try_take(self, me: Holder) -> tuple[Holder | None, Holder | None]:
+        """(our holder, None) once ours; else (None, the holder that kept us out, or None
+        if it left between our write and our read)."""
         now = self.clock()
         me = replace(me, since=now, expires_at=now + self.ttl)
         if self._put(me, "attribute_not_exists(lease_id) OR expires_at < :now",
                      {":now": {"N": repr(now)}}):
-            return None
+            return me, None
         current = read(self.aws, self.key)
-        if current is None:  # released between our write and our read: try again
-            return self._try_take(me)
-        if current.gone_from_this_host():
+        if current is not None and current.gone_from_this_host():
             self.notify(f"the lease of {self.key.describe()} was held by pid {current.pid} "
                         f"on this host, which is gone: taking it over")
             if self._put(me, "#token = :old", {":old": {"S": current.token}}):
-                return None
-            return read(self.aws, self.key) or current
-        return current
+                return me, None
+            return None, read(self.aws, self.key)
+        return None, current
 
     def _put(self, me: Holder, condition: str, values: dict[str, Any]) -> bool:
         names = {"#token": "token"} if "#token" in condition else {}
