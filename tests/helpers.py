@@ -209,6 +209,16 @@ def make_context(region: str = "us-east-1", endpoint: str | None = None) -> tupl
     return AwsContext(factory, region, wait=FAST_WAITS), log
 
 
+# apply and destroy take their lease in this table (src/awsprov/engine/lease.py): it is the
+# account's, never a stack's resource, so tests counting a stack's tables leave it out.
+LOCK_TABLE = "awsprov-locks"
+
+
+def stack_tables(client) -> list[str]:
+    """The tables a DynamoDB client lists, the lock table left out."""
+    return [t for t in client.list_tables()["TableNames"] if t != LOCK_TABLE]
+
+
 def write_spec(folder: Path, text: str, name: str = "stack.yaml") -> Path:
     path = folder / name
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")

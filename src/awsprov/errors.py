@@ -60,5 +60,10 @@ class PlanStaleError(AwsprovError):
     """A saved plan no longer matches live state or the spec."""
 
 
+class LeaseHeld(AwsprovError):
+    """Another apply of this stack holds its lease (after --lock-timeout): nothing was read
+    or changed."""
+
+
 class ApplyFailed(AwsprovError):
     """Apply finished what it could; some resources failed or were refused."""

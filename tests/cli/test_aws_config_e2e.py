@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from tests.cli.test_e2e import _awsprov, _clean_env, _free_port
-from tests.helpers import write_spec
+from tests.helpers import stack_tables, write_spec
 
 pytestmark = pytest.mark.e2e
 
@@ -67,7 +67,7 @@ def _run(tmp_path: Path, *args: str, **env: str | None) -> subprocess.CompletedP
 def _table_names(endpoint: str, region: str) -> list[str]:
     ddb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint, **{
         "aws_access_key_id": "testing", "aws_secret_access_key": "testing"})
-    return ddb.list_tables()["TableNames"]
+    return stack_tables(ddb)
 
 
 def test_one_attempt_when_the_user_asks_for_one(failing, tmp_path):

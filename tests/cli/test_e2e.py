@@ -17,6 +17,8 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
+from tests.helpers import stack_tables
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,7 +150,7 @@ def test_saved_plan_refused_after_live_moved_naming_the_resource(cli):
     lines = refused.stderr.strip().splitlines()
     assert lines[-1].startswith("error: the saved plan is stale: live state of "
                                 "tables.invoices changed")
-    assert cli.client("dynamodb", "us-east-1").list_tables()["TableNames"] == ["InvoicesTable"]
+    assert stack_tables(cli.client("dynamodb", "us-east-1")) == ["InvoicesTable"]
     hint = cli("plan", str(P2P), "--out", str(saved)).stderr.strip().splitlines()[-1]
     typed = shlex.split(hint.split("apply it with: ", 1)[1])
     assert typed == ["awsprov", "--endpoint-url", cli.endpoint, "apply", str(saved)]
@@ -193,7 +195,7 @@ def test_table_of_another_stack_is_refused_with_exit_1(cli, tmp_path):
 def test_apply_without_yes_and_no_terminal_is_refused(cli):
     done = cli("apply", str(P2P), code=1)
     assert done.stderr.strip().splitlines()[-1] == "error: not a terminal: confirm with --yes"
-    assert cli.client("dynamodb", "us-east-1").list_tables()["TableNames"] == []
+    assert stack_tables(cli.client("dynamodb", "us-east-1")) == []
 
 
 def test_local_start_status_stop(tmp_path):
@@ -291,7 +293,7 @@ def test_destroy_honours_deletion_protection_and_env_overlays(cli):
     refused = cli("destroy", str(AUDITFLOW), "--yes", code=1)
     assert "deletion protection is on" in refused.stdout
     ddb = cli.client("dynamodb", "ap-south-1")
-    assert len(ddb.list_tables()["TableNames"]) == 2
+    assert len(stack_tables(ddb)) == 2
     # the dev environment turns protection off: plan says so, apply does it, destroy works
     dev = json.loads(cli("plan", str(AUDITFLOW), "--env", "dev", "-o", "json").stdout)
     assert dev["env"] == "dev"
@@ -304,14 +306,14 @@ def test_destroy_honours_deletion_protection_and_env_overlays(cli):
                                           *joins}
     cli("apply", str(AUDITFLOW), "--env", "dev", "--yes")
     cli("destroy", str(AUDITFLOW), "--env", "dev", "--yes")
-    assert ddb.list_tables()["TableNames"] == []
+    assert stack_tables(ddb) == []
 
 
 def test_target_plans_and_applies_one_resource(cli):
     planned = cli("plan", str(P2P), "--target", "tables.invoices", "-o", "json")
     assert [c["address"] for c in json.loads(planned.stdout)["changes"]] == ["tables.invoices"]
     cli("apply", str(P2P), "--target", "tables.invoices", "--yes")
-    assert cli.client("dynamodb", "us-east-1").list_tables()["TableNames"] == ["InvoicesTable"]
+    assert stack_tables(cli.client("dynamodb", "us-east-1")) == ["InvoicesTable"]
     unknown = cli("plan", str(P2P), "--target", "tables.nope", code=1)
     assert "--target tables.nope: no such resource" in unknown.stderr
 

@@ -14,7 +14,7 @@ import pytest
 from referencing import Registry, Resource
 
 from awsprov.resources import sqs_queue
-from tests.helpers import forbid_aws_clients, run_cli, write_spec
+from tests.helpers import forbid_aws_clients, run_cli, stack_tables, write_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -192,7 +192,7 @@ def test_apply_output_json_refuses_to_prompt(spec, capsys, moto):
     doc = one_document(out)
     check(doc, "error-output.schema.json")
     assert code == 1 and "add --yes" in doc["error"]["message"]
-    assert boto3.client("dynamodb", region_name="us-east-1").list_tables()["TableNames"] == []
+    assert stack_tables(boto3.client("dynamodb", region_name="us-east-1")) == []
 
 
 # ---- success documents --------------------------------------------------------------------
@@ -232,7 +232,7 @@ def test_apply_then_destroy_output_json(spec, capsys, moto, fast_queues):
     check(gone, "apply-output.schema.json")
     assert gone["command"] == "destroy" and gone["verify"] is None
     assert sorted(o["action"] for o in gone["outcomes"]) == ["delete"] * 3
-    assert boto3.client("dynamodb", region_name="us-east-1").list_tables()["TableNames"] == []
+    assert stack_tables(boto3.client("dynamodb", region_name="us-east-1")) == []
 
 
 def test_a_refused_destroy_is_an_error_document_carrying_the_report(tmp_path, capsys, moto):

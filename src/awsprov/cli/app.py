@@ -8,7 +8,7 @@ import sys
 import typer
 
 from awsprov import __version__
-from awsprov.cli import commands, cost_cmd, help_format, inspect_cmd, local_cmd, tools
+from awsprov.cli import commands, cost_cmd, help_format, inspect_cmd, local_cmd, tools, unlock_cmd
 from awsprov.cli.context import GlobalOptions
 from awsprov.cli.json_output import error_document, wants_json, write_json
 from awsprov.errors import EXIT_ERROR, AwsprovError
@@ -31,6 +31,7 @@ commands.register(app)
 tools.register(app)
 cost_cmd.register(app)
 inspect_cmd.register(app)
+unlock_cmd.register(app)
 help_format.add_examples(app)
 help_format.install()
 

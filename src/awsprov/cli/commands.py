@@ -11,6 +11,7 @@ import typer
 
 from awsprov.cli import context, reports
 from awsprov.cli.json_output import with_report, write_json
+from awsprov.cli.lease_cmd import LOCK_TIMEOUT_OPT, NO_LOCK_OPT, hold_lease
 from awsprov.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ApplyFailed, AwsprovError
 from awsprov.resources.sizes import plural
 
@@ -139,6 +140,8 @@ def apply(
     force_adopt: bool = typer.Option(False, "--force-adopt"),
     parallelism: int = PARALLELISM_OPT,
     output: TextOrJson = OUTPUT_OPT,
+    no_lock: bool = NO_LOCK_OPT,
+    lock_timeout: str = LOCK_TIMEOUT_OPT,
 ) -> None:
     """Converge live AWS to the spec, wait for it to settle, then verify."""
     from awsprov.engine import planfile
@@ -161,6 +164,7 @@ def apply(
     if saved:  # bound to where it was made and the values it was made with: no write yet
         planfile.check_place(saved, aws)
         planfile.check_inputs(saved, stack)
+    hold_lease(ctx, stack, aws, "apply", no_lock, lock_timeout)  # held until apply ends
     plan_options = PlanOptions(tuple(target), force_adopt, prune, parallelism)
     result = make_plan(stack, aws, plan_options)
     if saved:  # and to what was reviewed, or refused before any write
@@ -235,6 +239,8 @@ def destroy(
                                      "repeatable."),
     parallelism: int = PARALLELISM_OPT,
     output: TextOrJson = OUTPUT_OPT,
+    no_lock: bool = NO_LOCK_OPT,
+    lock_timeout: str = LOCK_TIMEOUT_OPT,
 ) -> None:
     """Delete the stack's resources, dependents first, under the data-loss guards."""
     from awsprov.engine.executor import ApplyOptions, apply_plan
@@ -244,6 +250,7 @@ def destroy(
     options = _options(ctx)
     stack = context.load(spec, env, options, inputs=False)
     aws = context.aws_context(stack.region, options, parallelism)
+    hold_lease(ctx, stack, aws, "destroy", no_lock, lock_timeout)  # held until destroy ends
     result = make_destroy_plan(stack, aws, PlanOptions(tuple(target), parallelism=parallelism))
     as_json = output is TextOrJson.json
     if not as_json:

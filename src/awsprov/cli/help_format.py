@@ -34,6 +34,8 @@ EXAMPLES = {
                "awsprov verify specs/auditflow.yaml --baseline --output junit > verify.xml"],
     "destroy": ["awsprov destroy specs/auditflow.yaml --env dev",
                 "awsprov destroy specs/p2p-automation.yaml --target tables.invoices --yes"],
+    "unlock": ["awsprov unlock p2p-automation",
+               "awsprov unlock specs/auditflow.yaml --env dev --yes"],
     "show": ["awsprov show prod.plan",
              "awsprov show prod.plan --output json | jq .summary"],
     "output": ["awsprov output specs/p2p-automation.yaml",

@@ -13,8 +13,8 @@ from typing import Any
 from awsprov.errors import AwsprovError, SpecError, SpecErrors
 
 # What the error boundary knows about the run it reports on.
-ERROR_KINDS = ("spec", "usage", "aws", "stale-plan", "apply-failed", "interrupted", "internal",
-               "error")
+ERROR_KINDS = ("spec", "usage", "aws", "stale-plan", "apply-failed", "locked", "interrupted",
+               "internal", "error")
 
 
 def wants_json(argv: list[str]) -> bool:
@@ -67,10 +67,11 @@ def _spec_error(error: SpecError) -> dict[str, Any]:
 
 
 def kind_of(error: BaseException) -> str:
-    from awsprov.errors import ApplyFailed, AwsAccessError, PlanStaleError
+    from awsprov.errors import ApplyFailed, AwsAccessError, LeaseHeld, PlanStaleError
 
     for cls, kind in ((SpecError, "spec"), (SpecErrors, "spec"), (AwsAccessError, "aws"),
-                      (PlanStaleError, "stale-plan"), (ApplyFailed, "apply-failed")):
+                      (PlanStaleError, "stale-plan"), (ApplyFailed, "apply-failed"),
+                      (LeaseHeld, "locked")):
         if isinstance(error, cls):
             return kind
     return "error"

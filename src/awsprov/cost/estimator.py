@@ -25,8 +25,10 @@ def estimate(stack: Stack, prices: Prices, usage: UsageByAddress | None = None) 
         resource_cost(address, spec.section, spec.props, _usage_of(spec.props, usage, address),
                       prices)
         for address, spec in _in_section_order(stack.resources)]
+    from awsprov.engine.lease import COST_NOTE
+
     return Estimate(stack.name, stack.env, prices.region, prices.as_of, resources,
-                    prices.warnings(), prices.source)
+                    prices.warnings(), prices.source, notes=[COST_NOTE])
 
 
 def resource_cost(address: str, section: str, props: dict[str, Any], usage: dict[str, Any],

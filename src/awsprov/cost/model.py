@@ -112,6 +112,7 @@ class Estimate:
     warnings: list[str] = field(default_factory=list)
     pricing_source: str = "catalogue"
     free_tier: dict[str, Any] | None = None  # the optional --free-tier view, never the total
+    notes: list[str] = field(default_factory=list)  # costs outside the stack, not in total
 
     @property
     def complete(self) -> bool:
@@ -143,6 +144,7 @@ class Estimate:
                       "unknown_components": self.unknown_components},
             "resources": [r.to_json() for r in self.resources],
             "warnings": list(self.warnings),
+            **({"notes": list(self.notes)} if self.notes else {}),
             **({"free_tier": self.free_tier} if self.free_tier is not None else {}),
         }
 

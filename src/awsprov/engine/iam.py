@@ -37,6 +37,10 @@ def stack_policy(stack: Stack, region: str, account: str = "*",
             lookups.update(rtype.permissions.get("write_lookup", ()))
     if lookups:
         statements.append(_statement("AwsprovLookups", sorted(lookups), ["*"]))
+    if not read_only:  # apply and destroy hold the stack's lease (engine/lease.py)
+        from awsprov.engine.lease import iam_statement
+
+        statements.append(iam_statement(region, account))
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -126,6 +126,8 @@ def render_text(estimate: Estimate, out: Console) -> None:
     out.print(f"[bold]{escape(_total_line(estimate))}[/]")
     if estimate.free_tier is not None:
         out.print(escape(free_tier_line(estimate.free_tier)))
+    for note in estimate.notes:
+        out.print(f"[note]note:[/] {escape(note)}")
     for warning in estimate.warnings:
         out.print(f"[warn]warning:[/] {escape(warning)}")
 
@@ -190,6 +192,9 @@ def render_markdown(estimate: Estimate) -> str:
     lines += ["", f"**{_md(_total_line(estimate))}**"]
     if estimate.free_tier is not None:
         lines += ["", _md(free_tier_line(estimate.free_tier))]
+    if estimate.notes:
+        lines.append("")
+        lines += [f"Note: {_md(n)}" for n in estimate.notes]
     if estimate.warnings:
         lines.append("")
         lines += [f"> ⚠️ {_md(w)}" for w in estimate.warnings]
