@@ -179,9 +179,12 @@ class CallLog:
 
     calls: list[tuple[str, str]] = field(default_factory=list)
 
-    def record(self, model=None, **_: object) -> None:
+    def record(self, model=None, params=None, **_: object) -> None:
         if model is not None:
-            self.calls.append((model.service_model.service_name, model.name))
+            name = model.name
+            if _names_lock_table(params):
+                name = f"Lease.{name}"  # the apply lease: the account's, never a stack write
+            self.calls.append((model.service_model.service_name, name))
 
     @property
     def operations(self) -> list[str]:
@@ -212,6 +215,15 @@ def make_context(region: str = "us-east-1", endpoint: str | None = None) -> tupl
 # apply and destroy take their lease in this table (src/awsprov/engine/lease.py): it is the
 # account's, never a stack's resource, so tests counting a stack's tables leave it out.
 LOCK_TABLE = "awsprov-locks"
+
+
+def _names_lock_table(request: object) -> bool:
+    """Whether a request (before-call's serialized request dict) is about the lock table."""
+    body = request.get("body") if isinstance(request, dict) else None
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    return isinstance(body, str) and any(
+        f'"TableName":{space}"{LOCK_TABLE}"' in body for space in ("", " "))
 
 
 def stack_tables(client) -> list[str]:

@@ -5,7 +5,8 @@ breaks it after confirmation, and it is released after success and after failure
 from __future__ import annotations
 
 import json
-import threading
+import time
+import types
 
 import boto3
 import pytest
@@ -69,9 +70,22 @@ def test_the_refusal_is_a_locked_error_document(other, spec, capsys):
     assert (code, doc["error"]["kind"], doc["error"]["exit_code"]) == (1, "locked", 1)
 
 
-def test_apply_waits_for_the_lease_and_proceeds_when_it_is_released(other, spec, capsys):
+def test_apply_waits_for_the_lease_and_proceeds_when_it_is_released(other, spec, capsys,
+                                                                    monkeypatch):
     held, _holder = other
-    threading.Timer(0.5, held.release).start()
+    released = []
+
+    def release_then_sleep(seconds: float) -> None:
+        # the holder lets go once apply has found it and started waiting (no timer: on a
+        # loaded machine apply could start after a timer fired, and never wait)
+        if not released:
+            released.append(held.release())
+        time.sleep(seconds)
+
+    clock = types.SimpleNamespace(**{name: getattr(time, name) for name in dir(time)
+                                     if not name.startswith("_")})
+    clock.sleep = release_then_sleep
+    monkeypatch.setattr(lease, "time", clock)
     code, _out, err = run_cli(capsys, "apply", str(spec), "--yes", "--lock-timeout", "20s")
     assert code == 0, err
     assert "lease: waiting up to 20s for the lease" in err
