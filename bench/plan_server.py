@@ -7,6 +7,7 @@ median wall time of `awsprov validate` of the same spec (the same process work w
 call). The machine's load average is printed beside the figures (the machine is shared).
 
     .venv/bin/python bench/plan_server.py [--sizes 10,100,300,1000] [--repeats 3]
+                                         [--src OTHER/src]
 """
 
 from __future__ import annotations
@@ -68,12 +69,13 @@ def _timed(argv: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def run(sizes: list[int], repeats: int, url: str, folder: Path) -> list[dict]:
+def run(sizes: list[int], repeats: int, url: str, folder: Path,
+        src: Path = HERE.parent / "src") -> list[dict]:
     from awsprov.spec.loader import load_stack
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(AWS_ENDPOINT_URL=url, BENCH_LATENCY=str(LATENCY),
-               PYTHONPATH=os.pathsep.join([str(HERE.parent / "src"), str(HERE)]))
+               PYTHONPATH=os.pathsep.join([str(src), str(HERE)]))
     rows = []
     for n in sizes:
         spec = folder / f"bench-{n}.yaml"
@@ -121,12 +123,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,300,1000")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--src", default=str(HERE.parent / "src"),
+                        help="the awsprov source to time (another commit's, for a before)")
     args = parser.parse_args()
     server, url = _start_server()
     try:
         with tempfile.TemporaryDirectory() as folder:
             rows = run([int(s) for s in args.sizes.split(",")], args.repeats, url,
-                       Path(folder))
+                       Path(folder), Path(args.src))
     finally:
         server.terminate()
         server.wait(10)

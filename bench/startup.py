@@ -4,7 +4,7 @@ fresh process, median of REPEATS runs, with the machine's load average beside it
 Run with the .pyc files a user's install has (PYTHONDONTWRITEBYTECODE is dropped from the
 children's environment; the first run of each command writes them and is not counted).
 
-    .venv/bin/python bench/startup.py [--repeats 7]
+    .venv/bin/python bench/startup.py [--repeats 7] [--src OTHER/src]
 """
 
 from __future__ import annotations
@@ -56,9 +56,11 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--src", default=str(Path(__file__).resolve().parent.parent / "src"),
+                        help="the awsprov source to run (another commit's, for a before)")
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    src = str(Path(__file__).resolve().parent.parent / "src")
+    src = args.src
     env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
     with tempfile.TemporaryDirectory() as folder:
         spec = Path(folder) / "nine.yaml"
