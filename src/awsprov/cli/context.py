@@ -34,7 +34,7 @@ def load(spec: Path, env: str | None, options: GlobalOptions,
     from awsprov.spec.loader import load_stack
 
     stack = load_stack(spec, env=env, region=options.region, sources=sources,
-                       fallback_region=configured_region(options), inputs=inputs)
+                       fallback_region=lambda: configured_region(options), inputs=inputs)
     _print_warnings(stack.warnings)
     return stack
 

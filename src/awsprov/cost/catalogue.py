@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources as package_files
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,8 @@ class Price:
 
 @lru_cache(maxsize=1)
 def raw_catalogue() -> dict[str, Any]:
+    from importlib import resources as package_files  # here: validate never reads prices
+
     import yaml
 
     text = package_files.files("awsprov").joinpath("data/prices.yaml").read_text("utf-8")
