@@ -36,6 +36,7 @@ def _apply_plan(executor_file: str | None):
         return apply_plan
     spec = importlib.util.spec_from_file_location("baseline_executor", executor_file)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module.apply_plan
 

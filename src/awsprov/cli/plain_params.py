@@ -1,10 +1,10 @@
 """Option values that need no Pydantic: Typer 0.29 coerces every parameter through a
 Pydantic TypeAdapter, and importing Pydantic is a third of `awsprov validate`'s start-up.
 
-The values our commands take are plain: a string, a path, a member of a str Enum, or a
-default already of its type. Those are coerced here exactly as Pydantic would; anything
-else (a string for an int option, a value that is not a member: whatever may need Typer's
-own error message) goes to Typer's adapter as before.
+The values our commands take are plain: a string, a path, a member of a str Enum, a
+list of those, or a default already of its type. Those are coerced here exactly as
+Pydantic would; anything else (a string for an int option, a value that is not a
+member: whatever may need Typer's own error message) goes to Typer's adapter as before.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ def _plain(annotation: Any) -> Any:
 
 def _coerced(annotation: Any, value: Any) -> Any:
     """The value Pydantic would give, or _MISSING where this is not certain."""
+    if typing.get_origin(annotation) is list and isinstance(value, (list, tuple)):
+        (item,) = typing.get_args(annotation) or (_MISSING,)
+        items = [_coerced(_plain(item), v) for v in value]
+        return _MISSING if any(i is _MISSING for i in items) else items
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         if isinstance(value, annotation):
             return value
@@ -72,7 +76,7 @@ _original = _coercion.build_runtime_param
 
 
 def _build(descriptor: Any) -> Any:
-    if descriptor.is_file or descriptor.is_list or descriptor.is_tuple or descriptor.is_datetime:
+    if descriptor.is_file or descriptor.is_tuple or descriptor.is_datetime:
         return _original(descriptor)
     return PlainRuntimeParam(parameter_info=descriptor.parameter_info,
                              annotation=descriptor.annotation, descriptor=descriptor)
