@@ -88,3 +88,11 @@ def test_the_types_are_read_at_the_same_time(aws):
     client.meta.events.register("provide-client-params.*.GetResources", meet)
     assert len(dict(planner._tagged_with_stack(ctx, STACK, registry.all_types()))) == 140
     assert met == [True, True]
+
+
+def test_a_stack_of_one_type_pages_on_as_one_query(aws):
+    ctx, _log = aws
+    _make(140, 0)
+    calls = _record_get_resources(ctx)
+    assert len(dict(planner._tagged_with_stack(ctx, STACK, registry.all_types()))) == 140
+    assert {filters for filters, _thread in calls} == {_filters()} and len(calls) >= 2

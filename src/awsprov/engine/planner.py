@@ -419,20 +419,28 @@ def _mark_renamed(orphan: ResourceChange, entry: ResourceChange, old: Live | Non
 def _tagged_with_stack(aws: AwsContext, stack: str,
                        types: dict[str, ResourceType]):
     """(ARN, tags) of everything tagged with the stack. One call when one page holds them
-    all; otherwise the rest is read by type, every type's pages at once (one type filter
-    each), so the pages are no longer one serial chain."""
+    all; past a page of several types, the rest is read by type, every type's pages at
+    once (one type filter each), so the pages are no longer one serial chain. A first page
+    of one type goes on as one query (a stack of one type gains nothing from a split)."""
     client = aws.client("resourcegroupstaggingapi")
     filters = sorted({t.tagging_type for t in types.values() if t.taggable})
     first = client.get_resources(**_tag_query(stack, filters))
     found = dict(_tag_mappings(first))
     token = first.get("PaginationToken")
-    if token and len(filters) == 1:  # nothing to split: the one type's pages in turn
+    if token and (len(filters) == 1 or _one_type(found, types)):
+        # nothing worth splitting (a stack of one type): its pages in turn, as one query
         found.update(_tag_pages(client, stack, filters, token))
     elif token:
         with ThreadPoolExecutor(max_workers=len(filters), thread_name_prefix="tags") as pool:
             for part in pool.map(lambda f: _tag_pages(client, stack, [f], None), filters):
                 found.update(part)
     yield from found.items()
+
+
+def _one_type(found: dict[str, Any], types: dict[str, ResourceType]) -> bool:
+    kinds = {next((t.section for t in types.values() if t.taggable and _arn_matches(t, arn)),
+                  None) for arn in found}
+    return len(kinds) == 1
 
 
 def _tag_query(stack: str, filters: list[str]) -> dict[str, Any]:
