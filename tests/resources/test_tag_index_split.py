@@ -1,6 +1,7 @@
-"""The stack's tag index (GetResources by the stack's tag): one call when one page holds
-everything; when it does not, the rest is read by type, one paginated call per type filter,
-started together, instead of one serial chain of pages."""
+"""The stack's tag index (GetResources by the stack's tag): one query while it takes at
+most two pages; past that, for a stack of several types, the rest is read by type, one
+paginated call per type filter, started together, instead of one serial chain of pages.
+(moto pages at 100 tags; each resource here carries one.)"""
 
 from __future__ import annotations
 
@@ -56,14 +57,22 @@ def test_one_page_is_one_call(aws):
     assert [filters for filters, _thread in calls] == [_filters()]
 
 
+def test_two_pages_are_two_calls(aws):
+    ctx, _log = aws
+    arns = _make(80, 80)
+    calls = _record_get_resources(ctx)
+    assert set(dict(planner._tagged_with_stack(ctx, STACK, registry.all_types()))) == arns
+    assert [filters for filters, _thread in calls] == [_filters(), _filters()]
+
+
 def test_more_than_a_page_is_read_by_type_at_once(aws):
     ctx, _log = aws
-    arns = _make(70, 70)  # 140 tagged: more than the 100 of a page
+    arns = _make(120, 120)  # 240 tagged: more than the two pages of 100
     calls = _record_get_resources(ctx)
     found = dict(planner._tagged_with_stack(ctx, STACK, registry.all_types()))
     assert set(found) == arns and found[min(arns)] == TAG
-    assert calls[0][0] == _filters()  # the first page, every type
-    by_type = sorted(filters for filters, _thread in calls[1:])
+    assert [c[0] for c in calls[:2]] == [_filters()] * 2  # the first two pages, every type
+    by_type = sorted(filters for filters, _thread in calls[2:])
     # one query per type filter (sqs and sns page on), each started in its own thread
     assert {f for (f,) in by_type} == set(_filters())
     assert by_type.count(("sqs",)) >= 1 and by_type.count(("sns",)) >= 1
@@ -71,7 +80,7 @@ def test_more_than_a_page_is_read_by_type_at_once(aws):
 
 def test_the_types_are_read_at_the_same_time(aws):
     ctx, _log = aws
-    _make(70, 70)
+    _make(120, 120)
     started = {"sqs": threading.Event(), "sns": threading.Event()}
     met: list[bool] = []
 
@@ -86,13 +95,13 @@ def test_the_types_are_read_at_the_same_time(aws):
 
     client = ctx.client("resourcegroupstaggingapi")
     client.meta.events.register("provide-client-params.*.GetResources", meet)
-    assert len(dict(planner._tagged_with_stack(ctx, STACK, registry.all_types()))) == 140
+    assert len(dict(planner._tagged_with_stack(ctx, STACK, registry.all_types()))) == 240
     assert met == [True, True]
 
 
 def test_a_stack_of_one_type_pages_on_as_one_query(aws):
     ctx, _log = aws
-    _make(140, 0)
+    _make(240, 0)
     calls = _record_get_resources(ctx)
-    assert len(dict(planner._tagged_with_stack(ctx, STACK, registry.all_types()))) == 140
-    assert {filters for filters, _thread in calls} == {_filters()} and len(calls) >= 2
+    assert len(dict(planner._tagged_with_stack(ctx, STACK, registry.all_types()))) == 240
+    assert {filters for filters, _thread in calls} == {_filters()} and len(calls) == 3

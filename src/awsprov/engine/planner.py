@@ -416,19 +416,25 @@ def _mark_renamed(orphan: ResourceChange, entry: ResourceChange, old: Live | Non
             else f"{entry.data_at_risk}; {held}"
 
 
-def _tagged_with_stack(aws: AwsContext, stack: str,
-                       types: dict[str, ResourceType]):
-    """(ARN, tags) of everything tagged with the stack. One call when one page holds them
-    all; past a page of several types, the rest is read by type, every type's pages at
-    once (one type filter each), so the pages are no longer one serial chain. A first page
-    of one type goes on as one query (a stack of one type gains nothing from a split)."""
+def _tagged_with_stack(aws: AwsContext, stack: str, types: dict[str, ResourceType]):
+    """(ARN, tags) of everything tagged with the stack, as one query while it takes at most
+    two pages (no extra call for the usual stack). Past two pages of several types, the
+    rest is read by type, every type's pages at once (one type filter each, from their
+    first page: a split cannot resume the joint query), so the chain is as long as the
+    largest type's pages rather than all of them. A stack of one type gains nothing from
+    a split: its pages go on as one query."""
     client = aws.client("resourcegroupstaggingapi")
     filters = sorted({t.tagging_type for t in types.values() if t.taggable})
-    first = client.get_resources(**_tag_query(stack, filters))
-    found = dict(_tag_mappings(first))
-    token = first.get("PaginationToken")
+    found: dict[str, dict[str, str]] = {}
+    token = None
+    for _page in range(2):
+        page = client.get_resources(**_tag_query(stack, filters),
+                                    **({"PaginationToken": token} if token else {}))
+        found.update(_tag_mappings(page))
+        token = page.get("PaginationToken")
+        if not token:
+            break
     if token and (len(filters) == 1 or _one_type(found, types)):
-        # nothing worth splitting (a stack of one type): its pages in turn, as one query
         found.update(_tag_pages(client, stack, filters, token))
     elif token:
         with ThreadPoolExecutor(max_workers=len(filters), thread_name_prefix="tags") as pool:
