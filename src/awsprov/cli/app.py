@@ -8,7 +8,16 @@ import sys
 import typer
 
 from awsprov import __version__
-from awsprov.cli import commands, cost_cmd, help_format, inspect_cmd, local_cmd, tools, unlock_cmd
+from awsprov.cli import (
+    commands,
+    cost_cmd,
+    help_format,
+    inspect_cmd,
+    local_cmd,
+    plain_params,
+    tools,
+    unlock_cmd,
+)
 from awsprov.cli.context import GlobalOptions
 from awsprov.cli.json_output import error_document, wants_json, write_json
 from awsprov.errors import EXIT_ERROR, AwsprovError
@@ -34,6 +43,7 @@ inspect_cmd.register(app)
 unlock_cmd.register(app)
 help_format.add_examples(app)
 help_format.install()
+plain_params.install()
 
 
 def _print_version(value: bool) -> None:

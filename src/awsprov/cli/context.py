@@ -35,7 +35,7 @@ def load(spec: Path, env: str | None, options: GlobalOptions,
     from awsprov.spec.loader import load_stack
 
     stack = load_stack(spec, env=env, region=options.region, sources=sources,
-                       fallback_region=configured_region(options), inputs=inputs,
+                       fallback_region=lambda: configured_region(options), inputs=inputs,
                        allow_outside_files=options.allow_outside_files)
     _print_warnings(stack.warnings)
     return stack

@@ -1,4 +1,4 @@
-"""Execute a plan: dependency batches in order, resources of a batch in parallel.
+"""Execute a plan: each resource starts as soon as what it depends on is done.
 
 One resource's failure does not stop independent ones: its dependents are skipped,
 everything else runs, and every failure is reported at the end. Deletes of orphans run
@@ -17,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import heapq
 import threading
 import time
 from collections.abc import Callable
@@ -72,6 +73,7 @@ class ApplyReport:
 class Reporter:
     """Where progress goes (stderr in the CLI). Called from worker threads."""
 
+    def waiting(self, change: ResourceChange, on: list[str]) -> None: ...
     def started(self, change: ResourceChange) -> None: ...
     def step(self, address: str, message: str) -> None: ...
     def finished(self, outcome: Outcome) -> None: ...
@@ -177,41 +179,93 @@ def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: Apply
                 blocked.setdefault(dependent, f"skipped: depends on {outcome.address}, "
                                               f"which failed")
 
-    def run_layer(layer: list[str]) -> None:
-        todo = [k for k in layer if _needs_work(changes[k], options)]
-        pool = ThreadPoolExecutor(max_workers=max(1, options.parallelism),
-                                  thread_name_prefix="apply")
-        futures: list[Future] = []
+    pool = ThreadPoolExecutor(max_workers=max(1, options.parallelism),
+                              thread_name_prefix="apply")
+
+    def run_phase(layers: list[list[str]]) -> None:
+        """Every entry of `layers` as soon as what it waits for is done (a ready queue),
+        `parallelism` at a time: no entry waits for the slowest of its layer."""
+        todo = [k for layer in layers for k in layer if _needs_work(changes[k], options)]
+        schedule = _Schedule(todo, result.deps)
+        for key, on in schedule.waiting_on().items():
+            reporter.waiting(changes[key], [changes[k].address for k in on])
+        in_flight: dict[Future, str] = {}
         try:
-            for key in todo:  # one by one: a Ctrl-C here keeps those already submitted
-                futures.append(pool.submit(run, key))
-            for future in futures:
-                record(future.result())
+            while schedule.pending or in_flight:
+                while len(in_flight) < max(1, options.parallelism):
+                    key = schedule.next_ready()
+                    if key is None:
+                        break
+                    # one by one: a Ctrl-C here keeps those already submitted
+                    in_flight[pool.submit(run, key)] = key
+                done, _ = concurrent.futures.wait(in_flight,
+                                                  return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    schedule.finish(in_flight.pop(future))
+                    record(future.result())
         except KeyboardInterrupt:
             stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
-            _wait_for_in_flight(futures, running)
+            _wait_for_in_flight(list(in_flight), running)
             for key in todo:
                 record(finished.get(key))
             raise
-        finally:
-            pool.shutdown(wait=not stop.is_set())
 
     ordered = {k for layer in result.order for k in layer}
     orphans = [c.key for c in result.plan.changes if c.orphan and c.key not in ordered]
     # after everything else; among themselves, a user before what it uses
     orphan_layers = guards.execution_layers(result, orphans) if orphans and options.prune else []
     try:
-        for layer in result.order:
-            run_layer(layer)
+        run_phase(result.order)
         if orphan_layers:
             _keep_claimed_orphans(changes, orphans, report, blocked)
-            for layer in orphan_layers:
-                run_layer(layer)
+            run_phase(orphan_layers)
     except KeyboardInterrupt:
         raise _interrupted(report, [*result.order, *orphan_layers], changes, options,
                            set(running)) from None
+    finally:
+        pool.shutdown(wait=not stop.is_set())
     return report
+
+
+class _Schedule:
+    """Which entries may start: an entry is ready once every entry it waits for (among
+    those this phase runs) is finished, failed or skipped. Ready entries start in plan
+    order (their layer, then their place in it), so with --parallelism 1 an apply runs as
+    the layers read."""
+
+    def __init__(self, todo: list[str], deps: dict[str, set[str]]):
+        rank = {key: place for place, key in enumerate(todo)}
+        # Only edges to earlier entries: the order the layers give is never contradicted.
+        self._waits = {k: {d for d in deps.get(k, ()) if rank.get(d, place) < place}
+                       for k, place in rank.items()}
+        self._users: dict[str, set[str]] = {}
+        for key, on in self._waits.items():
+            for dep in on:
+                self._users.setdefault(dep, set()).add(key)
+        self._rank = rank
+        self._ready = [(rank[k], k) for k, on in self._waits.items() if not on]
+        heapq.heapify(self._ready)
+        self.pending = set(todo)
+
+    def waiting_on(self) -> dict[str, list[str]]:
+        """Each entry that cannot start at once, and the entries it waits for."""
+        return {k: sorted(on, key=self._rank.__getitem__)
+                for k, on in sorted(self._waits.items(), key=lambda i: self._rank[i[0]]) if on}
+
+    def next_ready(self) -> str | None:
+        if not self._ready:
+            return None
+        _place, key = heapq.heappop(self._ready)
+        self.pending.discard(key)
+        return key
+
+    def finish(self, key: str) -> None:
+        for user in self._users.get(key, ()):
+            on = self._waits[user]
+            on.discard(key)
+            if not on:
+                heapq.heappush(self._ready, (self._rank[user], user))
 
 
 def _keep_claimed_orphans(changes: dict[str, ResourceChange], orphans: list[str],

@@ -437,16 +437,59 @@ def _mark_renamed(orphan: ResourceChange, entry: ResourceChange, old: Live | Non
 
 
 def _tagged_with_stack(aws: AwsContext, stack: str, types: dict[str, ResourceType]):
+    """(ARN, tags) of everything tagged with the stack, as one query while it takes at most
+    two pages (no extra call for the usual stack). Past two pages of several types, the
+    rest is read by type, every type's pages at once (one type filter each, from their
+    first page: a split cannot resume the joint query), so the chain is as long as the
+    largest type's pages rather than all of them. A stack of one type gains nothing from
+    a split: its pages go on as one query."""
     client = aws.client("resourcegroupstaggingapi")
-    paginator = client.get_paginator("get_resources")
-    pages = paginator.paginate(
-        TagFilters=[{"Key": tagging.STACK_TAG, "Values": [stack]}],
-        ResourceTypeFilters=sorted({t.tagging_type for t in types.values() if t.taggable}),
-        ResourcesPerPage=100,
-    )
-    for page in pages:
-        for item in page.get("ResourceTagMappingList", []):
-            yield item["ResourceARN"], tagging.as_dict(item.get("Tags"))
+    filters = sorted({t.tagging_type for t in types.values() if t.taggable})
+    found: dict[str, dict[str, str]] = {}
+    token = None
+    for _page in range(2):
+        page = client.get_resources(**_tag_query(stack, filters),
+                                    **({"PaginationToken": token} if token else {}))
+        found.update(_tag_mappings(page))
+        token = page.get("PaginationToken")
+        if not token:
+            break
+    if token and (len(filters) == 1 or _one_type(found, types)):
+        found.update(_tag_pages(client, stack, filters, token))
+    elif token:
+        with ThreadPoolExecutor(max_workers=len(filters), thread_name_prefix="tags") as pool:
+            for part in pool.map(lambda f: _tag_pages(client, stack, [f], None), filters):
+                found.update(part)
+    yield from found.items()
+
+
+def _one_type(found: dict[str, Any], types: dict[str, ResourceType]) -> bool:
+    kinds = {next((t.section for t in types.values() if t.taggable and _arn_matches(t, arn)),
+                  None) for arn in found}
+    return len(kinds) == 1
+
+
+def _tag_query(stack: str, filters: list[str]) -> dict[str, Any]:
+    return {"TagFilters": [{"Key": tagging.STACK_TAG, "Values": [stack]}],
+            "ResourceTypeFilters": filters, "ResourcesPerPage": 100}
+
+
+def _tag_pages(client: Any, stack: str, filters: list[str],
+               token: str | None) -> dict[str, dict[str, str]]:
+    """The pages of one query, from its first (token None) or from `token` on."""
+    found: dict[str, dict[str, str]] = {}
+    while True:
+        page = client.get_resources(**_tag_query(stack, filters),
+                                    **({"PaginationToken": token} if token else {}))
+        found.update(_tag_mappings(page))
+        token = page.get("PaginationToken")
+        if not token:
+            return found
+
+
+def _tag_mappings(page: dict[str, Any]):
+    for item in page.get("ResourceTagMappingList", []):
+        yield item["ResourceARN"], tagging.as_dict(item.get("Tags"))
 
 
 def _arn_matches(rtype: ResourceType, arn: str) -> bool:

@@ -215,6 +215,9 @@ class ConsoleReporter(Reporter):
         with self._lock:
             self.console.print(text)
 
+    def waiting(self, change, on: list[str]) -> None:
+        self._print(f"[note]  {escape(change.key)}: waiting on {escape(', '.join(on))}[/]")
+
     def started(self, change) -> None:
         self._print(f"[{change.action.value}]{escape(change.address)}[/]: "
                     f"{change.action.value} {escape(change.name)}…")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,11 @@ def read_sources(path: Path) -> dict[str, str]:
 
 def load_stack(path: str | Path, env: str | None = None, region: str | None = None,
                sources: dict[str, str] | None = None,
-               fallback_region: str | None = None, inputs: bool = True,
-               allow_outside_files: bool = False) -> Stack:
+               fallback_region: str | Callable[[], str | None] | None = None,
+               inputs: bool = True, allow_outside_files: bool = False) -> Stack:
     """Read, merge, overlay, interpolate and validate a spec file or folder. `region`
-    (--region) wins over the spec's; `fallback_region` (AWS_REGION) is used without both.
+    (--region) wins over the spec's; `fallback_region` (AWS_REGION) is used without both
+    (a callable: asked only then, as reading the AWS config files costs start-up).
     `inputs=False` skips the checks of external inputs (env vars, files) for commands that
     never send their values to AWS. Files a spec reads must lie in its folder tree unless
     `allow_outside_files` (--allow-outside-files)."""
@@ -55,7 +57,8 @@ def load_stack(path: str | Path, env: str | None = None, region: str | None = No
     doc, positions = _merge_documents(documents)
     validate.check_top_level(doc, positions)
     doc, positions = _apply_environment(doc, positions, env)
-    effective_region = region or doc.get("region") or fallback_region
+    effective_region = region or doc.get("region") or (
+        fallback_region() if callable(fallback_region) else fallback_region)
     doc = _interpolate_static(doc, positions, env, effective_region)
     validate.check_schema(doc, positions)
     stack = _build_stack(doc, positions, env, effective_region, sources)

@@ -7,17 +7,24 @@ import re
 from typing import Any
 
 from awsprov.errors import SpecError
+from awsprov.spec import fastcheck
 from awsprov.spec.yamlfile import Positions, dotted, locate
 
 
 @functools.lru_cache(maxsize=1)
-def _validator():
-    import jsonschema
-
+def _schema() -> dict[str, Any]:
     from awsprov.spec.schema import build_schema
 
-    schema = build_schema()
-    return jsonschema.Draft202012Validator(schema)
+    return build_schema()
+
+
+@functools.lru_cache(maxsize=1)
+def _validator():
+    """Built once, and only for a document the quick check did not pass: no format
+    checker (the schema uses no `format`)."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(_schema())
 
 
 def check_top_level(doc: dict, positions: Positions) -> None:
@@ -35,6 +42,8 @@ def check_top_level(doc: dict, positions: Positions) -> None:
 
 
 def check_schema(doc: dict, positions: Positions) -> None:
+    if fastcheck.satisfies(doc, _schema()):
+        return  # certainly valid: jsonschema (a quarter of start-up) is not needed
     import jsonschema.exceptions
 
     validator = _validator()
