@@ -620,7 +620,7 @@ class DynamoDBTable(ResourceType):
             self._update_table(aws, name, progress, "stream off (view type change)",
                                StreamSpecification={"StreamEnabled": False})
         self._update_table_settings(aws, desired, live, changed, index_changes - set(creates),
-                                    progress)
+                                    set(deletes), progress)
         for index in creates:
             self._create_index(aws, desired, index, progress)
         if "encryption" in changed:
@@ -636,8 +636,12 @@ class DynamoDBTable(ResourceType):
             self.set_tags(aws, live, desired.tags)
 
     def _update_table_settings(self, aws, desired: Desired, live: Live, changed: set[str],
-                               capacity_indexes: set[str], progress: Progress) -> None:
-        """Everything AWS accepts in one UpdateTable, sent as one call."""
+                               capacity_indexes: set[str], deleted: set[str],
+                               progress: Progress) -> None:
+        """Everything AWS accepts in one UpdateTable, sent as one call. A switch to
+        PROVISIONED carries capacity for every index that exists at that moment: not for
+        those just deleted (a rebuild's old half), which AWS would refuse as unknown, and
+        not for those still to be created, which are created with their own capacity."""
         want, have = desired.state, live.state
         request: dict[str, Any] = {}
         switching = "billing_mode" in changed
@@ -654,7 +658,7 @@ class DynamoDBTable(ResourceType):
                 {"StreamEnabled": True, "StreamViewType": want["stream"]} if want["stream"]
                 else {"StreamEnabled": False})
         index_updates = []
-        for index in sorted(set(want["global_indexes"]) & set(have["global_indexes"])):
+        for index in sorted(set(want["global_indexes"]) & set(have["global_indexes"]) - deleted):
             capacity = want["global_indexes"][index]["capacity"]
             if capacity and ((switching and want["billing_mode"] == "PROVISIONED")
                              or index in capacity_indexes):
