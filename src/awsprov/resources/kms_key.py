@@ -245,7 +245,7 @@ class KmsKey(ResourceType):
             findings.append(("key-rotation", "warning", "automatic key rotation is off"))
         for _statement in policies.public_statements(live.state.get("policy")):
             findings.append(("key-policy-public", "error", "the key policy allows any "
-                             "AWS principal without a condition"))
+                             "AWS principal, not limited to fixed sources or accounts"))
         return findings
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:

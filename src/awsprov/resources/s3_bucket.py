@@ -374,9 +374,11 @@ class S3Bucket(ResourceType):
                                          f"most {POLICY_MAX_BYTES} (20 KB)")]
         if public and props.get("public_access_block", True):
             sid = public[0].get("Sid")
-            return [Problem(("policy",), f"statement {sid + ' ' if sid else ''}allows "
-                            f"everyone (Principal \"*\") while public_access_block is on: S3 "
-                            f"refuses it with 403; set public_access_block: false to publish")]
+            return [Problem(("policy",), f"statement {sid + ' ' if sid else ''}is public "
+                            f"(Principal \"*\", no condition pinning aws:SourceArn, "
+                            f"aws:SourceIp, aws:SourceVpce... to fixed values) while "
+                            f"public_access_block is on: S3 refuses it with 403; set "
+                            f"public_access_block: false to publish")]
         return []
 
     def _check_lifecycle(self, props: dict) -> list[Problem]:
@@ -588,9 +590,9 @@ class S3Bucket(ResourceType):
             findings.append(("bucket-public-access", "warning", "public access is not fully "
                              "blocked"))
             if policies.public_statements(state["policy"]):
-                findings.append(("bucket-policy-public", "error", "the bucket policy lets "
-                                 "anyone in without a condition, and public access is not "
-                                 "blocked"))
+                findings.append(("bucket-policy-public", "error", "the bucket policy is "
+                                 "public (anyone, not limited to fixed sources), and public "
+                                 "access is not blocked"))
         if not _has_tls_statement(state["policy"]):
             findings.append(("bucket-tls", "warning", "requests without TLS are not denied "
                              "(enforce_tls)"))

@@ -247,7 +247,8 @@ class SqsQueue(ResourceType):
                              "no key policy or CloudTrail record of their use"))
         if policies.public_statements(live.state["policy"]):
             findings.append(("queue-policy-public", "error", "the queue policy lets anyone "
-                             "act on it without a condition (aws:SourceArn, aws:SourceAccount)"))
+                             "act on it, not limited by a fixed aws:SourceArn, "
+                             "aws:SourceAccount..."))
         return findings
 
     def export(self, live: Live) -> dict[str, Any]:
