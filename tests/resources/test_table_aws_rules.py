@@ -11,12 +11,18 @@ the fix it checks (issue 12, "the individual fixes"):
 
 from __future__ import annotations
 
+import copy
+import threading
+import time
+from dataclasses import dataclass, field
+
 import pytest
 
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.resources import registry
 from awsprov.spec.loader import load_stack
-from tests.helpers import write_spec
+from tests.helpers import make_context, write_spec
 
 
 def _apply(ctx, tmp_path, text: str, **options):
@@ -108,3 +114,109 @@ def test_switch_to_provisioned_while_rebuilding_an_index(aws, index_update_rules
     again = make_plan(load_stack(write_spec(tmp_path, PROVISIONED_WITH_REBUILD)), ctx,
                       PlanOptions())
     assert not again.plan.has_changes
+
+
+# ---- 3. the indexed-table CREATING limit --------------------------------------------------
+
+CREATING_S = 0.3  # how long an indexed table stays CREATING in this model
+
+
+@dataclass
+class CreatingLimit:
+    """CreateTable as AWS limits it: at most `limit` tables with secondary indexes
+    CREATING at once, more refused with LimitExceededException; a table is CREATING for
+    CREATING_S after CreateTable (DescribeTable shows it)."""
+
+    limit: int
+    creating: dict[str, float] = field(default_factory=dict)  # name -> ACTIVE at
+    refused: int = 0
+    peak: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def still_creating(self, name: str) -> bool:
+        return self.creating.get(name, 0) > time.monotonic()
+
+    def admit(self, name: str) -> None:
+        with self.lock:
+            busy = [n for n in self.creating if self.still_creating(n)]
+            if len(busy) >= self.limit:
+                self.refused += 1
+                raise LimitExceeded()
+            self.creating[name] = time.monotonic() + CREATING_S
+            self.peak = max(self.peak, len(busy) + 1)
+
+
+class LimitExceeded(Exception):
+    pass
+
+
+@pytest.fixture
+def creating_limit(moto, monkeypatch):
+    from moto.dynamodb.exceptions import DynamodbException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    rule = CreatingLimit(limit=1)
+    create, describe = DynamoDBBackend.create_table, DynamoDBBackend.describe_table
+
+    def create_table(self, name, *args, **kwargs):
+        if kwargs.get("global_indexes") or kwargs.get("indexes"):
+            try:
+                rule.admit(name)
+            except LimitExceeded:
+                raise DynamodbException("LimitExceededException", "Subscriber limit "
+                                        "exceeded: There is a limit of tables with "
+                                        "secondary indexes in the CREATING state") from None
+        return create(self, name, *args, **kwargs)
+
+    def describe_table(self, name):
+        answer = describe(self, name)
+        if rule.still_creating(name):
+            answer = copy.deepcopy(answer)
+            answer["Table"]["TableStatus"] = "CREATING"
+        return answer
+
+    monkeypatch.setattr(DynamoDBBackend, "create_table", create_table)
+    monkeypatch.setattr(DynamoDBBackend, "describe_table", describe_table)
+    return rule
+
+
+@pytest.fixture
+def no_botocore_retries(moto, monkeypatch):
+    """A context whose clients never retry: what awsprov itself does is all there is
+    (with botocore's few retries, a burst of refusals can still slip through by luck)."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    return make_context("us-east-1")
+
+
+def _indexed_tables(count: int) -> str:
+    tables = "".join(f"""
+  t{i}:
+    name: limit-{i}
+    hash_key: id
+    attributes: {{id: S, g: S}}
+    global_indexes:
+      by-g: {{hash_key: g}}
+""" for i in range(count))
+    return f"stack: limit\nregion: us-east-1\ntables:{tables}"
+
+
+def test_indexed_creates_are_queued_within_the_limit(no_botocore_retries, creating_limit,
+                                                     tmp_path, monkeypatch):
+    ctx, _ = no_botocore_retries
+    creating_limit.limit = 2
+    monkeypatch.setattr(registry.get("tables"), "_indexed_creates",
+                        threading.BoundedSemaphore(2))
+    _, report = _apply(ctx, tmp_path, _indexed_tables(6), parallelism=16)
+    assert report.failures == [], report.failures
+    assert creating_limit.refused == 0
+    assert creating_limit.peak == 2
+
+
+def test_a_limit_exceeded_create_is_retried_with_backoff(no_botocore_retries, creating_limit,
+                                                         tmp_path):
+    ctx, _ = no_botocore_retries
+    creating_limit.limit = 1  # below awsprov's own bound: AWS reduced it
+    _, report = _apply(ctx, tmp_path, _indexed_tables(4), parallelism=16)
+    assert report.failures == [], report.failures
+    assert creating_limit.refused > 0
+    assert creating_limit.peak == 1

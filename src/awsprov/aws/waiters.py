@@ -171,3 +171,23 @@ def botocore_wait(client: Any, name: str, policy: WaitPolicy, **params: Any) -> 
             if not still_pending or attempt == attempts:
                 raise
         _pause(policy, f"{name.replace('_', ' ')}")
+
+
+def retry_with_backoff(call: Callable[[], T], codes: tuple[str, ...], what: str,
+                       policy: WaitPolicy, timeout: float, cap: float = 60.0) -> T:
+    """Retry a call AWS refuses for a limit that clears with time, waiting longer each
+    time (the policy's delay doubled per attempt, up to `cap`, with jitter so that
+    threads refused together do not come back together), for `timeout` seconds at most."""
+    import random
+
+    deadline = time.monotonic() + timeout
+    pause = policy.delay
+    while True:
+        try:
+            return call()
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, *codes) or time.monotonic() >= deadline:
+                raise
+        _pause(WaitPolicy(delay=pause * random.uniform(0.5, 1.0), timeout=policy.timeout,
+                          heartbeat=policy.heartbeat), what)
+        pause = min(cap, pause * 2)

@@ -8,15 +8,17 @@ view-type cycle → one UpdateTable for billing/capacity/protection/stream/index
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
 from awsprov.aws.paging import token_pages
-from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
+from awsprov.aws.waiters import botocore_wait, retry_when, retry_with_backoff, wait_until
 from awsprov.cost import dynamodb as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import kms_refs
@@ -43,6 +45,15 @@ DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
 # past (a few read units); a table-wide scan would cost as much as reading the table.
 TTL_SAMPLE_ITEMS = 100
 ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and its check
+# Tables with secondary indexes in CREATING at once, from this process. The DynamoDB API
+# reference (LimitExceededException) allows 250 such creates at a time, but "if the table
+# or index specifications are complex, DynamoDB might temporarily reduce the number of
+# concurrent operations" (older editions: 25, and before that one); CloudFormation asks
+# for such tables to be chained with DependsOn. Ten keeps well inside every edition's
+# bound while leaving other tables free; a LimitExceededException that still comes is
+# retried with backoff for up to INDEXED_CREATE_RETRY_S.
+INDEXED_CREATES_IN_FLIGHT = 10
+INDEXED_CREATE_RETRY_S = 15 * 60
 
 _CAPACITY = {
     "type": "object", "additionalProperties": False, "required": ["read", "write"],
@@ -193,6 +204,7 @@ class DynamoDBTable(ResourceType):
     def __init__(self) -> None:
         self._key_cache: dict[str, kms_refs.KeyNames | None] = {}
         self._lock = threading.Lock()
+        self._indexed_creates = threading.BoundedSemaphore(INDEXED_CREATES_IN_FLIGHT)
 
     # ---- validation (pure) -----------------------------------------------------------
 
@@ -537,7 +549,6 @@ class DynamoDBTable(ResourceType):
     # ---- create ----------------------------------------------------------------------
 
     def create(self, aws, desired: Desired, progress: Progress) -> None:
-        ddb = aws.client("dynamodb")
         props, state = desired.props, desired.state
         request: dict[str, Any] = {
             "TableName": desired.name,
@@ -567,22 +578,56 @@ class DynamoDBTable(ResourceType):
             request["SSESpecification"] = _sse_request(state["encryption"])
         if state["table_class"] != "STANDARD":
             request["TableClass"] = state["table_class"]
-        progress("CreateTable")
-        try:
-            ddb.create_table(**request)
-        except errors.ClientError as exc:
-            in_use = errors.is_code(exc, "ResourceInUseException")
-            if not (in_use and self._deleting(ddb, desired.name)):
-                raise
-            # A replacement or an interrupted destroy left the old table DELETING.
-            progress("waiting: the previous table of this name to finish deleting")
-            botocore_wait(ddb, "table_not_exists", aws.wait, TableName=desired.name)
-            ddb.create_table(**request)
-        self._wait_active(aws, desired.name, progress, "table and indexes ACTIVE")
+        indexed = bool(state["global_indexes"] or state["local_indexes"])
+        with self._creating_slot(indexed, progress):
+            self._create_table(aws, desired.name, request, indexed, progress)
+            self._wait_active(aws, desired.name, progress, "table and indexes ACTIVE")
         if state["ttl"]:
             self._set_ttl(aws, desired.name, state["ttl"], True, progress)
         if state["point_in_time_recovery"]["enabled"]:
             self._set_pitr(aws, desired.name, state["point_in_time_recovery"], progress)
+
+    @contextlib.contextmanager
+    def _creating_slot(self, indexed: bool, progress: Progress) -> Iterator[None]:
+        """Held from CreateTable until ACTIVE by tables with secondary indexes: at most
+        INDEXED_CREATES_IN_FLIGHT of them CREATING at once (AWS's limit, above)."""
+        if not indexed:
+            yield
+            return
+        if not self._indexed_creates.acquire(blocking=False):
+            progress(f"waiting: at most {INDEXED_CREATES_IN_FLIGHT} tables with indexes "
+                     f"are created at once (DynamoDB's limit)")
+            self._indexed_creates.acquire()
+        try:
+            yield
+        finally:
+            self._indexed_creates.release()
+
+    def _create_table(self, aws, name: str, request: dict, indexed: bool,
+                      progress: Progress) -> None:
+        ddb = aws.client("dynamodb")
+
+        def create() -> None:
+            if not indexed:
+                ddb.create_table(**request)
+                return
+            # CreateTable: LimitExceededException while too many tables with secondary
+            # indexes are CREATING (DynamoDB API reference); it clears as they go ACTIVE.
+            retry_with_backoff(lambda: ddb.create_table(**request), ("LimitExceededException",),
+                               f"{name}: DynamoDB's limit on tables with indexes being "
+                               f"created", aws.wait, timeout=INDEXED_CREATE_RETRY_S)
+
+        progress("CreateTable")
+        try:
+            create()
+        except errors.ClientError as exc:
+            in_use = errors.is_code(exc, "ResourceInUseException")
+            if not (in_use and self._deleting(ddb, name)):
+                raise
+            # A replacement or an interrupted destroy left the old table DELETING.
+            progress("waiting: the previous table of this name to finish deleting")
+            botocore_wait(ddb, "table_not_exists", aws.wait, TableName=name)
+            create()
 
     @staticmethod
     def _deleting(ddb, name: str) -> bool:
