@@ -19,10 +19,15 @@ from dataclasses import dataclass, field
 import pytest
 
 from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
 from awsprov.resources import registry
 from awsprov.spec.loader import load_stack
 from tests.helpers import make_context, write_spec
+from tests.resources.test_table_gsi_sequence import (  # transitions: a fixture
+    POLLS,
+    Transition,
+    transitions,  # noqa: F401
+)
 
 
 def _apply(ctx, tmp_path, text: str, **options):
@@ -220,3 +225,49 @@ def test_a_limit_exceeded_create_is_retried_with_backoff(no_botocore_retries, cr
     assert report.failures == [], report.failures
     assert creating_limit.refused > 0
     assert creating_limit.peak == 1
+
+
+# ---- 4. DeleteTable only once the table is ACTIVE -----------------------------------------
+
+REPLACED = """
+stack: repl
+region: us-east-1
+tables:
+  docs:
+    name: repl-docs
+    hash_key: id
+    attributes: {id: S}
+"""
+
+
+@pytest.mark.parametrize("status", ["UPDATING", "CREATING"])
+def test_replacement_waits_for_active_before_delete_table(aws, transitions,  # noqa: F811
+                                                          tmp_path, status):
+    ctx, log = aws
+    _, report = _apply(ctx, tmp_path, REPLACED)
+    assert report.failures == []
+    # someone's change (or a killed apply's create) still in progress when the plan reads
+    transitions.pending["repl-docs"] = Transition(status, remaining=POLLS + 2)
+    transitions.shown.clear()
+    log.clear()
+    _, report = _apply(ctx, tmp_path, REPLACED.replace("{id: S}", "{id: N}"),
+                       allow_replace=True)
+    assert report.failures == [], report.failures
+    assert "repl-docs" not in transitions.refused
+    calls = log.operations
+    assert calls.count("DeleteTable") == 1 and calls.count("CreateTable") == 1
+    before_delete = transitions.shown[:transitions.shown.index(("repl-docs", "DELETING"))]
+    assert before_delete == [("repl-docs", status)] * (POLLS + 2)  # all waited out
+
+
+def test_destroy_of_a_table_deleting_already_only_waits(aws, transitions,  # noqa: F811
+                                                        tmp_path):
+    ctx, log = aws
+    _apply(ctx, tmp_path, REPLACED)
+    stack = load_stack(write_spec(tmp_path, REPLACED))
+    result = make_destroy_plan(stack, ctx, PlanOptions())
+    ctx.clients.client("dynamodb").delete_table(TableName="repl-docs")  # a killed destroy
+    log.clear()
+    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    assert report.failures == [], report.failures
+    assert "DeleteTable" not in log.operations

@@ -53,6 +53,7 @@ ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and 
 # bound while leaving other tables free; a LimitExceededException that still comes is
 # retried with backoff for up to INDEXED_CREATE_RETRY_S.
 INDEXED_CREATES_IN_FLIGHT = 10
+DELETE_IN_USE_RETRY_S = 10 * 60  # Terraform's table delete timeout, likewise retried
 INDEXED_CREATE_RETRY_S = 15 * 60
 
 _CAPACITY = {
@@ -804,15 +805,51 @@ class DynamoDBTable(ResourceType):
 
     def delete(self, aws, live: Live, progress: Progress) -> None:
         ddb = aws.client("dynamodb")
-        progress("DeleteTable")
-        try:
-            ddb.delete_table(TableName=live.name)
-        except errors.ClientError as exc:
-            if not errors.is_code(exc, "ResourceNotFoundException"):
-                raise
+        status = self._wait_deletable(aws, live.name, progress)
+        if status is None:
+            return
+        # DELETING: an interrupted destroy's, only the wait for its end is missing
+        if status != "DELETING" and not self._send_delete(aws, live.name, progress):
             return
         progress("waiting: table deleted")
         botocore_wait(ddb, "table_not_exists", aws.wait, TableName=live.name)
+
+    @staticmethod
+    def _send_delete(aws, name: str, progress: Progress) -> bool:
+        """DeleteTable; False when the table was gone already."""
+        ddb = aws.client("dynamodb")
+        progress("DeleteTable")
+        try:
+            # "If the table is in the CREATING or UPDATING states, then DynamoDB returns a
+            # ResourceInUseException" (DeleteTable, API reference): after the wait for
+            # ACTIVE a change someone else started can still get in first: retried too.
+            retry_when(lambda: ddb.delete_table(TableName=name), ("ResourceInUseException",),
+                       f"{name}: table deletable", aws.wait, timeout=DELETE_IN_USE_RETRY_S)
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "ResourceNotFoundException"):
+                raise
+            return False
+        return True
+
+    def _wait_deletable(self, aws, name: str, progress: Progress) -> str | None:
+        """Wait out CREATING and UPDATING (DeleteTable refuses both): the status then
+        (ACTIVE or DELETING), None when the table is gone."""
+        ddb = aws.client("dynamodb")
+
+        def status() -> str | None:
+            try:
+                return ddb.describe_table(TableName=name)["Table"]["TableStatus"]
+            except errors.ClientError as exc:
+                if errors.is_code(exc, "ResourceNotFoundException"):
+                    return None
+                raise
+
+        now = status()
+        if now in ("CREATING", "UPDATING"):
+            progress(f"waiting: table {now} (AWS refuses DeleteTable until it is ACTIVE)")
+            now = wait_until(status, lambda s: s not in ("CREATING", "UPDATING"),
+                             f"{name}: ACTIVE before DeleteTable", aws.wait)
+        return now
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         ddb = aws.client("dynamodb")
