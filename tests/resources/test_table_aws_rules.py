@@ -271,3 +271,43 @@ def test_destroy_of_a_table_deleting_already_only_waits(aws, transitions,  # noq
     report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
     assert report.failures == [], report.failures
     assert "DeleteTable" not in log.operations
+
+
+# ---- 5. the TTL wait allows the documented hour --------------------------------------------
+
+class FakeClock:
+    """The waits' clock, advanced by each pause instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_ttl_wait_allows_the_hour_update_time_to_live_may_take(aws, monkeypatch, tmp_path):
+    from moto.dynamodb.models import DynamoDBBackend
+
+    from awsprov.aws import waiters
+
+    ctx, _ = aws
+    clock = FakeClock()
+    monkeypatch.setattr(waiters, "time", clock)
+    monkeypatch.setattr(waiters, "_pause", lambda policy, what: clock.sleep(policy.delay))
+    ctx.wait = waiters.WaitPolicy(delay=60, timeout=30 * 60)  # the default bound
+    describe = DynamoDBBackend.describe_time_to_live
+    settles_at = clock.now + 50 * 60  # within AWS's hour, beyond the default 30 minutes
+
+    def describe_time_to_live(self, table_name):
+        answer = dict(describe(self, table_name))
+        if answer.get("TimeToLiveStatus") == "ENABLED" and clock.now < settles_at:
+            answer["TimeToLiveStatus"] = "ENABLING"
+        return answer
+
+    monkeypatch.setattr(DynamoDBBackend, "describe_time_to_live", describe_time_to_live)
+    _, report = _apply(ctx, tmp_path, REPLACED + "    ttl: expires_at\n")
+    assert report.failures == [], report.failures
+    assert clock.now >= settles_at

@@ -53,6 +53,9 @@ ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and 
 # bound while leaving other tables free; a LimitExceededException that still comes is
 # retried with backoff for up to INDEXED_CREATE_RETRY_S.
 INDEXED_CREATES_IN_FLIGHT = 10
+# "It can take up to one hour for the change to fully process" (UpdateTimeToLive, API
+# reference): the TTL wait allows that hour, more than the default wait's 30 minutes.
+TTL_SETTLE_S = 60 * 60
 DELETE_IN_USE_RETRY_S = 10 * 60  # Terraform's table delete timeout, likewise retried
 INDEXED_CREATE_RETRY_S = 15 * 60
 
@@ -783,7 +786,8 @@ class DynamoDBTable(ResourceType):
         target = "ENABLED" if enabled else "DISABLED"
         wait_until(lambda: ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"],
                    lambda d: d.get("TimeToLiveStatus") == target,
-                   f"{name}: TTL {target}", aws.wait)
+                   f"{name}: TTL {target}", aws.wait,
+                   timeout=max(aws.wait.timeout, TTL_SETTLE_S))
 
     def _set_pitr(self, aws, name: str, pitr: dict, progress: Progress) -> None:
         ddb = aws.client("dynamodb")
