@@ -32,6 +32,11 @@ NOT_FOUND = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 DELETED_RECENTLY = ("AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently")
 # AWS refuses a deleted queue's name for 60 s; a little more covers clock skew.
 NAME_EMBARGO_SECONDS = 75
+# A deleted queue stays visible for up to 60 s (DeleteQueue, API reference): delete waits
+# until it is not, bounded like the name embargo; a read that says "gone" is confirmed by
+# more, spaced PROPAGATION_POLL_SECONDS apart (reads can reach replicas that lag).
+DELETE_VISIBLE_SECONDS = NAME_EMBARGO_SECONDS
+GONE_CONFIRMATIONS = 3
 # Attribute propagation is polled this often: the confirming read comes 2 s after the
 # first matching one (Terraform: six reads 5 s apart).
 PROPAGATION_POLL_SECONDS = 2.0
@@ -338,6 +343,31 @@ class SqsQueue(ResourceType):
         except errors.ClientError as exc:
             if not errors.is_code(exc, *NOT_FOUND):
                 raise
+            return
+        self._await_gone(aws, live.name, progress)
+
+    def _await_gone(self, aws, name: str, progress: Progress) -> None:
+        """Until the queue is no longer visible, as Terraform waits for an SQS delete:
+        "the queue ... might continue to receive messages ... up to 60 seconds" after
+        DeleteQueue (API reference), and GetQueueUrl keeps answering meanwhile, so a plan
+        right after would see the deleted queue as still there."""
+        sqs = aws.client("sqs")
+
+        def visible() -> bool:
+            try:
+                url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+                sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            except errors.ClientError as exc:
+                if errors.is_code(exc, *NOT_FOUND):
+                    return False
+                raise
+            return True
+
+        progress("waiting: queue gone (AWS shows a deleted queue for up to 60 s)")
+        poll = WaitPolicy(delay=min(aws.wait.delay, PROPAGATION_POLL_SECONDS),
+                          timeout=aws.wait.timeout)
+        wait_until(visible, lambda shown: not shown, f"{name}: deleted", poll,
+                   timeout=DELETE_VISIBLE_SECONDS, consecutive=GONE_CONFIRMATIONS)
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         sqs = aws.client("sqs")
