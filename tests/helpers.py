@@ -133,6 +133,30 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
      "moto never checks a key policy (a topic, queue or log group with a key CloudWatch, "
      "SNS or Logs cannot use is accepted)",
      "the cross-resource checks, offline: tests/unit/test_messaging_checks.py"),
+    ("tables: index update rules of a switch to PROVISIONED",
+     "moto crashes on an Update of an index it does not have and needs no capacity for "
+     "existing indexes on a switch to PROVISIONED; AWS refuses both",
+     "moto's backend patched in-process to refuse them: tests/resources/test_table_aws_rules.py"),
+    ("tables: indexed-table CREATING limit",
+     "moto creates any number of tables with indexes at once; AWS answers "
+     "LimitExceededException beyond its limit",
+     "moto's CreateTable limited in-process: tests/resources/test_table_aws_rules.py"),
+    ("tables.ttl (up to an hour to settle)",
+     "moto is ENABLED at once; AWS may take up to an hour",
+     "ENABLING for 50 minutes on a fake clock: tests/resources/test_table_aws_rules.py"),
+    ("queues: deletion lag",
+     "moto forgets a deleted queue at once; AWS shows it for up to 60 s",
+     "moto's SQS keeps it visible for a while: tests/resources/test_queue_aws_rules.py"),
+    ("log_groups.kms_key (AssociateKmsKey takes effect late)",
+     "moto lacks AssociateKmsKey; AWS shows the new key up to 5 minutes later",
+     "Stubber (stale reads first): tests/resources/test_log_group_lifecycle.py"),
+    ("keys: policy and enabled eventually consistent",
+     "moto shows PutKeyPolicy and EnableKey/DisableKey at once; AWS reads can lag minutes",
+     "moto's KMS made to lag in-process: tests/resources/test_kms_propagation.py"),
+    ("throttling bursts and the retry quota",
+     "moto never throttles",
+     "before-send answers ThrottlingException across 32 threads: "
+     "tests/unit/test_retry_quota.py"),
 ]
 
 class _SnapshotDict(dict):
