@@ -159,6 +159,24 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
      "tests/unit/test_retry_quota.py"),
 ]
 
+# Realism-layer behaviours (tests/realism) switched off in the AWSPROV_REALISM=1 pass until
+# awsprov copes with them: (behaviour, what fails under it, who fixes it). Tests of the
+# behaviour itself switch it on explicitly; never weaken an assertion instead.
+REALISM_PENDING: list[tuple[str, str, str]] = [
+    ("tagging.get-resources-lag",
+     "a plan (or re-run) within the lag finds a key through the Tagging API only: it plans "
+     "a second key (tests/test_examples.py, second plan)",
+     "issue 12 item 2 (r2-lost-answers: keys found through ListKeys and their own tags)"),
+    ("kms.list-aliases-lag",
+     "a plan right after apply reads ListAliases without the new alias: 'alias changed'",
+     "issue 12 item 2/6 (r2-lost-answers, r5-aws-fixes: slow-to-show writes)"),
+    ("dynamodb.indexed-table-creating-limit",
+     "16 workers create indexed tables at once: CreateTable LimitExceededException "
+     "(threat-engine.yaml)",
+     "issue 12 item 6 (r5-aws-fixes: indexed-table creates queued)"),
+]
+
+
 class _SnapshotDict(dict):
     """A dict whose iteration works on a copy, so readers never see it change size."""
 
@@ -227,9 +245,12 @@ FAST_WAITS = WaitPolicy(delay=0.01, timeout=10)
 
 def make_context(region: str = "us-east-1", endpoint: str | None = None) -> tuple[AwsContext,
                                                                                    CallLog]:
+    from tests.realism import install_current
+
     factory = ClientFactory(Target(region, None, endpoint))
     log = CallLog()
     factory.on("before-call", log.record)
+    install_current(factory)  # the realism layer, when a test has one active
     return AwsContext(factory, region, wait=FAST_WAITS), log
 
 

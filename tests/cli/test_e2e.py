@@ -18,6 +18,8 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
+from tests.realism import wrap_server
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +58,7 @@ def server():
 
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto_server.start()
+    wrap_server(moto_server)  # the realism layer, for the test that has one active
     port = moto_server._server.server_port
     yield f"http://127.0.0.1:{port}"
     moto_server.stop()

@@ -18,7 +18,13 @@ from typing import Any
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
 from awsprov.aws.paging import token_pages
-from awsprov.aws.waiters import botocore_wait, retry_when, retry_with_backoff, wait_until
+from awsprov.aws.waiters import (
+    botocore_wait,
+    retry_when,
+    retry_with_backoff,
+    visible,
+    wait_until,
+)
 from awsprov.cost import dynamodb as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import kms_refs
@@ -758,8 +764,9 @@ class DynamoDBTable(ResourceType):
                 ix.get("IndexStatus", "ACTIVE") == "ACTIVE"
                 for ix in table.get("GlobalSecondaryIndexes") or [])
 
-        def read() -> dict:
-            return ddb.describe_table(TableName=name)["Table"]
+        def read() -> dict:  # right after CreateTable it may not be found yet
+            return visible("dynamodb.table", lambda: ddb.describe_table(TableName=name)["Table"],
+                           f"{name} visible to DescribeTable", aws.wait)
 
         if settled(read()):
             if not after_change:

@@ -257,11 +257,12 @@ def without_statements(document: Any | None, sids: set[str]) -> dict[str, Any] |
 # The condition keys that make an Allow for "*" non-public when they hold fixed values: the
 # S3 User Guide, "Blocking public access" > "The meaning of public" (also quoted in the
 # S3 API's PublicAccessBlockConfiguration), plus the principal/caller keys IAM Access
-# Analyzer treats alike (aws:PrincipalOrgID, aws:PrincipalAccount, kms:CallerAccount) and
-# the access point keys of the same page.
+# Analyzer treats alike (aws:PrincipalOrgID and its organization siblings,
+# aws:PrincipalAccount, kms:CallerAccount) and the access point keys of the same page.
 LIMITING_KEYS = frozenset(k.lower() for k in (
     "aws:SourceIp", "aws:SourceArn", "aws:SourceVpc", "aws:SourceVpce", "aws:SourceOwner",
-    "aws:SourceAccount", "aws:PrincipalOrgID", "aws:PrincipalAccount", "aws:PrincipalArn",
+    "aws:SourceAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:SourceOrgID",
+    "aws:SourceOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn",
     "aws:userid", "kms:CallerAccount", "s3:x-amz-server-side-encryption-aws-kms-key-id",
     "s3:DataAccessPointArn", "s3:DataAccessPointAccount"))
 # Operators that only hold for the values listed ("fixed values"); the *Like ones only

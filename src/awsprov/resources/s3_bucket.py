@@ -23,7 +23,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import partition_of
-from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
+from awsprov.aws.waiters import botocore_wait, retry_when, visible, wait_until
 from awsprov.cost import s3 as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.errors import AwsprovError
@@ -719,7 +719,10 @@ class S3Bucket(ResourceType):
             raise AwsprovError(f"bucket {name} exists without object lock; enabling it on an "
                                f"existing bucket needs apply --allow-irreversible")
         live.raw["creating"] = True
-        self.update(aws, desired, live, changes, progress)
+        # Right after CreateBucket its configuration writes may answer NoSuchBucket; each
+        # is a PUT of the desired setting, so the whole converge step is safe to repeat.
+        visible("s3.bucket", lambda: self.update(aws, desired, live, changes, progress),
+                f"{name} writable after CreateBucket", aws.wait)
 
     def _create_bucket(self, aws, desired: Desired, progress: Progress) -> None:
         s3 = aws.client("s3")

@@ -17,7 +17,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
-from awsprov.aws.waiters import WaitPolicy, retry_when, wait_until
+from awsprov.aws.waiters import WaitPolicy, retry_when, visible, wait_until
 from awsprov.cost import messaging as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.resources import policy as policies
@@ -331,8 +331,12 @@ class SqsQueue(ResourceType):
         progress("waiting: queue attributes to propagate")
         poll = WaitPolicy(delay=min(aws.wait.delay, PROPAGATION_POLL_SECONDS),
                           timeout=aws.wait.timeout)
-        wait_until(lambda: live_state(sqs.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["All"])["Attributes"]),
+        def read() -> dict:  # a new queue is not found for about a second
+            return visible("sqs.queue", lambda: sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["All"])["Attributes"],
+                f"{desired.name} usable after CreateQueue", poll)
+
+        wait_until(lambda: live_state(read()),
             lambda have: all(have.get(k) == v for k, v in want.items()),
             f"{desired.name}: attributes applied", poll, consecutive=2)
 
