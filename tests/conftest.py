@@ -26,6 +26,28 @@ def isolated_aws_env(monkeypatch, tmp_path):
     monkeypatch.setenv("AWSPROV_HOME", str(tmp_path / "awsprov-home"))
 
 
+@pytest.fixture(autouse=True)
+def realism_from_env():
+    """AWSPROV_REALISM=1: every test runs under the realism layer (tests/realism), fresh
+    state per test, REALISM_PENDING's behaviours off."""
+    from tests.realism import activate, from_env
+
+    previous = activate(from_env())
+    yield
+    activate(previous)
+
+
+@pytest.fixture
+def realism():
+    """Every realism behaviour on, for this test (whatever AWSPROV_REALISM says)."""
+    from tests.realism import Realism, activate, scale_from_env
+
+    layer = Realism(scale=scale_from_env())
+    previous = activate(layer)
+    yield layer
+    activate(previous)
+
+
 @pytest.fixture
 def moto():
     from moto import mock_aws

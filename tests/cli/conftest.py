@@ -12,8 +12,11 @@ def moto_server():
     """moto's ThreadedMotoServer on 127.0.0.1 (a free port), for the real entry point."""
     from moto.server import ThreadedMotoServer
 
+    from tests.realism import wrap_server
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    wrap_server(server)  # the realism layer: inert until a test switches it on
     yield f"http://127.0.0.1:{server._server.server_port}"
     server.stop()
 

@@ -47,6 +47,7 @@ from tests.helpers import (
     stack_tables,
     thread_safe_moto,
 )
+from tests.realism import wrap_server
 
 SPEC = Path(__file__).parent / "specs" / "kill9.yaml"
 SPEC_V2 = SPEC.parent / "kill9-v2.yaml"  # every type changed, and the stack's tags
@@ -222,6 +223,7 @@ def server():
     moto_server.start()
     switch = KillSwitch(moto_server._server.app)
     moto_server._server.app = switch
+    wrap_server(moto_server)  # the realism layer, outside: what it answers never reaches moto
     yield f"http://{HOST}:{port}", switch
     moto_server.stop()
     patcher.undo()

@@ -176,6 +176,33 @@ CASES = {
         - {Sid: Public, Effect: Allow, Principal: "*", Action: "s3:GetObject",
            Resource: "arn:aws:s3:::payments-1/*"}
 """, "buckets.a.policy", "while public_access_block is on"),
+    "public policy conditioned on TLS only while the block is on": ("""
+  a:
+    name: payments-1
+    policy:  #!
+      Statement:
+        - {Sid: Tls, Effect: Allow, Principal: "*", Action: "s3:GetObject",
+           Resource: "arn:aws:s3:::payments-1/*",
+           Condition: {Bool: {"aws:SecureTransport": "true"}}}
+""", "buckets.a.policy", "statement Tls is public"),
+    "public policy conditioned on the referer while the block is on": ("""
+  a:
+    name: payments-1
+    policy:  #!
+      Statement:
+        - {Effect: Allow, Principal: "*", Action: "s3:GetObject",
+           Resource: "arn:aws:s3:::payments-1/*",
+           Condition: {StringLike: {"aws:Referer": "https://example.com/*"}}}
+""", "buckets.a.policy", "while public_access_block is on"),
+    "wildcard SourceArn while the block is on": ("""
+  a:
+    name: payments-1
+    policy:  #!
+      Statement:
+        - {Effect: Allow, Principal: "*", Action: "s3:PutObject",
+           Resource: "arn:aws:s3:::payments-1/*",
+           Condition: {ArnLike: {"aws:SourceArn": "arn:aws:s3:::*"}}}
+""", "buckets.a.policy", "while public_access_block is on"),
     "logging target of the stack named literally": ("""
   logs:
     name: payments-logs

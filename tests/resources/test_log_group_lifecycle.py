@@ -108,6 +108,31 @@ def test_key_change_uses_associate_kms_key(stubbed):
     assert [c.path for c in changes] == ["kms_key"]
     stub.add_response("associate_kms_key", {},
                       {"logGroupName": "/aws/apigateway/logs-api", "kmsKeyId": KEY})
+    _shows_key(stub, KEY, KEY)
+    rtype.update(ctx, desired, live, changes, lambda _m: None)
+    stub.assert_no_pending_responses()
+
+
+def _shows_key(stub, *keys: str | None) -> None:
+    """DescribeLogGroups answers, one per key given (None: no key shown)."""
+    for key in keys:
+        group = {"logGroupName": "/aws/apigateway/logs-api", "arn": ARN + ":*"}
+        if key:
+            group["kmsKeyId"] = key
+        stub.add_response("describe_log_groups", {"logGroups": [group]},
+                          {"logGroupNamePrefix": "/aws/apigateway/logs-api"})
+
+
+def test_key_change_waits_until_describe_shows_it(stubbed):
+    """AssociateKmsKey "can take up to 5 minutes ... to take effect": until then
+    DescribeLogGroups shows the old key, and a plan right after would show drift."""
+    ctx, stub = stubbed
+    rtype = registry.get("log_groups")
+    desired, live = _desired(KEY), _live(None)
+    changes = rtype.diff(desired, live)
+    stub.add_response("associate_kms_key", {},
+                      {"logGroupName": "/aws/apigateway/logs-api", "kmsKeyId": KEY})
+    _shows_key(stub, None, None, KEY, None, KEY, KEY)  # stale, a lagging replica, settled
     rtype.update(ctx, desired, live, changes, lambda _m: None)
     stub.assert_no_pending_responses()
 
@@ -119,6 +144,7 @@ def test_key_removal_uses_disassociate_and_warns_about_old_events(stubbed):
     changes = rtype.diff(desired, live)
     assert any("old key" in n for n in rtype.change_notes(desired, live, changes))
     stub.add_response("disassociate_kms_key", {}, {"logGroupName": "/aws/apigateway/logs-api"})
+    _shows_key(stub, KEY, None, None)
     rtype.update(ctx, desired, live, changes, lambda _m: None)
     stub.assert_no_pending_responses()
 

@@ -144,3 +144,19 @@ def test_dashboard_without_credentials_is_clean():
     body = {"widgets": [{"type": "text", "properties": {
         "markdown": "Runbook: https://wiki.example.com/runbooks/p2p (AKIA is a prefix)"}}]}
     assert rules("dashboards", {"body": body}) == set()
+
+
+TLS_ONLY = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage",
+                           "Resource": "*", "Condition": {"Bool": {
+                               "aws:SecureTransport": "true"}}}]}
+WILDCARD_SOURCE = {"Statement": [{"Effect": "Allow", "Principal": "*",
+                                  "Action": "sqs:SendMessage", "Resource": "*",
+                                  "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*"}}}]}
+
+
+def test_a_condition_that_limits_no_source_is_still_public():
+    assert rules("queues", {"kms_key": KEY_ARN, "policy": TLS_ONLY}) == {"queue-policy-public"}
+    assert rules("topics", {"kms_key": KEY_ARN, "policy": WILDCARD_SOURCE}) == {
+        "topic-policy-public"}
+    hardened = {"versioning": True, "enforce_tls": True, "public_access_block": False}
+    assert "bucket-policy-public" in rules("buckets", {**hardened, "policy": TLS_ONLY})

@@ -96,3 +96,50 @@ def test_with_statements_replaces_by_sid_and_allows_checks_service_principals():
     assert policy.allows(doc, "logs.amazonaws.com", "kms:EncryptDataKey") is True
     assert policy.allows(doc, "logs.amazonaws.com", "kms:Encrypt") is True
     assert policy.allows(doc, "sns.amazonaws.com", "kms:Decrypt") is False
+
+
+def _open(condition=None):
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                 "Resource": "arn:aws:s3:::b/*"}
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+# S3's "meaning of public": a condition makes "*" non-public only when it pins one of the
+# listed keys to fixed values.
+@pytest.mark.parametrize("condition", [
+    None,
+    {"Bool": {"aws:SecureTransport": "true"}},
+    {"StringLike": {"aws:Referer": "https://example.com/*"}},
+    {"StringEquals": {"aws:Referer": "https://example.com/"}},
+    {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:*"}},
+    {"StringLike": {"aws:SourceAccount": "1234*"}},
+    {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}},
+    {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+    {"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+    {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": ["o-abc"]}},
+], ids=["none", "secure-transport", "referer-like", "referer-equals", "wildcard-source-arn",
+        "wildcard-account", "every-ip", "negated", "if-exists", "for-all-values"])
+def test_conditions_that_leave_a_statement_public(condition):
+    assert len(policy.public_statements(_open(condition))) == 1
+
+
+@pytest.mark.parametrize("condition", [
+    {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "198.51.100.7/32"]}},
+    {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:111122223333:alerts"}},
+    {"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:111122223333:alerts"}},
+    {"StringEquals": {"aws:SourceVpc": "vpc-111bbb22"}},
+    {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+    {"StringEquals": {"aws:SourceOwner": "111122223333"}},
+    {"StringEquals": {"aws:SourceAccount": "111122223333"}},
+    {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}},
+    {"StringEquals": {"aws:PrincipalAccount": "111122223333"}},
+    {"StringEquals": {"aws:userid": "AIDAEXAMPLE"}},
+    {"StringEquals": {"kms:CallerAccount": "111122223333"}},
+    # one limiting condition is enough: every condition of a statement must hold
+    {"Bool": {"aws:SecureTransport": "true"},
+     "StringEquals": {"aws:SourceAccount": "111122223333"}},
+])
+def test_conditions_that_limit_a_statement_to_fixed_sources(condition):
+    assert policy.public_statements(_open(condition)) == []

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 # Connect fast so an unreachable endpoint is reported within seconds, not minutes.
@@ -23,6 +25,15 @@ READ_TIMEOUT_S = 60
 # awsprov's defaults where the user set none: every attempt, the first one included.
 DEFAULT_MAX_ATTEMPTS = 6
 DEFAULT_RETRY_MODE = "standard"
+# botocore's standard and adaptive modes give each client one retry quota (500 units; a
+# throttled retry costs 5, a success gives 1 back) and, once it is spent, retry nothing
+# ("Retry behavior", AWS SDKs and Tools reference guide). The quota is sized for one
+# caller; awsprov shares one client between up to max_pool_connections threads, so a
+# throttling burst across 16-32 workers would spend it in a moment and fail calls that
+# a retry would have carried. Each client's quota is therefore the default times the
+# threads that share it: what each thread would have with a client of its own.
+BOTOCORE_RETRY_QUOTA = 500
+_quota_swap = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class ClientFactory:
             user_agent_extra="awsprov",
         )
         self._clients: dict[tuple[str, str], Any] = {}
+        self._threads = max(1, max_pool_connections)
         self._hooks: list[tuple[str, Callable]] = []
         self._lock = threading.Lock()
 
@@ -78,10 +90,11 @@ class ClientFactory:
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = self._session.client(
-                    service, region_name=key[1], endpoint_url=self._endpoint_for(service),
-                    config=self._config,
-                )
+                with _retry_quota(BOTOCORE_RETRY_QUOTA * self._threads):
+                    client = self._session.client(
+                        service, region_name=key[1], endpoint_url=self._endpoint_for(service),
+                        config=self._config,
+                    )
                 for event, handler in self._hooks:
                     client.meta.events.register(event, handler)
                 self._clients[key] = client
@@ -111,6 +124,23 @@ class ClientFactory:
         # None lets botocore resolve AWS_ENDPOINT_URL(_<SERVICE>) and `[services]` itself;
         # an explicit endpoint (--endpoint-url, --local) overrides them all, as in the CLI.
         return self.target.endpoint_url
+
+
+@contextmanager
+def _retry_quota(capacity: int) -> Iterator[None]:
+    """Clients built inside get a retry quota of `capacity` (botocore builds the quota of
+    standard and adaptive modes with its module's RetryQuota at client creation; it
+    offers no setting for its size)."""
+    from functools import partial
+
+    from botocore.retries import quota, standard
+
+    with _quota_swap:
+        standard.quota = SimpleNamespace(RetryQuota=partial(quota.RetryQuota, capacity))
+        try:
+            yield
+        finally:
+            standard.quota = quota
 
 
 def _botocore_session(profile: str | None) -> Any:

@@ -171,3 +171,65 @@ def botocore_wait(client: Any, name: str, policy: WaitPolicy, **params: Any) -> 
             if not still_pending or attempt == attempts:
                 raise
         _pause(policy, f"{name.replace('_', ' ')}")
+
+
+def retry_with_backoff(call: Callable[[], T], codes: tuple[str, ...], what: str,
+                       policy: WaitPolicy, timeout: float, cap: float = 60.0) -> T:
+    """Retry a call AWS refuses for a limit that clears with time, waiting longer each
+    time (the policy's delay doubled per attempt, up to `cap`, with jitter so that
+    threads refused together do not come back together), for `timeout` seconds at most."""
+    import random
+
+    deadline = time.monotonic() + timeout
+    pause = policy.delay
+    while True:
+        try:
+            return call()
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, *codes) or time.monotonic() >= deadline:
+                raise
+        _pause(WaitPolicy(delay=pause * random.uniform(0.5, 1.0), timeout=policy.timeout,
+                          heartbeat=policy.heartbeat), what)
+        pause = min(cap, pause * 2)
+
+
+# ---- reads after writes ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Visibility:
+    """How long a just-written resource may answer not-found, and AWS's reason."""
+
+    codes: tuple[str, ...]
+    timeout: float  # seconds; past it the not-found is real
+    reason: str
+
+
+# The one table of read-after-write windows (docs/consistency.md explains each).
+VISIBILITY: dict[str, Visibility] = {
+    "dynamodb.table": Visibility(
+        ("ResourceNotFoundException",), 60,
+        "DescribeTable right after CreateTable might return ResourceNotFoundException: it "
+        "is an eventually consistent query (DynamoDB API reference, DescribeTable)"),
+    "sqs.queue": Visibility(
+        ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"), 60,
+        "you must wait at least one second after the queue is created to be able to use "
+        "it (SQS API reference, CreateQueue)"),
+    "kms.key": Visibility(
+        ("NotFoundException",), 300,
+        "KMS is eventually consistent: usually less than a few seconds, in some cases "
+        "several minutes (KMS developer guide, Eventual consistency)"),
+    "s3.bucket": Visibility(
+        ("NoSuchBucket",), 120,
+        "bucket configurations are eventually consistent (S3 user guide, data consistency "
+        "model); Terraform retries bucket writes on NoSuchBucket for 2 minutes"),
+    # A resource read back by the executor right after its create or update: the longest
+    # window above, for types whose own read has none of its own.
+    "any": Visibility((), 300, "the longest documented window (KMS: several minutes)"),
+}
+
+
+def visible(kind: str, call: Callable[[], T], what: str, policy: WaitPolicy) -> T:
+    """`call`, retried while AWS still answers not-found for a resource just written,
+    for at most that type's documented window (VISIBILITY)."""
+    window = VISIBILITY[kind]
+    return retry_when(call, window.codes, what, policy, timeout=window.timeout)

@@ -344,9 +344,25 @@ def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
             raise Refused(f"data loss refused ({'; '.join(lost)}): rerun with "
                           f"--allow-data-loss")
         rtype.update(aws, desired, live, todo, progress)
-    fresh = rtype.read(aws, desired.name, _owner(stack, change))
-    if fresh is not None:
-        attributes[change.address] = dict(fresh.attributes)
+    attributes[change.address] = _read_back(rtype, aws, desired.name, stack, change)
+
+
+def _read_back(rtype, aws: AwsContext, name: str, stack: Stack,
+               change: ResourceChange) -> dict[str, Any]:
+    """The attributes of what was just written, for its dependents. AWS may not show a
+    resource for a while after its create (eventual consistency): wait for it, bounded;
+    never go on with nothing, which would fail dependents for unrelated reasons."""
+    window = waiters.VISIBILITY["any"]
+    try:
+        fresh = waiters.wait_until(lambda: rtype.read(aws, name, _owner(stack, change)),
+                                   lambda live: live is not None,
+                                   f"{change.address} to be readable", aws.wait,
+                                   timeout=window.timeout)
+    except waiters.WaitTimeout:
+        raise AwsprovError(f"{change.address} was written but AWS still does not show it "
+                           f"after {window.timeout:.0f} s (eventual consistency); "
+                           f"run apply again") from None
+    return dict(fresh.attributes)
 
 
 def _owner(stack: Stack, change: ResourceChange) -> Owner:

@@ -8,15 +8,23 @@ view-type cycle → one UpdateTable for billing/capacity/protection/stream/index
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
 from awsprov.aws.paging import token_pages
-from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
+from awsprov.aws.waiters import (
+    botocore_wait,
+    retry_when,
+    retry_with_backoff,
+    visible,
+    wait_until,
+)
 from awsprov.cost import dynamodb as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import kms_refs
@@ -43,6 +51,19 @@ DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
 # past (a few read units); a table-wide scan would cost as much as reading the table.
 TTL_SAMPLE_ITEMS = 100
 ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and its check
+# Tables with secondary indexes in CREATING at once, from this process. The DynamoDB API
+# reference (LimitExceededException) allows 250 such creates at a time, but "if the table
+# or index specifications are complex, DynamoDB might temporarily reduce the number of
+# concurrent operations" (older editions: 25, and before that one); CloudFormation asks
+# for such tables to be chained with DependsOn. Ten keeps well inside every edition's
+# bound while leaving other tables free; a LimitExceededException that still comes is
+# retried with backoff for up to INDEXED_CREATE_RETRY_S.
+INDEXED_CREATES_IN_FLIGHT = 10
+# "It can take up to one hour for the change to fully process" (UpdateTimeToLive, API
+# reference): the TTL wait allows that hour, more than the default wait's 30 minutes.
+TTL_SETTLE_S = 60 * 60
+DELETE_IN_USE_RETRY_S = 10 * 60  # Terraform's table delete timeout, likewise retried
+INDEXED_CREATE_RETRY_S = 15 * 60
 
 _CAPACITY = {
     "type": "object", "additionalProperties": False, "required": ["read", "write"],
@@ -193,6 +214,7 @@ class DynamoDBTable(ResourceType):
     def __init__(self) -> None:
         self._key_cache: dict[str, kms_refs.KeyNames | None] = {}
         self._lock = threading.Lock()
+        self._indexed_creates = threading.BoundedSemaphore(INDEXED_CREATES_IN_FLIGHT)
 
     # ---- validation (pure) -----------------------------------------------------------
 
@@ -537,7 +559,6 @@ class DynamoDBTable(ResourceType):
     # ---- create ----------------------------------------------------------------------
 
     def create(self, aws, desired: Desired, progress: Progress) -> None:
-        ddb = aws.client("dynamodb")
         props, state = desired.props, desired.state
         request: dict[str, Any] = {
             "TableName": desired.name,
@@ -567,22 +588,56 @@ class DynamoDBTable(ResourceType):
             request["SSESpecification"] = _sse_request(state["encryption"])
         if state["table_class"] != "STANDARD":
             request["TableClass"] = state["table_class"]
-        progress("CreateTable")
-        try:
-            ddb.create_table(**request)
-        except errors.ClientError as exc:
-            in_use = errors.is_code(exc, "ResourceInUseException")
-            if not (in_use and self._deleting(ddb, desired.name)):
-                raise
-            # A replacement or an interrupted destroy left the old table DELETING.
-            progress("waiting: the previous table of this name to finish deleting")
-            botocore_wait(ddb, "table_not_exists", aws.wait, TableName=desired.name)
-            ddb.create_table(**request)
-        self._wait_active(aws, desired.name, progress, "table and indexes ACTIVE")
+        indexed = bool(state["global_indexes"] or state["local_indexes"])
+        with self._creating_slot(indexed, progress):
+            self._create_table(aws, desired.name, request, indexed, progress)
+            self._wait_active(aws, desired.name, progress, "table and indexes ACTIVE")
         if state["ttl"]:
             self._set_ttl(aws, desired.name, state["ttl"], True, progress)
         if state["point_in_time_recovery"]["enabled"]:
             self._set_pitr(aws, desired.name, state["point_in_time_recovery"], progress)
+
+    @contextlib.contextmanager
+    def _creating_slot(self, indexed: bool, progress: Progress) -> Iterator[None]:
+        """Held from CreateTable until ACTIVE by tables with secondary indexes: at most
+        INDEXED_CREATES_IN_FLIGHT of them CREATING at once (AWS's limit, above)."""
+        if not indexed:
+            yield
+            return
+        if not self._indexed_creates.acquire(blocking=False):
+            progress(f"waiting: at most {INDEXED_CREATES_IN_FLIGHT} tables with indexes "
+                     f"are created at once (DynamoDB's limit)")
+            self._indexed_creates.acquire()
+        try:
+            yield
+        finally:
+            self._indexed_creates.release()
+
+    def _create_table(self, aws, name: str, request: dict, indexed: bool,
+                      progress: Progress) -> None:
+        ddb = aws.client("dynamodb")
+
+        def create() -> None:
+            if not indexed:
+                ddb.create_table(**request)
+                return
+            # CreateTable: LimitExceededException while too many tables with secondary
+            # indexes are CREATING (DynamoDB API reference); it clears as they go ACTIVE.
+            retry_with_backoff(lambda: ddb.create_table(**request), ("LimitExceededException",),
+                               f"{name}: DynamoDB's limit on tables with indexes being "
+                               f"created", aws.wait, timeout=INDEXED_CREATE_RETRY_S)
+
+        progress("CreateTable")
+        try:
+            create()
+        except errors.ClientError as exc:
+            in_use = errors.is_code(exc, "ResourceInUseException")
+            if not (in_use and self._deleting(ddb, name)):
+                raise
+            # A replacement or an interrupted destroy left the old table DELETING.
+            progress("waiting: the previous table of this name to finish deleting")
+            botocore_wait(ddb, "table_not_exists", aws.wait, TableName=name)
+            create()
 
     @staticmethod
     def _deleting(ddb, name: str) -> bool:
@@ -620,7 +675,7 @@ class DynamoDBTable(ResourceType):
             self._update_table(aws, name, progress, "stream off (view type change)",
                                StreamSpecification={"StreamEnabled": False})
         self._update_table_settings(aws, desired, live, changed, index_changes - set(creates),
-                                    progress)
+                                    set(deletes), progress)
         for index in creates:
             self._create_index(aws, desired, index, progress)
         if "encryption" in changed:
@@ -636,8 +691,12 @@ class DynamoDBTable(ResourceType):
             self.set_tags(aws, live, desired.tags)
 
     def _update_table_settings(self, aws, desired: Desired, live: Live, changed: set[str],
-                               capacity_indexes: set[str], progress: Progress) -> None:
-        """Everything AWS accepts in one UpdateTable, sent as one call."""
+                               capacity_indexes: set[str], deleted: set[str],
+                               progress: Progress) -> None:
+        """Everything AWS accepts in one UpdateTable, sent as one call. A switch to
+        PROVISIONED carries capacity for every index that exists at that moment: not for
+        those just deleted (a rebuild's old half), which AWS would refuse as unknown, and
+        not for those still to be created, which are created with their own capacity."""
         want, have = desired.state, live.state
         request: dict[str, Any] = {}
         switching = "billing_mode" in changed
@@ -654,7 +713,7 @@ class DynamoDBTable(ResourceType):
                 {"StreamEnabled": True, "StreamViewType": want["stream"]} if want["stream"]
                 else {"StreamEnabled": False})
         index_updates = []
-        for index in sorted(set(want["global_indexes"]) & set(have["global_indexes"])):
+        for index in sorted(set(want["global_indexes"]) & set(have["global_indexes"]) - deleted):
             capacity = want["global_indexes"][index]["capacity"]
             if capacity and ((switching and want["billing_mode"] == "PROVISIONED")
                              or index in capacity_indexes):
@@ -705,8 +764,9 @@ class DynamoDBTable(ResourceType):
                 ix.get("IndexStatus", "ACTIVE") == "ACTIVE"
                 for ix in table.get("GlobalSecondaryIndexes") or [])
 
-        def read() -> dict:
-            return ddb.describe_table(TableName=name)["Table"]
+        def read() -> dict:  # right after CreateTable it may not be found yet
+            return visible("dynamodb.table", lambda: ddb.describe_table(TableName=name)["Table"],
+                           f"{name} visible to DescribeTable", aws.wait)
 
         if settled(read()):
             if not after_change:
@@ -733,7 +793,8 @@ class DynamoDBTable(ResourceType):
         target = "ENABLED" if enabled else "DISABLED"
         wait_until(lambda: ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"],
                    lambda d: d.get("TimeToLiveStatus") == target,
-                   f"{name}: TTL {target}", aws.wait)
+                   f"{name}: TTL {target}", aws.wait,
+                   timeout=max(aws.wait.timeout, TTL_SETTLE_S))
 
     def _set_pitr(self, aws, name: str, pitr: dict, progress: Progress) -> None:
         ddb = aws.client("dynamodb")
@@ -755,15 +816,51 @@ class DynamoDBTable(ResourceType):
 
     def delete(self, aws, live: Live, progress: Progress) -> None:
         ddb = aws.client("dynamodb")
-        progress("DeleteTable")
-        try:
-            ddb.delete_table(TableName=live.name)
-        except errors.ClientError as exc:
-            if not errors.is_code(exc, "ResourceNotFoundException"):
-                raise
+        status = self._wait_deletable(aws, live.name, progress)
+        if status is None:
+            return
+        # DELETING: an interrupted destroy's, only the wait for its end is missing
+        if status != "DELETING" and not self._send_delete(aws, live.name, progress):
             return
         progress("waiting: table deleted")
         botocore_wait(ddb, "table_not_exists", aws.wait, TableName=live.name)
+
+    @staticmethod
+    def _send_delete(aws, name: str, progress: Progress) -> bool:
+        """DeleteTable; False when the table was gone already."""
+        ddb = aws.client("dynamodb")
+        progress("DeleteTable")
+        try:
+            # "If the table is in the CREATING or UPDATING states, then DynamoDB returns a
+            # ResourceInUseException" (DeleteTable, API reference): after the wait for
+            # ACTIVE a change someone else started can still get in first: retried too.
+            retry_when(lambda: ddb.delete_table(TableName=name), ("ResourceInUseException",),
+                       f"{name}: table deletable", aws.wait, timeout=DELETE_IN_USE_RETRY_S)
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "ResourceNotFoundException"):
+                raise
+            return False
+        return True
+
+    def _wait_deletable(self, aws, name: str, progress: Progress) -> str | None:
+        """Wait out CREATING and UPDATING (DeleteTable refuses both): the status then
+        (ACTIVE or DELETING), None when the table is gone."""
+        ddb = aws.client("dynamodb")
+
+        def status() -> str | None:
+            try:
+                return ddb.describe_table(TableName=name)["Table"]["TableStatus"]
+            except errors.ClientError as exc:
+                if errors.is_code(exc, "ResourceNotFoundException"):
+                    return None
+                raise
+
+        now = status()
+        if now in ("CREATING", "UPDATING"):
+            progress(f"waiting: table {now} (AWS refuses DeleteTable until it is ACTIVE)")
+            now = wait_until(status, lambda s: s not in ("CREATING", "UPDATING"),
+                             f"{name}: ACTIVE before DeleteTable", aws.wait)
+        return now
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         ddb = aws.client("dynamodb")

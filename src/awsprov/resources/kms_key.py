@@ -69,6 +69,14 @@ PENDING_STATES = ("PendingDeletion", "PendingReplicaDeletion")
 ALIAS_PATTERN = r"^alias/[a-zA-Z0-9/_-]+$"
 # IAM principals named in a new policy can take a while to become visible to KMS.
 PRINCIPALS_NOT_VISIBLE = ("invalid principals",)
+# KMS is eventually consistent: a change "is usually visible in less than a few seconds,
+# in some cases several minutes" (KMS developer guide, "Eventual consistency"), and reads
+# can answer from replicas that lag, the old value coming back between new ones. After
+# PutKeyPolicy and EnableKey/DisableKey awsprov waits until that many reads in a row show
+# the change (Terraform waits likewise), for up to SHOWN_TIMEOUT_S, so the next plan is
+# clean.
+SHOWN_READS = 3
+SHOWN_TIMEOUT_S = 20 * 60
 REFUSED_REASON = ("{fields} of a KMS key is fixed at creation, and replacing the key would "
                   "make everything it encrypts unreadable; create a second key under a new "
                   "alias, re-encrypt, then remove this one")
@@ -245,7 +253,7 @@ class KmsKey(ResourceType):
             findings.append(("key-rotation", "warning", "automatic key rotation is off"))
         for _statement in policies.public_statements(live.state.get("policy")):
             findings.append(("key-policy-public", "error", "the key policy allows any "
-                             "AWS principal without a condition"))
+                             "AWS principal, not limited to fixed sources or accounts"))
         return findings
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
@@ -448,6 +456,12 @@ class KmsKey(ResourceType):
                    ("MalformedPolicyDocumentException",),
                    "the key policy's principals to become visible", aws.wait,
                    messages=PRINCIPALS_NOT_VISIBLE)
+        progress("waiting: the new key policy to show (KMS is eventually consistent)")
+        wait_until(lambda: kms.get_key_policy(KeyId=live.raw["key_id"],
+                                              PolicyName="default")["Policy"],
+                   lambda shown: policies.same(shown, document),
+                   f"key {live.raw['key_id']} policy shown", aws.wait,
+                   timeout=SHOWN_TIMEOUT_S, consecutive=SHOWN_READS)
 
     def _set_rotation(self, aws, key_id: str, enabled: bool, period: int | None,
                       progress: Progress) -> None:
@@ -471,9 +485,10 @@ class KmsKey(ResourceType):
         else:
             kms.disable_key(KeyId=key_id)
         target = "Enabled" if enabled else "Disabled"
-        # KMS reports the old state for a moment after EnableKey/DisableKey.
+        # KMS reports the old state for a while after EnableKey/DisableKey (above).
         wait_until(lambda: kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"],
-                   lambda s: s == target, f"key {key_id} {target}", aws.wait, consecutive=2)
+                   lambda s: s == target, f"key {key_id} {target}", aws.wait,
+                   timeout=SHOWN_TIMEOUT_S, consecutive=SHOWN_READS)
 
     # ---- delete, restore, tags -------------------------------------------------------
 

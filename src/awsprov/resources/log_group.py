@@ -12,7 +12,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
-from awsprov.aws.waiters import retry_when
+from awsprov.aws.waiters import retry_when, wait_until
 from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import AttributeChange
 from awsprov.resources import service_access as access
@@ -34,6 +34,11 @@ RESERVED_PREFIX = "aws/"
 # A key created moments ago (or its policy just changed) is "not allowed to be used"
 # until KMS has propagated it.
 KEY_PROPAGATION_SECONDS = 120
+# "It can take up to 5 minutes for this operation to take effect" (AssociateKmsKey and
+# DisassociateKmsKey, CloudWatch Logs API reference): until DescribeLogGroups shows the
+# new key, a plan would report the old one as drift; so the write waits for it, with two
+# reads in a row (a little more than the 5 minutes at most).
+KEY_SHOWN_SECONDS = 6 * 60
 KEY_NOT_YET_USABLE = (("AccessDeniedException", "InvalidParameterException"), ("KMS", "key"))
 
 
@@ -210,10 +215,18 @@ class LogGroup(ResourceType):
             else:
                 progress("DisassociateKmsKey (older events still need the old key)")
                 logs.disassociate_kms_key(logGroupName=desired.name)
+            self._await_key_shown(aws, desired.name, want["kms_key"], progress)
         if "retention_days" in changed:
             self._set_retention(logs, desired.name, want["retention_days"], progress)
         if "tags" in changed:
             self.set_tags(aws, live, desired.tags)
+
+    def _await_key_shown(self, aws, name: str, key: str | None, progress: Progress) -> None:
+        logs = aws.client("logs")
+        progress("waiting: the key change to show (CloudWatch Logs: up to 5 minutes)")
+        wait_until(lambda: (self._describe(logs, name) or {}).get("kmsKeyId") or None,
+                   lambda shown: shown == key, f"{name}: key change shown", aws.wait,
+                   timeout=KEY_SHOWN_SECONDS, consecutive=2)
 
     @staticmethod
     def _with_new_key(aws, call, name: str, keyed: bool) -> None:

@@ -254,14 +254,59 @@ def without_statements(document: Any | None, sids: set[str]) -> dict[str, Any] |
     return doc
 
 
+# The condition keys that make an Allow for "*" non-public when they hold fixed values: the
+# S3 User Guide, "Blocking public access" > "The meaning of public" (also quoted in the
+# S3 API's PublicAccessBlockConfiguration), plus the principal/caller keys IAM Access
+# Analyzer treats alike (aws:PrincipalOrgID and its organization siblings,
+# aws:PrincipalAccount, kms:CallerAccount) and the access point keys of the same page.
+LIMITING_KEYS = frozenset(k.lower() for k in (
+    "aws:SourceIp", "aws:SourceArn", "aws:SourceVpc", "aws:SourceVpce", "aws:SourceOwner",
+    "aws:SourceAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:SourceOrgID",
+    "aws:SourceOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn",
+    "aws:userid", "kms:CallerAccount", "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "s3:DataAccessPointArn", "s3:DataAccessPointAccount"))
+# Operators that only hold for the values listed ("fixed values"); the *Like ones only
+# when the value has no wildcard. Negations (StringNotEquals, NotIpAddress), ...IfExists
+# (holds when the key is absent) and ForAllValues: (holds for an empty set) limit nothing.
+_FIXED_OPERATORS = ("stringequals", "stringequalsignorecase", "arnequals", "ipaddress")
+_PATTERN_OPERATORS = ("stringlike", "arnlike")
+_EVERYWHERE = ("0.0.0.0/0", "::/0")
+
+
 def public_statements(document: Any | None) -> list[dict[str, Any]]:
-    """Allow statements open to everyone (`Principal: "*"`) with no condition at all: what
-    S3's Block Public Policy, SNS and SQS treat as public. A condition may narrow a
-    statement to non-public (aws:SourceArn, aws:SourceVpce...), so those are not listed."""
+    """Allow statements open to everyone (`Principal: "*"`) that no condition limits to
+    fixed values of one of LIMITING_KEYS: what S3's Block Public Policy refuses and what
+    SNS, SQS and KMS policies expose. A condition on aws:SecureTransport or aws:Referer, a
+    wildcard aws:SourceArn or aws:SourceIp 0.0.0.0/0 leaves a statement public."""
     found = []
     for statement in statements_of(document):
         principals = statement.get("Principal", {})
         everyone = isinstance(principals, dict) and "*" in principals.get("AWS", [])
-        if statement.get("Effect") == "Allow" and everyone and not statement.get("Condition"):
+        if statement.get("Effect") == "Allow" and everyone \
+                and not _limited(statement.get("Condition")):
             found.append(statement)
     return found
+
+
+def _limited(condition: Any) -> bool:
+    """Whether one condition (they all must hold) pins a limiting key to fixed values."""
+    if not isinstance(condition, dict):
+        return False
+    for operator, keys in condition.items():
+        op = operator.lower().removeprefix("foranyvalue:")
+        if op not in (*_FIXED_OPERATORS, *_PATTERN_OPERATORS):
+            continue
+        for key, values in (keys or {}).items():
+            items = [str(v) for v in _as_list(values)]
+            if key.lower() in LIMITING_KEYS and items and all(
+                    _fixed_value(op, key, v) for v in items):
+                return True
+    return False
+
+
+def _fixed_value(operator: str, key: str, value: str) -> bool:
+    if key.lower() == "aws:sourceip":
+        return operator == "ipaddress" and value not in _EVERYWHERE
+    if operator in _PATTERN_OPERATORS:
+        return "*" not in value and "?" not in value
+    return True

@@ -23,7 +23,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import partition_of
-from awsprov.aws.waiters import botocore_wait, retry_when, wait_until
+from awsprov.aws.waiters import botocore_wait, retry_when, visible, wait_until
 from awsprov.cost import s3 as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.errors import AwsprovError
@@ -374,9 +374,11 @@ class S3Bucket(ResourceType):
                                          f"most {POLICY_MAX_BYTES} (20 KB)")]
         if public and props.get("public_access_block", True):
             sid = public[0].get("Sid")
-            return [Problem(("policy",), f"statement {sid + ' ' if sid else ''}allows "
-                            f"everyone (Principal \"*\") while public_access_block is on: S3 "
-                            f"refuses it with 403; set public_access_block: false to publish")]
+            return [Problem(("policy",), f"statement {sid + ' ' if sid else ''}is public "
+                            f"(Principal \"*\", no condition pinning aws:SourceArn, "
+                            f"aws:SourceIp, aws:SourceVpce... to fixed values) while "
+                            f"public_access_block is on: S3 refuses it with 403; set "
+                            f"public_access_block: false to publish")]
         return []
 
     def _check_lifecycle(self, props: dict) -> list[Problem]:
@@ -588,9 +590,9 @@ class S3Bucket(ResourceType):
             findings.append(("bucket-public-access", "warning", "public access is not fully "
                              "blocked"))
             if policies.public_statements(state["policy"]):
-                findings.append(("bucket-policy-public", "error", "the bucket policy lets "
-                                 "anyone in without a condition, and public access is not "
-                                 "blocked"))
+                findings.append(("bucket-policy-public", "error", "the bucket policy is "
+                                 "public (anyone, not limited to fixed sources), and public "
+                                 "access is not blocked"))
         if not _has_tls_statement(state["policy"]):
             findings.append(("bucket-tls", "warning", "requests without TLS are not denied "
                              "(enforce_tls)"))
@@ -717,7 +719,10 @@ class S3Bucket(ResourceType):
             raise AwsprovError(f"bucket {name} exists without object lock; enabling it on an "
                                f"existing bucket needs apply --allow-irreversible")
         live.raw["creating"] = True
-        self.update(aws, desired, live, changes, progress)
+        # Right after CreateBucket its configuration writes may answer NoSuchBucket; each
+        # is a PUT of the desired setting, so the whole converge step is safe to repeat.
+        visible("s3.bucket", lambda: self.update(aws, desired, live, changes, progress),
+                f"{name} writable after CreateBucket", aws.wait)
 
     def _create_bucket(self, aws, desired: Desired, progress: Progress) -> None:
         s3 = aws.client("s3")

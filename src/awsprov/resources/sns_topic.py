@@ -247,7 +247,8 @@ class SnsTopic(ResourceType):
                              "kms_key"))
         if policies.public_statements(live.state["policy"]):
             findings.append(("topic-policy-public", "error", "the topic policy lets anyone "
-                             "act on it without a condition (aws:SourceArn, aws:SourceAccount)"))
+                             "act on it, not limited by a fixed aws:SourceArn, "
+                             "aws:SourceAccount..."))
         return findings
 
     def export(self, live: Live) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
-from awsprov.aws.waiters import WaitPolicy, retry_when, wait_until
+from awsprov.aws.waiters import WaitPolicy, retry_when, visible, wait_until
 from awsprov.cost import messaging as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.resources import policy as policies
@@ -32,6 +32,11 @@ NOT_FOUND = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 DELETED_RECENTLY = ("AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently")
 # AWS refuses a deleted queue's name for 60 s; a little more covers clock skew.
 NAME_EMBARGO_SECONDS = 75
+# A deleted queue stays visible for up to 60 s (DeleteQueue, API reference): delete waits
+# until it is not, bounded like the name embargo; a read that says "gone" is confirmed by
+# more, spaced PROPAGATION_POLL_SECONDS apart (reads can reach replicas that lag).
+DELETE_VISIBLE_SECONDS = NAME_EMBARGO_SECONDS
+GONE_CONFIRMATIONS = 3
 # Attribute propagation is polled this often: the confirming read comes 2 s after the
 # first matching one (Terraform: six reads 5 s apart).
 PROPAGATION_POLL_SECONDS = 2.0
@@ -247,7 +252,8 @@ class SqsQueue(ResourceType):
                              "no key policy or CloudTrail record of their use"))
         if policies.public_statements(live.state["policy"]):
             findings.append(("queue-policy-public", "error", "the queue policy lets anyone "
-                             "act on it without a condition (aws:SourceArn, aws:SourceAccount)"))
+                             "act on it, not limited by a fixed aws:SourceArn, "
+                             "aws:SourceAccount..."))
         return findings
 
     def export(self, live: Live) -> dict[str, Any]:
@@ -325,8 +331,12 @@ class SqsQueue(ResourceType):
         progress("waiting: queue attributes to propagate")
         poll = WaitPolicy(delay=min(aws.wait.delay, PROPAGATION_POLL_SECONDS),
                           timeout=aws.wait.timeout)
-        wait_until(lambda: live_state(sqs.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["All"])["Attributes"]),
+        def read() -> dict:  # a new queue is not found for about a second
+            return visible("sqs.queue", lambda: sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["All"])["Attributes"],
+                f"{desired.name} usable after CreateQueue", poll)
+
+        wait_until(lambda: live_state(read()),
             lambda have: all(have.get(k) == v for k, v in want.items()),
             f"{desired.name}: attributes applied", poll, consecutive=2)
 
@@ -337,6 +347,31 @@ class SqsQueue(ResourceType):
         except errors.ClientError as exc:
             if not errors.is_code(exc, *NOT_FOUND):
                 raise
+            return
+        self._await_gone(aws, live.name, progress)
+
+    def _await_gone(self, aws, name: str, progress: Progress) -> None:
+        """Until the queue is no longer visible, as Terraform waits for an SQS delete:
+        "the queue ... might continue to receive messages ... up to 60 seconds" after
+        DeleteQueue (API reference), and GetQueueUrl keeps answering meanwhile, so a plan
+        right after would see the deleted queue as still there."""
+        sqs = aws.client("sqs")
+
+        def visible() -> bool:
+            try:
+                url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+                sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            except errors.ClientError as exc:
+                if errors.is_code(exc, *NOT_FOUND):
+                    return False
+                raise
+            return True
+
+        progress("waiting: queue gone (AWS shows a deleted queue for up to 60 s)")
+        poll = WaitPolicy(delay=min(aws.wait.delay, PROPAGATION_POLL_SECONDS),
+                          timeout=aws.wait.timeout)
+        wait_until(visible, lambda shown: not shown, f"{name}: deleted", poll,
+                   timeout=DELETE_VISIBLE_SECONDS, consecutive=GONE_CONFIRMATIONS)
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         sqs = aws.client("sqs")
