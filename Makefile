@@ -7,7 +7,11 @@ PORT   ?= 4566
 DEMO_SPEC ?= specs/p2p-automation.yaml
 export AWSPROV_HOME ?= $(CURDIR)/.awsprov
 
-.PHONY: demo test lint schema bench clean install
+.PHONY: demo test realism lint schema bench clean install
+
+# The suites run a second time under the realism layer (docs/testing.md#the-realism-layer)
+REALISM_SUITES := tests/test_examples.py tests/cli/test_seed_stacks_e2e.py \
+                  tests/cli/test_kill9.py tests/cli/test_kill9_update.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +33,15 @@ demo: $(STAMP)
 	echo '--- cost-estimate (offline, list prices)'; \
 	$(BIN)/awsprov cost-estimate $(DEMO_SPEC)
 
-## test: install, lint, check the schema is current, run the whole suite
+## test: install, lint, check the schema is current, run the whole suite, then the
+## example specs, seed stacks and kill -9 tests again under AWS's documented behaviours
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(MAKE) realism
+
+realism: $(STAMP)
+	AWSPROV_REALISM=1 $(BIN)/python -m pytest -n 2 --dist loadfile $(REALISM_SUITES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -30,11 +30,13 @@ def isolated_aws_env(monkeypatch, tmp_path):
 def realism_from_env():
     """AWSPROV_REALISM=1: every test runs under the realism layer (tests/realism), fresh
     state per test, REALISM_PENDING's behaviours off."""
-    from tests.realism import activate, from_env
+    from tests.realism import activate, from_env, report_fired
 
-    previous = activate(from_env())
+    layer = from_env()
+    previous = activate(layer)
     yield
     activate(previous)
+    report_fired(layer)
 
 
 @pytest.fixture

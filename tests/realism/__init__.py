@@ -42,10 +42,11 @@ from tests.realism.wsgi import RealismMiddleware
 
 __all__ = ["Answer", "BlockPublicPolicy", "Call", "Realism", "RealismMiddleware", "Source",
            "activate", "behaviours", "current", "from_env", "install", "install_current",
-           "is_public_policy", "wrap_server"]
+           "is_public_policy", "report_fired", "wrap_server"]
 
 ENV_SWITCH = "AWSPROV_REALISM"  # "1": every test runs under the layer
 ENV_SCALE = "AWSPROV_REALISM_SCALE"  # multiplies every window (default 1)
+ENV_REPORT = "AWSPROV_REALISM_REPORT"  # a file: each test's injections appended, as JSON
 
 _current: Realism | None = None
 
@@ -76,6 +77,19 @@ def from_env() -> Realism | None:
     from tests.helpers import REALISM_PENDING
 
     return Realism(scale=scale_from_env(), off=frozenset(name for name, *_ in REALISM_PENDING))
+
+
+def report_fired(realism: Realism | None) -> None:
+    """With AWSPROV_REALISM_REPORT=FILE, append what the layer did in this test (proof
+    that a pass under it was not vacuous)."""
+    target = os.environ.get(ENV_REPORT)
+    if realism is None or not target:
+        return
+    import json
+
+    with open(target, "a", encoding="utf-8") as out:
+        out.write(json.dumps(os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]) + " " +
+                  json.dumps(realism.fired()) + "\n")
 
 
 def install_current(factory) -> None:

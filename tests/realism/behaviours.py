@@ -432,6 +432,46 @@ class ThrottlingBurst(Behaviour):
         return Answer(400, self.code, "Rate exceeded", throttling=True)
 
 
+@dataclass
+class KmsSlowToShow(Behaviour):
+    """For `window` seconds after PutKeyPolicy, GetKeyPolicy still answers the policy it
+    answered before; after EnableKey/DisableKey, DescribeKey still shows the old state."""
+
+    def forget(self) -> None:
+        self.policies: dict[str, str] = {}  # key -> the last policy read
+        self.stale_policy: dict[str, tuple[str, float]] = {}
+        self.stale_state: dict[str, tuple[bool, float]] = {}  # key -> (old Enabled, when)
+
+    def after(self, call: Call, response: dict[str, Any]) -> None:
+        if call.service != "kms":
+            return
+        key, now = resource_id(call.params.get("KeyId", "")), self.clock.now()
+        with self.lock:
+            if call.operation == "PutKeyPolicy" and key in self.policies:
+                self.stale_policy[key] = (self.policies[key], now)
+            elif call.operation in ("EnableKey", "DisableKey"):
+                self.stale_state[key] = (call.operation == "DisableKey", now)
+            elif call.operation == "GetKeyPolicy":
+                self._policy(key, response)
+            elif call.operation == "DescribeKey":
+                self._state(response)
+
+    def _policy(self, key: str, response: dict[str, Any]) -> None:
+        old = self.stale_policy.get(key)
+        if old and self.clock.within(old[1], self.window):
+            self.hit()
+            response["Policy"] = old[0]
+        elif isinstance(response.get("Policy"), str):
+            self.policies[key] = response["Policy"]
+
+    def _state(self, response: dict[str, Any]) -> None:
+        meta = response.get("KeyMetadata") or {}
+        old = self.stale_state.get(meta.get("KeyId", ""))
+        if old and self.clock.within(old[1], self.window):
+            self.hit()
+            meta["Enabled"], meta["KeyState"] = old[0], "Enabled" if old[0] else "Disabled"
+
+
 def _tagging_touches(call: Call, response: dict[str, Any]) -> list[str]:
     """Resources made or tagged by this call, as (service-qualified) ids."""
     op = call.operation
@@ -541,6 +581,12 @@ def behaviours() -> list[Behaviour]:
                    "BlockPublicPolicy: Setting this element to TRUE causes Amazon S3 to reject "
                    "calls to PUT Bucket policy if the specified bucket policy allows public "
                    "access.")),
+        KmsSlowToShow(
+            "kms.slow-to-show-writes",
+            Source("AWS KMS Developer Guide, Eventual consistency",
+                   "a change to a key policy or to a key's enabled state ... might not be "
+                   "visible to the next request that reads it"),
+            window=0.6),
         ThrottlingBurst(
             "throttling.bursts",
             Source("AWS SDKs and Tools Reference Guide, Retry behavior",

@@ -213,3 +213,47 @@ def test_on_the_wire(wire, realism):
     with pytest.raises(ClientError) as public:
         s3.put_bucket_policy(Bucket="wire-bucket", Policy=json.dumps(PUBLIC))
     assert _code(public.value) == "AccessDenied"
+
+
+def test_realism_pending_names_real_behaviours_with_reasons():
+    from tests.helpers import REALISM_PENDING
+
+    names = {b.name for b in behaviours()}
+    for name, fails, owner in REALISM_PENDING:
+        assert name in names, name
+        assert fails and owner, name
+
+
+def test_the_env_switch_builds_a_layer_without_the_pending_behaviours(monkeypatch):
+    from tests.helpers import REALISM_PENDING
+    from tests.realism import from_env
+
+    monkeypatch.delenv("AWSPROV_REALISM", raising=False)
+    assert from_env() is None
+    monkeypatch.setenv("AWSPROV_REALISM", "1")
+    monkeypatch.setenv("AWSPROV_REALISM_SCALE", "2")
+    layer = from_env()
+    assert layer.scale == 2
+    assert {b.name for b in layer.active} == \
+        {b.name for b in behaviours()} - {name for name, *_ in REALISM_PENDING}
+
+
+def test_kms_policy_and_state_changes_are_slow_to_show(moto):
+    layer = Realism(off=frozenset({"kms.key-eventually-consistent"}))
+    previous = activate(layer)
+    try:
+        aws, _ = make_context()
+        kms = aws.client("kms")
+        key = kms.create_key()["KeyMetadata"]["KeyId"]
+        before = kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
+        changed = json.loads(before)
+        changed["Statement"][0]["Sid"] = "Changed"
+        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(changed))
+        assert kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"] == before
+        kms.disable_key(KeyId=key)
+        assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Enabled"
+        time.sleep(0.6)
+        assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Disabled"
+        assert "Changed" in kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
+    finally:
+        activate(previous)
