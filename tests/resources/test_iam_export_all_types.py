@@ -97,6 +97,7 @@ PREFIX = {"resourcegroupstaggingapi": "tag", "monitoring": "cloudwatch"}
 
 
 def iam_action(service: str, operation: str) -> str:
+    operation = operation.removeprefix("Lease.")  # the apply lease's calls need granting too
     if service == "s3" and operation in S3_ACTIONS:
         return S3_ACTIONS[operation]
     return f"{PREFIX.get(service, service)}:{operation}"

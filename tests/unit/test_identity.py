@@ -19,7 +19,7 @@ from awsprov.engine.verify import verify
 from awsprov.render.text import render_plan
 from awsprov.resources import registry
 from awsprov.spec.loader import load_stack
-from tests.helpers import write_spec
+from tests.helpers import stack_tables, write_spec
 
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +68,7 @@ def _v2(tmp_path):
 
 
 def _tables() -> list[str]:
-    return boto3.client("dynamodb", region_name=REGION).list_tables()["TableNames"]
+    return stack_tables(boto3.client("dynamodb", region_name=REGION))  # not the lease's
 
 
 def _queues() -> list[str]:
