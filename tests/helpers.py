@@ -170,14 +170,6 @@ REALISM_PENDING: list[tuple[str, str, str]] = [
     ("kms.list-aliases-lag",
      "a plan right after apply reads ListAliases without the new alias: 'alias changed'",
      "issue 12 item 2/6 (r2-lost-answers, r5-aws-fixes: slow-to-show writes)"),
-    ("kms.slow-to-show-writes",
-     "a plan or verify right after a key policy or enable/disable change reads the old "
-     "value: false drift",
-     "issue 12 item 6 (r5-aws-fixes: waits for slow-to-show writes)"),
-    ("dynamodb.indexed-table-creating-limit",
-     "16 workers create indexed tables at once: CreateTable LimitExceededException "
-     "(threat-engine.yaml)",
-     "issue 12 item 6 (r5-aws-fixes: indexed-table creates queued)"),
 ]
 
 
