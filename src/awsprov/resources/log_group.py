@@ -192,8 +192,18 @@ class LogGroup(ResourceType):
         if desired.state["kms_key"]:
             request["kmsKeyId"] = desired.state["kms_key"]
         progress("CreateLogGroup")
-        self._with_new_key(aws, lambda: logs.create_log_group(**request), desired.name,
-                           bool(desired.state["kms_key"]))
+        try:
+            self._with_new_key(aws, lambda: logs.create_log_group(**request), desired.name,
+                               bool(desired.state["kms_key"]))
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "ResourceAlreadyExistsException"):
+                raise
+            found = self.read(aws, desired.name)
+            if found is None or not tagging.made_for(found.tags, desired.tags):
+                raise
+            # This create's first attempt made it (same name, key and tags); botocore resent
+            # it after a lost answer.
+            progress("CreateLogGroup answer lost: the log group it made is this one")
         if desired.state["retention_days"]:
             self._set_retention(logs, desired.name, desired.state["retention_days"], progress)
 
