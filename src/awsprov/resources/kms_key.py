@@ -144,7 +144,7 @@ class KmsKey(ResourceType):
                   "kms:DisableKeyRotation", "kms:EnableKey", "kms:DisableKey",
                   "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:TagResource",
                   "kms:UntagResource"),
-        "lookup": ("kms:ListAliases",),
+        "lookup": ("kms:ListAliases", "kms:ListKeys"),
         "write_lookup": ("kms:CreateKey",),
     }
 
