@@ -9,9 +9,9 @@ make it lose one the way a network does:
   event, ahead of moto's own `botocore_stubber`; for the chosen call it runs the request
   through that stubber (the write happens in moto), throws the response away and raises
   ConnectionClosedError, so botocore's own retry resends the call as it would on AWS;
-- behind ThreadedMotoServer (CLI end-to-end): `losing_answers(app, ...)` wraps the server's
-  WSGI app: the request runs through moto, then the connection is dropped (the socket is
-  closed with no response).
+- behind ThreadedMotoServer (CLI end-to-end): `LosingServer` wraps the server's WSGI app:
+  the request runs through moto, then the connection is dropped (the socket is shut down
+  with no response).
 
 A call is chosen by operation name and by occurrence (the nth call of that operation).
 """
@@ -33,6 +33,8 @@ class LoseAnswer:
     operation: str
     nth: int = 1
     timeout: bool = False  # ReadTimeoutError instead of ConnectionClosedError
+    # False: the connection fails before the request reaches the service (nothing written)
+    reaches_service: bool = True
     seen: Counter = field(default_factory=Counter)
     lost: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -45,11 +47,12 @@ class LoseAnswer:
             self.seen[operation] += 1
             if self.seen[operation] != self.nth:
                 return None
-        from moto.core.models import botocore_stubber
+        if self.reaches_service:
+            from moto.core.models import botocore_stubber
 
-        answer = botocore_stubber(event_name, request)  # moto acts on the request here
-        if answer is None:
-            return None  # not a mocked call: nothing was written, nothing to lose
+            answer = botocore_stubber(event_name, request)  # moto acts on the request here
+            if answer is None:
+                return None  # not a mocked call: nothing was written, nothing to lose
         self.lost.append(operation)
         raise self._network_error(request.url)
 
@@ -91,55 +94,40 @@ def no_retry_backoff(monkeypatch) -> None:
     monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, ctx: 0)
 
 
-class losing_answers:
-    """A WSGI app running each request through `app` (moto's server), then dropping the
-    connection without an answer for the `nth` request of `operation`.
+class LosingServer:
+    """WSGI middleware for ThreadedMotoServer: runs each request through moto and, for the
+    armed call (operation name as tests/cli/kill9.py reads it, and occurrence), drops the
+    connection instead of answering: the write took effect, the client never hears."""
 
-    The operation is read as botocore sends it: the X-Amz-Target header (JSON protocols:
-    DynamoDB, KMS, Logs, Secrets Manager, CloudWatch), an Action= form field (query
-    protocols: SNS, SQS, CloudWatch) or, for S3, a method and path given as `s3_match`."""
-
-    def __init__(self, app, operation: str, nth: int = 1):
-        self.app, self.operation, self.nth = app, operation, nth
-        self.seen = 0
-        self.lost: list[str] = []
+    def __init__(self, app):
+        self.app = app
         self._lock = threading.Lock()
+        self.arm(None)
+
+    def arm(self, operation: str | None, nth: int = 1) -> None:
+        with self._lock:
+            self.operation, self.nth = operation, nth
+            self.seen = 0
+            self.lost: list[str] = []
 
     def __call__(self, environ, start_response):
-        body = _read_body(environ)
-        if not self._chosen(environ, body):
+        from tests.cli.kill9 import operation_of
+
+        if environ.get("PATH_INFO", "").startswith("/moto-api"):
             return self.app(environ, start_response)
-        list(self.app(environ, lambda *a, **k: (lambda data: None)))  # moto acts, answer dropped
+        if not self._chosen(operation_of(environ)):
+            return self.app(environ, start_response)
+        b"".join(self.app(environ, lambda *a, **k: (lambda data: None)))  # moto acts
         self.lost.append(self.operation)
         _drop_connection(environ)
         raise ConnectionAbortedError(f"answer of {self.operation} dropped")
 
-    def _chosen(self, environ, body: bytes) -> bool:
-        if _operation_of(environ, body) != self.operation:
-            return False
+    def _chosen(self, operation: str) -> bool:
         with self._lock:
+            if self.operation is None or operation != self.operation or self.lost:
+                return False
             self.seen += 1
             return self.seen == self.nth
-
-
-def _read_body(environ) -> bytes:
-    import io
-
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _operation_of(environ, body: bytes) -> str:
-    target = environ.get("HTTP_X_AMZ_TARGET", "")
-    if target:
-        return target.rsplit(".", 1)[-1]
-    from urllib.parse import parse_qs
-
-    fields = parse_qs(body.decode("utf-8", "replace")) if body else {}
-    fields.update(parse_qs(environ.get("QUERY_STRING", "")))
-    return (fields.get("Action") or [""])[0]
 
 
 def _drop_connection(environ) -> None:
