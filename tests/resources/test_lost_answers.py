@@ -85,6 +85,23 @@ def test_a_lost_create_key_answer_is_never_resent_and_makes_one_key(moto, tmp_pa
     _assert_converged(path)
 
 
+def test_a_key_at_the_tag_limit_is_found_by_its_ownership_tags(moto, tmp_path):
+    """No room for the creation marker (AWS takes 50 tags): the lost key is the one with
+    this address's tags that is not pending deletion."""
+    user_tags = "".join(f"\n      t{n}: v" for n in range(48))
+    path = write_spec(tmp_path, KEY + f"    tags:{user_tags}\n")
+    ctx, _ = make_context()
+    hook = LoseAnswer("CreateKey")
+    assert _apply(ctx, path, hook).failures == []
+    assert hook.seen["CreateKey"] == 1
+    keys = _customer_keys()
+    assert len(keys) == 1
+    tags = boto3.client("kms", region_name="us-east-1").list_resource_tags(
+        KeyId=keys[0]["KeyId"])["Tags"]
+    assert len(tags) == 50 and "awsprov:creation" not in {t["TagKey"] for t in tags}
+    _assert_converged(path)
+
+
 def test_a_create_key_lost_before_it_reached_kms_is_sent_once_more(moto, tmp_path):
     path = write_spec(tmp_path, KEY)
     ctx, _ = make_context()

@@ -3,7 +3,13 @@
 A key has no name: its alias is its identity. A key is tagged in CreateKey itself and
 gets its alias right after, so an apply killed between the two leaves a tagged key
 without an alias; `read` then finds it by its awsprov:stack/awsprov:address tags instead
-of creating a second key.
+of creating a second key: through the Tagging API, and when that (lagging) API knows of
+none, through the account's keys without an alias and their own tags.
+
+CreateKey has no idempotency token, so botocore never resends it (a single-attempt
+client): when its answer is lost, the key it may have made is found by the random
+`awsprov:creation` marker the CreateKey put in the key's own tags, before any second
+CreateKey (docs/keys-and-secrets.md "Lost answers").
 
 Nothing here ever replaces a key: a key cannot be replaced without losing every piece of
 data it encrypts. A key spec or usage change is refused with the reason; a delete only
@@ -385,8 +391,8 @@ class KmsKey(ResourceType):
 
     def create(self, aws, desired: Desired, progress: Progress) -> None:
         state = desired.state
-        marker = secrets.token_hex(12)
-        tags = {**desired.tags, CREATION_TAG: marker}
+        identity = _creation_identity(desired.tags)
+        tags = {**desired.tags, **identity}
         request: dict[str, Any] = {
             "Description": state["description"],
             "KeySpec": state["key_spec"],
@@ -396,14 +402,15 @@ class KmsKey(ResourceType):
         if desired.props.get("policy") is not None:
             request["Policy"] = policies.to_json(desired.props["policy"])
         progress(f"CreateKey ({state['key_spec']}, {state['key_usage']})")
-        key_id = self._create_key_once(aws, request, marker, progress)
+        key_id = self._create_key_once(aws, request, identity, progress)
         self._create_alias(aws, state["alias"], key_id, progress)
         if state["rotation"]:
             self._set_rotation(aws, key_id, True, state["rotation_period_days"], progress)
         if not state["enabled"]:
             self._set_enabled(aws, key_id, False, progress)
 
-    def _create_key_once(self, aws, request: dict, marker: str, progress: Progress) -> str:
+    def _create_key_once(self, aws, request: dict, identity: dict[str, str],
+                         progress: Progress) -> str:
         """CreateKey has no idempotency token: botocore resending it after a lost answer
         makes a second key. So it is sent by a client that never resends, and when its
         answer is lost (connection reset, read timeout, a 5xx) the key it may have made is
@@ -426,7 +433,7 @@ class KmsKey(ResourceType):
                     raise
             attempt += 1
             progress("CreateKey answer lost: looking for the key it made (creation marker)")
-            found = _await_key_tagged(aws, {CREATION_TAG: marker})
+            found = _await_key_tagged(aws, identity)
             if found is not None:
                 return found
             progress("no key carries the marker: CreateKey never took effect; sending it again")
@@ -587,6 +594,15 @@ def _check_policy(document: Any) -> list[Problem]:
     return []
 
 
+def _creation_identity(tags: dict[str, str]) -> dict[str, str]:
+    """The tags that tell this CreateKey's key from every other: a fresh creation marker;
+    or, for a key already at AWS's tag limit, its ownership tags (a key pending deletion
+    with the same address is then told apart by its state)."""
+    if len(tags) < tagging.MAX_TAGS:
+        return {CREATION_TAG: secrets.token_hex(12)}
+    return {k: v for k, v in tags.items() if k in tagging.OWNERSHIP}
+
+
 def _outcome_unknown(exc: BaseException) -> bool:
     """The call may or may not have taken effect: the connection failed after the request
     went out, or the service failed (5xx) without saying whether it acted."""
@@ -638,8 +654,12 @@ def _keys_tagged(kms, wanted: dict[str, str]) -> list[str]:
 
 
 def _find_key_tagged(kms, wanted: dict[str, str]) -> str | None:
-    found = _keys_tagged(kms, wanted)
-    return found[0] if found else None
+    """A key with these tags that is not pending deletion (a key just made never is)."""
+    for key_id in _keys_tagged(kms, wanted):
+        meta = _describe(kms, key_id)
+        if meta is not None and meta.get("KeyState") not in PENDING_STATES:
+            return key_id
+    return None
 
 
 def _describe(kms, key: str) -> dict | None:
