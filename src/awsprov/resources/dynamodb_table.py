@@ -29,6 +29,8 @@ from awsprov.spec.schema import REFERENCE
 # What UpdateTable answers when an index change is sent again after a lost answer: the
 # table is UPDATING with the first attempt's change, or the index already is / is gone.
 INDEX_CHANGE_REFUSED = ("ResourceInUseException", "ValidationException")
+# How long a table CreateTable calls in use may stay invisible to DescribeTable.
+IN_USE_VISIBLE_SECONDS = 30
 KEY_TYPES = ("S", "N", "B")
 BILLING_MODES = ("PAY_PER_REQUEST", "PROVISIONED")
 STREAM_VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
@@ -576,7 +578,7 @@ class DynamoDBTable(ResourceType):
         except errors.ClientError as exc:
             if not errors.is_code(exc, "ResourceInUseException"):
                 raise
-            status = self._status(ddb, desired.name)
+            status = self._status(aws, desired.name)
             if status != "DELETING":
                 if status is None or not self._made_by(ddb, desired):
                     raise
@@ -594,9 +596,14 @@ class DynamoDBTable(ResourceType):
             self._set_pitr(aws, desired.name, state["point_in_time_recovery"], progress)
 
     @staticmethod
-    def _status(ddb, name: str) -> str | None:
+    def _status(aws, name: str) -> str | None:
+        """The status of the table CreateTable says is in use; a table just made may be
+        invisible to DescribeTable for a moment, so not-found is asked again, briefly."""
+        ddb = aws.client("dynamodb")
         try:
-            return ddb.describe_table(TableName=name)["Table"]["TableStatus"]
+            return retry_when(lambda: ddb.describe_table(TableName=name)["Table"]["TableStatus"],
+                              ("ResourceNotFoundException",), f"{name} visible",
+                              aws.wait, timeout=IN_USE_VISIBLE_SECONDS)
         except errors.ClientError:
             return None
 

@@ -62,6 +62,8 @@ EXCLUDE_FLAGS = {"lowercase": "ExcludeLowercase", "uppercase": "ExcludeUppercase
 # Right after a force delete AWS refuses the name for a moment.
 NAME_NOT_FREE = ("scheduled for deletion", "was deleted")
 ALREADY_DELETED = ("scheduled for deletion", "marked for deletion", "marked deleted")
+# How long a secret CreateSecret says exists may stay invisible to DescribeSecret.
+EXISTING_VISIBLE_SECONDS = 30
 
 # The digest key: random per process, so a digest is meaningless outside this process.
 _DIGEST_KEY = random_bytes.token_bytes(32)
@@ -286,7 +288,10 @@ class Secret(ResourceType):
                 raise
             # No value, no version for the token to name: the secret this create's lost
             # attempt made is known by the tags it sent.
-            if not tagging.made_for(_tags_of(sm, desired.name), desired.tags):
+            tags = retry_when(lambda: _tags_of(sm, desired.name),
+                              ("ResourceNotFoundException",), f"{desired.name} visible",
+                              aws.wait, timeout=EXISTING_VISIBLE_SECONDS)
+            if not tagging.made_for(tags, desired.tags):
                 raise
             progress("CreateSecret answer lost: the secret it made is this one")
 
