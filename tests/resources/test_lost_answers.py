@@ -192,3 +192,17 @@ def test_a_lost_create_answer_then_already_exists_is_this_create_s_success(moto,
     assert hook.seen[operation] == 2  # botocore resent it, AWS said "already exists"
     assert "PutRetentionPolicy" in log.writes  # the rest of the create still ran
     _assert_converged(path)
+
+
+def test_the_single_attempt_client_is_a_client_of_its_own_that_never_resends(moto):
+    ctx, _ = make_context()
+    hook = LoseAnswer("ListKeys")
+    hook.install(ctx.clients)  # before the clients exist: each gets it when it is built
+    once = ctx.client("kms", single_attempt=True)
+    assert once is not ctx.client("kms")
+    assert once is ctx.client("kms", single_attempt=True)
+    assert once.meta.config.retries["total_max_attempts"] == 1
+    with pytest.raises(Exception, match="Connection was closed"):
+        once.list_keys()
+    assert hook.seen["ListKeys"] == 1
+    assert ctx.client("kms").list_keys()["Keys"] == []  # the usual client resends
