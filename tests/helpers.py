@@ -129,6 +129,13 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
     ("log_groups: Tagging API filter logs:log-group",
      "moto's GetResources answers nothing for ResourceTypeFilters logs:log-group, only for logs",
      "log groups filter on logs (AWS accepts both): tests/resources/test_messaging_orphans.py"),
+    ("tables: UpdateTable for an index that exists or is gone",
+     "moto raises a Python ValueError (in process; a 500 from its server) for an index Create "
+     "that exists or a Delete of one that is gone, as botocore resending an UpdateTable after "
+     "a lost answer sends; AWS refuses it with an error (ResourceInUseException while the "
+     "table is UPDATING, ValidationException)",
+     "moto patched to answer ValidationException: tests/lost_answers.py "
+     "(index_changes_refused_as_on_aws), used by tests/resources/test_lost_answer_sweep.py"),
     ("keys: service grants in key policies",
      "moto never checks a key policy (a topic, queue or log group with a key CloudWatch, "
      "SNS or Logs cannot use is accepted)",

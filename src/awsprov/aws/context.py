@@ -24,7 +24,10 @@ class AwsContext:
     tag_index: TagIndex | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def client(self, service: str, region: str | None = None) -> Any:
+    def client(self, service: str, region: str | None = None, *,
+               single_attempt: bool = False) -> Any:
+        if single_attempt:
+            return self.clients.client(service, region or self.region, single_attempt=True)
         return self.clients.client(service, region or self.region)
 
     @property

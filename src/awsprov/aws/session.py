@@ -77,35 +77,45 @@ class ClientFactory:
             max_pool_connections=max_pool_connections,
             user_agent_extra="awsprov",
         )
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str, bool], Any] = {}
         self._threads = max(1, max_pool_connections)
-        self._hooks: list[tuple[str, Callable]] = []
+        self._hooks: list[tuple[str, Callable, bool]] = []
         self._lock = threading.Lock()
 
-    def client(self, service: str, region: str | None = None) -> Any:
-        key = (service, region or self.target.region)
+    def client(self, service: str, region: str | None = None, *,
+               single_attempt: bool = False) -> Any:
+        """The cached client of this service and region. `single_attempt`: one whose calls
+        botocore never resends, for a call without an idempotency token (CreateKey), where
+        a resend after a lost answer makes a second resource; its caller decides."""
+        key = (service, region or self.target.region, single_attempt)
         client = self._clients.get(key)
         if client is not None:
             return client
         with self._lock:
             client = self._clients.get(key)
             if client is None:
+                config = self._config
+                if single_attempt:
+                    from botocore.config import Config
+
+                    config = config.merge(Config(retries={"total_max_attempts": 1}))
                 with _retry_quota(BOTOCORE_RETRY_QUOTA * self._threads):
                     client = self._session.client(
                         service, region_name=key[1], endpoint_url=self._endpoint_for(service),
-                        config=self._config,
+                        config=config,
                     )
-                for event, handler in self._hooks:
-                    client.meta.events.register(event, handler)
+                for event, handler, first in self._hooks:
+                    _register(client, event, handler, first)
                 self._clients[key] = client
         return client
 
-    def on(self, event: str, handler: Callable) -> None:
-        """Register a botocore event handler on every client, present and future."""
+    def on(self, event: str, handler: Callable, *, first: bool = False) -> None:
+        """Register a botocore event handler on every client, present and future; `first`
+        puts it before every handler already there (a test's fault before moto's answer)."""
         with self._lock:
-            self._hooks.append((event, handler))
+            self._hooks.append((event, handler, first))
             for client in self._clients.values():
-                client.meta.events.register(event, handler)
+                _register(client, event, handler, first)
 
     def endpoint_of(self, service: str) -> str:
         """Where botocore sends this service's calls (after AWS_ENDPOINT_URL* and
@@ -141,6 +151,13 @@ def _retry_quota(capacity: int) -> Iterator[None]:
             yield
         finally:
             standard.quota = quota
+
+
+def _register(client: Any, event: str, handler: Callable, first: bool) -> None:
+    if first:
+        client.meta.events.register_first(event, handler)
+    else:
+        client.meta.events.register(event, handler)
 
 
 def _botocore_session(profile: str | None) -> Any:

@@ -34,6 +34,11 @@ from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceTyp
 from awsprov.resources.sizes import human_bytes, plural
 from awsprov.spec.schema import REFERENCE
 
+# What UpdateTable answers when an index change is sent again after a lost answer: the
+# table is UPDATING with the first attempt's change, or the index already is / is gone.
+INDEX_CHANGE_REFUSED = ("ResourceInUseException", "ValidationException")
+# How long a table CreateTable calls in use may stay invisible to DescribeTable.
+IN_USE_VISIBLE_SECONDS = 30
 KEY_TYPES = ("S", "N", "B")
 BILLING_MODES = ("PAY_PER_REQUEST", "PROVISIONED")
 STREAM_VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
@@ -590,7 +595,7 @@ class DynamoDBTable(ResourceType):
             request["TableClass"] = state["table_class"]
         indexed = bool(state["global_indexes"] or state["local_indexes"])
         with self._creating_slot(indexed, progress):
-            self._create_table(aws, desired.name, request, indexed, progress)
+            self._create_table(aws, desired, request, indexed, progress)
             self._wait_active(aws, desired.name, progress, "table and indexes ACTIVE")
         if state["ttl"]:
             self._set_ttl(aws, desired.name, state["ttl"], True, progress)
@@ -613,9 +618,10 @@ class DynamoDBTable(ResourceType):
         finally:
             self._indexed_creates.release()
 
-    def _create_table(self, aws, name: str, request: dict, indexed: bool,
+    def _create_table(self, aws, desired: Desired, request: dict, indexed: bool,
                       progress: Progress) -> None:
         ddb = aws.client("dynamodb")
+        name = desired.name
 
         def create() -> None:
             if not indexed:
@@ -631,20 +637,37 @@ class DynamoDBTable(ResourceType):
         try:
             create()
         except errors.ClientError as exc:
-            in_use = errors.is_code(exc, "ResourceInUseException")
-            if not (in_use and self._deleting(ddb, name)):
+            if not errors.is_code(exc, "ResourceInUseException"):
                 raise
+            status = self._status(aws, name)
+            if status != "DELETING":
+                if status is None or not self._made_by(ddb, desired):
+                    raise
+                # This create's first attempt made it; botocore resent it after a lost answer.
+                progress("CreateTable answer lost: the table it made is this one")
+                return
             # A replacement or an interrupted destroy left the old table DELETING.
             progress("waiting: the previous table of this name to finish deleting")
             botocore_wait(ddb, "table_not_exists", aws.wait, TableName=name)
             create()
 
     @staticmethod
-    def _deleting(ddb, name: str) -> bool:
+    def _status(aws, name: str) -> str | None:
+        """The status of the table CreateTable says is in use; a table just made may be
+        invisible to DescribeTable for a moment, so not-found is asked again, briefly."""
+        ddb = aws.client("dynamodb")
         try:
-            return ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "DELETING"
+            return retry_when(lambda: ddb.describe_table(TableName=name)["Table"]["TableStatus"],
+                              ("ResourceNotFoundException",), f"{name} visible",
+                              aws.wait, timeout=IN_USE_VISIBLE_SECONDS)
         except errors.ClientError:
-            return False
+            return None
+
+    @staticmethod
+    def _made_by(ddb, desired: Desired) -> bool:
+        """The table of this name carries the tags this CreateTable sent (its own)."""
+        arn = ddb.describe_table(TableName=desired.name)["Table"]["TableArn"]
+        return tagging.made_for(_read_tags(ddb, arn), desired.tags)
 
     # ---- update ----------------------------------------------------------------------
 
@@ -731,9 +754,15 @@ class DynamoDBTable(ResourceType):
 
     def _delete_index(self, aws, name: str, index: str, progress: Progress) -> None:
         progress(f"UpdateTable (delete index {index})")
-        aws.client("dynamodb").update_table(
-            TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": index}}])
         ddb = aws.client("dynamodb")
+        try:
+            ddb.update_table(
+                TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": index}}])
+        except errors.ClientError as exc:
+            # Resent after a lost answer: the first attempt already started the delete.
+            if not (errors.is_code(exc, *INDEX_CHANGE_REFUSED)
+                    and _index_status(ddb, name, index) in (None, "DELETING")):
+                raise
         wait_until(lambda: ddb.describe_table(TableName=name)["Table"],
                    lambda t: t["TableStatus"] == "ACTIVE" and index not in
                    {ix["IndexName"] for ix in t.get("GlobalSecondaryIndexes") or []},
@@ -742,11 +771,18 @@ class DynamoDBTable(ResourceType):
     def _create_index(self, aws, desired: Desired, index: str, progress: Progress) -> None:
         props = desired.props
         progress(f"UpdateTable (create index {index}); it serves queries once backfilled")
-        aws.client("dynamodb").update_table(
-            TableName=desired.name,
-            AttributeDefinitions=_attribute_definitions(props),
-            GlobalSecondaryIndexUpdates=[{"Create": _gsi_request(
-                index, props["global_indexes"][index], desired.state)}])
+        ddb = aws.client("dynamodb")
+        try:
+            ddb.update_table(
+                TableName=desired.name,
+                AttributeDefinitions=_attribute_definitions(props),
+                GlobalSecondaryIndexUpdates=[{"Create": _gsi_request(
+                    index, props["global_indexes"][index], desired.state)}])
+        except errors.ClientError as exc:
+            # Resent after a lost answer: the first attempt already created the index.
+            if not (errors.is_code(exc, *INDEX_CHANGE_REFUSED)
+                    and _index_status(ddb, desired.name, index) in ("CREATING", "ACTIVE")):
+                raise
         self._wait_active(aws, desired.name, progress, f"index {index} ACTIVE (backfill)")
 
     # ---- waits and sub-settings ------------------------------------------------------
@@ -891,6 +927,13 @@ RESOURCE_TYPE = DynamoDBTable
 
 
 # ---- helpers: requests -------------------------------------------------------------------
+
+def _index_status(ddb, table: str, index: str) -> str | None:
+    """The index's status, None when the table has no such index."""
+    described = ddb.describe_table(TableName=table)["Table"]
+    return next((ix.get("IndexStatus", "ACTIVE") for ix in
+                 described.get("GlobalSecondaryIndexes") or [] if ix["IndexName"] == index), None)
+
 
 def _attribute_definitions(props: dict) -> list[dict]:
     return [{"AttributeName": name, "AttributeType": kind}

@@ -3,7 +3,13 @@
 A key has no name: its alias is its identity. A key is tagged in CreateKey itself and
 gets its alias right after, so an apply killed between the two leaves a tagged key
 without an alias; `read` then finds it by its awsprov:stack/awsprov:address tags instead
-of creating a second key.
+of creating a second key: through the Tagging API, and when that (lagging) API knows of
+none, through the account's keys without an alias and their own tags.
+
+CreateKey has no idempotency token, so botocore never resends it (a single-attempt
+client): when its answer is lost, the key it may have made is found by the random
+`awsprov:creation` marker the CreateKey put in the key's own tags, before any second
+CreateKey (docs/keys-and-secrets.md "Lost answers").
 
 Nothing here ever replaces a key: a key cannot be replaced without losing every piece of
 data it encrypts. A key spec or usage change is refused with the reason; a delete only
@@ -16,11 +22,12 @@ modify a disabled key's rotation), DisableKey after them.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
-from awsprov.aws.waiters import retry_when, wait_until
+from awsprov.aws.waiters import WaitTimeout, retry_when, wait_until
 from awsprov.cost import kms as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.errors import AwsprovError
@@ -67,6 +74,14 @@ RESERVED_ALIAS_PREFIX = "alias/aws/"
 POLICY_MAX_BYTES = 32 * 1024
 PENDING_STATES = ("PendingDeletion", "PendingReplicaDeletion")
 ALIAS_PATTERN = r"^alias/[a-zA-Z0-9/_-]+$"
+# A random token per CreateKey, in the key's own tags: finds the key a CreateKey whose answer
+# was lost made, since CreateKey has no idempotency token (docs/keys-and-secrets.md).
+CREATION_TAG = "awsprov:creation"
+CREATE_KEY_ATTEMPTS = 3
+MARKER_WINDOW_SECONDS = 30
+# Keys without an alias asked for their tags when looking for a key by its tags.
+SCAN_LIMIT = 200
+THROTTLED = ("ThrottlingException",)
 # IAM principals named in a new policy can take a while to become visible to KMS.
 PRINCIPALS_NOT_VISIBLE = ("invalid principals",)
 # KMS is eventually consistent: a change "is usually visible in less than a few seconds,
@@ -143,7 +158,7 @@ class KmsKey(ResourceType):
                   "kms:DisableKeyRotation", "kms:EnableKey", "kms:DisableKey",
                   "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:TagResource",
                   "kms:UntagResource"),
-        "lookup": ("kms:ListAliases",),
+        "lookup": ("kms:ListAliases", "kms:ListKeys"),
         "write_lookup": ("kms:CreateKey",),
     }
 
@@ -352,49 +367,84 @@ class KmsKey(ResourceType):
     def _find_by_owner(self, aws, owner: Owner) -> dict | None:
         """The key tagged with this stack and address: an apply killed between CreateKey
         and CreateAlias, or a key whose alias went first on delete. Prefers a key that is
-        not pending deletion, then the newest."""
-        client = aws.client("resourcegroupstaggingapi")
-        pages = client.get_paginator("get_resources").paginate(
-            TagFilters=[{"Key": key, "Values": [value]} for key, value in
-                        tagging.ownership_tags(owner.stack, owner.address, owner.env).items()],
-            ResourceTypeFilters=[self.tagging_type])
+        not pending deletion, then the newest.
+
+        The Tagging API is asked first (one call); it lags with no freshness promise, so
+        when it knows of no such key the account's keys without an alias are asked for
+        their own tags (KMS's ListResourceTags, which does not lag): ListKeys, ListAliases,
+        then one ListResourceTags per key without an alias, at most SCAN_LIMIT of them."""
         kms = aws.client("kms")
-        candidates = []
-        for page in pages:
-            for item in page.get("ResourceTagMappingList", []):
-                meta = _describe(kms, item["ResourceARN"])
-                if meta is not None and meta.get("KeyManager") != "AWS":
-                    candidates.append(meta)
+        wanted = tagging.ownership_tags(owner.stack, owner.address, owner.env)
+        candidates = [meta for arn in self._tagged_by_index(aws, wanted)
+                      if (meta := _describe(kms, arn)) is not None]
+        if not candidates:
+            candidates = [meta for key_id in _keys_tagged(kms, wanted)
+                          if (meta := _describe(kms, key_id)) is not None]
+        candidates = [m for m in candidates if m.get("KeyManager") != "AWS"]
         if not candidates:
             return None
         candidates.sort(key=lambda m: (m.get("KeyState") not in PENDING_STATES,
                                        m.get("CreationDate") or 0))
         return candidates[-1]
 
+    def _tagged_by_index(self, aws, wanted: dict[str, str]) -> list[str]:
+        client = aws.client("resourcegroupstaggingapi")
+        pages = client.get_paginator("get_resources").paginate(
+            TagFilters=[{"Key": key, "Values": [value]} for key, value in wanted.items()],
+            ResourceTypeFilters=[self.tagging_type])
+        return [item["ResourceARN"] for page in pages
+                for item in page.get("ResourceTagMappingList", [])]
+
     # ---- create ----------------------------------------------------------------------
 
     def create(self, aws, desired: Desired, progress: Progress) -> None:
-        kms = aws.client("kms")
         state = desired.state
+        identity = _creation_identity(desired.tags)
+        tags = {**desired.tags, **identity}
         request: dict[str, Any] = {
             "Description": state["description"],
             "KeySpec": state["key_spec"],
             "KeyUsage": state["key_usage"],
-            "Tags": tagging.as_pairs(desired.tags, "TagKey", "TagValue"),
+            "Tags": tagging.as_pairs(tags, "TagKey", "TagValue"),
         }
         if desired.props.get("policy") is not None:
             request["Policy"] = policies.to_json(desired.props["policy"])
         progress(f"CreateKey ({state['key_spec']}, {state['key_usage']})")
-        meta = retry_when(lambda: kms.create_key(**request),
-                          ("MalformedPolicyDocumentException",),
-                          "the key policy's principals to become visible", aws.wait,
-                          messages=PRINCIPALS_NOT_VISIBLE)["KeyMetadata"]
-        key_id = meta["KeyId"]
+        key_id = self._create_key_once(aws, request, identity, progress)
         self._create_alias(aws, state["alias"], key_id, progress)
         if state["rotation"]:
             self._set_rotation(aws, key_id, True, state["rotation_period_days"], progress)
         if not state["enabled"]:
             self._set_enabled(aws, key_id, False, progress)
+
+    def _create_key_once(self, aws, request: dict, identity: dict[str, str],
+                         progress: Progress) -> str:
+        """CreateKey has no idempotency token: botocore resending it after a lost answer
+        makes a second key. So it is sent by a client that never resends, and when its
+        answer is lost (connection reset, read timeout, a 5xx) the key it may have made is
+        looked for by its creation marker before CreateKey is sent again."""
+        kms = aws.client("kms", single_attempt=True)
+
+        def send() -> str:
+            # Throttled: refused before it acted, so sending it again is safe.
+            return retry_when(lambda: kms.create_key(**request)["KeyMetadata"]["KeyId"],
+                              THROTTLED, "CreateKey no longer throttled", aws.wait)
+
+        attempt = 1
+        while True:
+            try:
+                return retry_when(send, ("MalformedPolicyDocumentException",),
+                                  "the key policy's principals to become visible", aws.wait,
+                                  messages=PRINCIPALS_NOT_VISIBLE)
+            except Exception as exc:
+                if not _outcome_unknown(exc) or attempt == CREATE_KEY_ATTEMPTS:
+                    raise
+            attempt += 1
+            progress("CreateKey answer lost: looking for the key it made (creation marker)")
+            found = _await_key_tagged(aws, identity)
+            if found is not None:
+                return found
+            progress("no key carries the marker: CreateKey never took effect; sending it again")
 
     def _create_alias(self, aws, alias: str, key_id: str, progress: Progress) -> None:
         kms = aws.client("kms")
@@ -557,6 +607,74 @@ def _check_policy(document: Any) -> list[Problem]:
             "account-root statement: {\"Effect\": \"Allow\", \"Principal\": {\"AWS\": "
             "\"${account_id}\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}"))]
     return []
+
+
+def _creation_identity(tags: dict[str, str]) -> dict[str, str]:
+    """The tags that tell this CreateKey's key from every other: a fresh creation marker;
+    or, for a key already at AWS's tag limit, its ownership tags (a key pending deletion
+    with the same address is then told apart by its state)."""
+    if len(tags) < tagging.MAX_TAGS:
+        return {CREATION_TAG: secrets.token_hex(12)}
+    return {k: v for k, v in tags.items() if k in tagging.OWNERSHIP}
+
+
+def _outcome_unknown(exc: BaseException) -> bool:
+    """The call may or may not have taken effect: the connection failed after the request
+    went out, or the service failed (5xx) without saying whether it acted."""
+    from botocore.exceptions import ConnectionError as BotocoreConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    if isinstance(exc, (HTTPClientError, BotocoreConnectionError)):
+        return True
+    if isinstance(exc, errors.ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return status >= 500 or errors.is_code(exc, "KMSInternalException")
+    return False
+
+
+def _await_key_tagged(aws, wanted: dict[str, str]) -> str | None:
+    """The key holding these tags, polled for while a key just made may not show in
+    ListKeys yet (KMS is eventually consistent, "usually less than a few seconds"); None
+    once MARKER_WINDOW_SECONDS (or the apply's shorter wait) passed without it."""
+    kms = aws.client("kms")
+    try:
+        return wait_until(lambda: _find_key_tagged(kms, wanted), lambda key: key is not None,
+                          "the key of the lost CreateKey", aws.wait,
+                          timeout=min(aws.wait.timeout, MARKER_WINDOW_SECONDS))
+    except WaitTimeout:
+        return None
+
+
+def _unaliased_keys(kms) -> list[str]:
+    """Ids of the account's keys no alias points at: the only keys that can be a lost
+    create (no alias yet) or a key of this stack whose alias is gone."""
+    aliased = {a["TargetKeyId"] for page in kms.get_paginator("list_aliases").paginate()
+               for a in page.get("Aliases", []) if a.get("TargetKeyId")}
+    return [k["KeyId"] for page in kms.get_paginator("list_keys").paginate()
+            for k in page.get("Keys", []) if k["KeyId"] not in aliased]
+
+
+def _keys_tagged(kms, wanted: dict[str, str]) -> list[str]:
+    """Keys without an alias whose own tags hold every wanted tag (at most SCAN_LIMIT
+    ListResourceTags calls)."""
+    found = []
+    for key_id in _unaliased_keys(kms)[:SCAN_LIMIT]:
+        try:
+            tags = _read_tags(kms, key_id)
+        except errors.ClientError:
+            continue  # not ours to read (AccessDenied) or just gone
+        if all(tags.get(k) == v for k, v in wanted.items()):
+            found.append(key_id)
+    return found
+
+
+def _find_key_tagged(kms, wanted: dict[str, str]) -> str | None:
+    """A key with these tags that is not pending deletion (a key just made never is)."""
+    for key_id in _keys_tagged(kms, wanted):
+        meta = _describe(kms, key_id)
+        if meta is not None and meta.get("KeyState") not in PENDING_STATES:
+            return key_id
+    return None
 
 
 def _describe(kms, key: str) -> dict | None:

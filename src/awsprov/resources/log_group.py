@@ -12,7 +12,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
-from awsprov.aws.waiters import retry_when, wait_until
+from awsprov.aws.waiters import WaitTimeout, retry_when, wait_until
 from awsprov.cost import cloudwatch as pricing
 from awsprov.engine.changes import AttributeChange
 from awsprov.resources import service_access as access
@@ -21,6 +21,8 @@ from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceTyp
 from awsprov.resources.sizes import plural
 from awsprov.resources.state_export import exported
 
+# How long a log group CreateLogGroup says exists may stay unlisted.
+EXISTING_VISIBLE_SECONDS = 30
 # The only values PutRetentionPolicy accepts.
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
                   2192, 2557, 2922, 3288, 3653)
@@ -197,10 +199,30 @@ class LogGroup(ResourceType):
         if desired.state["kms_key"]:
             request["kmsKeyId"] = desired.state["kms_key"]
         progress("CreateLogGroup")
-        self._with_new_key(aws, lambda: logs.create_log_group(**request), desired.name,
-                           bool(desired.state["kms_key"]))
+        try:
+            self._with_new_key(aws, lambda: logs.create_log_group(**request), desired.name,
+                               bool(desired.state["kms_key"]))
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "ResourceAlreadyExistsException"):
+                raise
+            found = self._read_existing(aws, desired.name)
+            if found is None or not tagging.made_for(found.tags, desired.tags):
+                raise
+            # This create's first attempt made it (same name, key and tags); botocore resent
+            # it after a lost answer.
+            progress("CreateLogGroup answer lost: the log group it made is this one")
         if desired.state["retention_days"]:
             self._set_retention(logs, desired.name, desired.state["retention_days"], progress)
+
+    def _read_existing(self, aws, name: str) -> Live | None:
+        """The log group CreateLogGroup says exists: a group just made may not be listed
+        yet, so it is read again for a moment before it counts as missing."""
+        try:
+            return wait_until(lambda: self.read(aws, name), lambda live: live is not None,
+                              f"log group {name} listed", aws.wait,
+                              timeout=EXISTING_VISIBLE_SECONDS)
+        except WaitTimeout:
+            return None
 
     def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
                progress: Progress) -> None:

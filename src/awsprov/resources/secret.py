@@ -21,6 +21,7 @@ import os
 import re
 import secrets as random_bytes
 import string
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,9 @@ EXCLUDE_FLAGS = {"lowercase": "ExcludeLowercase", "uppercase": "ExcludeUppercase
                  "digits": "ExcludeNumbers", "punctuation": "ExcludePunctuation"}
 # Right after a force delete AWS refuses the name for a moment.
 NAME_NOT_FREE = ("scheduled for deletion", "was deleted")
+ALREADY_DELETED = ("scheduled for deletion", "marked for deletion", "marked deleted")
+# How long a secret CreateSecret says exists may stay invisible to DescribeSecret.
+EXISTING_VISIBLE_SECONDS = 30
 
 # The digest key: random per process, so a digest is meaningless outside this process.
 _DIGEST_KEY = random_bytes.token_bytes(32)
@@ -275,10 +279,27 @@ class Secret(ResourceType):
         elif source:
             request.update(_as_value(_spec_value(source)))
         request["Tags"] = tagging.as_pairs(tags)
+        # Named here rather than left to botocore, so that every resend of this create
+        # (botocore's after a lost answer, ours while the name is not free) carries the same
+        # token: Secrets Manager then answers the first attempt's success, not a conflict.
+        request["ClientRequestToken"] = str(uuid.uuid4())
         progress("CreateSecret" + (" (with its value)" if source else " (empty)"))
-        # A name just freed by a force delete is refused for a moment.
-        retry_when(lambda: sm.create_secret(**request), ("InvalidRequestException",),
-                   f"the name {desired.name} to be free", aws.wait, messages=NAME_NOT_FREE)
+        try:
+            # A name just freed by a force delete is refused for a moment.
+            retry_when(lambda: sm.create_secret(**request), ("InvalidRequestException",),
+                       f"the name {desired.name} to be free", aws.wait,
+                       messages=NAME_NOT_FREE)
+        except errors.ClientError as exc:
+            if not errors.is_code(exc, "ResourceExistsException"):
+                raise
+            # No value, no version for the token to name: the secret this create's lost
+            # attempt made is known by the tags it sent.
+            tags = retry_when(lambda: _tags_of(sm, desired.name),
+                              ("ResourceNotFoundException",), f"{desired.name} visible",
+                              aws.wait, timeout=EXISTING_VISIBLE_SECONDS)
+            if not tagging.made_for(tags, desired.tags):
+                raise
+            progress("CreateSecret answer lost: the secret it made is this one")
 
     # ---- update ----------------------------------------------------------------------
 
@@ -341,8 +362,10 @@ class Secret(ResourceType):
         except errors.ClientError as exc:
             if errors.is_code(exc, "ResourceNotFoundException"):
                 return
+            # Already deleted: a repeated delete, or botocore resending one whose answer
+            # was lost.
             if not (errors.is_code(exc, "InvalidRequestException")
-                    and "scheduled for deletion" in errors.message(exc)):
+                    and any(m in errors.message(exc) for m in ALREADY_DELETED)):
                 raise
         wait_until(lambda: _deleted(sm, live.arn), bool, f"secret {live.name} deleted",
                    aws.wait)
@@ -567,3 +590,7 @@ def _check_generate(options: dict) -> list[Problem]:
                         f"value holds at least one of each of its {len(left)} character "
                         f"types ({', '.join(left)})")]
     return []
+
+
+def _tags_of(sm, name: str) -> dict[str, str]:
+    return tagging.as_dict(sm.describe_secret(SecretId=name).get("Tags"))

@@ -63,6 +63,14 @@ def tag_delta(live: dict[str, str], desired: dict[str, str]) -> tuple[dict[str, 
     return to_set, to_remove
 
 
+def made_for(live: dict[str, str], desired: dict[str, str]) -> bool:
+    """True when a resource found where a create expected none carries the ownership tags
+    this create sends: the create's own earlier attempt, whose answer was lost and which
+    botocore resent ("already exists" is then that attempt's success)."""
+    return all(live.get(key) == desired.get(key) for key in OWNERSHIP) and \
+        live.get(STACK_TAG) is not None
+
+
 def owner_of(tags: dict[str, str]) -> str | None:
     return tags.get(STACK_TAG)
 
