@@ -170,13 +170,6 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
 # awsprov copes with them: (behaviour, what fails under it, who fixes it). Tests of the
 # behaviour itself switch it on explicitly; never weaken an assertion instead.
 REALISM_PENDING: list[tuple[str, str, str]] = [
-    ("tagging.get-resources-lag",
-     "a plan (or re-run) within the lag finds a key through the Tagging API only: it plans "
-     "a second key (tests/test_examples.py, second plan)",
-     "issue 12 item 2 (r2-lost-answers: keys found through ListKeys and their own tags)"),
-    ("kms.list-aliases-lag",
-     "a plan right after apply reads ListAliases without the new alias: 'alias changed'",
-     "issue 12 item 2/6 (r2-lost-answers, r5-aws-fixes: slow-to-show writes)"),
 ]
 
 

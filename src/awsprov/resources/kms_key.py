@@ -27,7 +27,7 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
-from awsprov.aws.waiters import WaitTimeout, retry_when, wait_until
+from awsprov.aws.waiters import WaitTimeout, retry_when, visible, wait_until
 from awsprov.cost import kms as pricing
 from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.errors import AwsprovError
@@ -462,6 +462,12 @@ class KmsKey(ResourceType):
                 other = target["KeyId"] if target else "another key"
                 raise AwsprovError(f"alias {alias} already points at key {other}, not at "
                                    f"key {key_id}") from None
+        # Aliases are eventually consistent too (KMS developer guide): until DescribeKey
+        # resolves the new alias, the next read would find the key by its tags only and
+        # ListAliases may still leave the alias out, so the plan after this apply would
+        # show the alias as missing. Waited for here, bounded by KMS's documented window.
+        visible("kms.key", lambda: kms.describe_key(KeyId=alias), f"alias {alias} visible",
+                aws.wait)
 
     # ---- update ----------------------------------------------------------------------
 
