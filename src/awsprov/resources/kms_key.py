@@ -376,7 +376,7 @@ class KmsKey(ResourceType):
         kms = aws.client("kms")
         wanted = tagging.ownership_tags(owner.stack, owner.address, owner.env)
         candidates = [meta for arn in self._tagged_by_index(aws, wanted)
-                      if (meta := _describe(kms, arn)) is not None]
+                      if (meta := _describe_listed(kms, arn, aws.wait)) is not None]
         if not candidates:
             candidates = [meta for key_id in _keys_tagged(kms, wanted)
                           if (meta := _describe(kms, key_id)) is not None]
@@ -686,6 +686,24 @@ def _find_key_tagged(kms, wanted: dict[str, str]) -> str | None:
 def _describe(kms, key: str) -> dict | None:
     try:
         return kms.describe_key(KeyId=key)["KeyMetadata"]
+    except errors.ClientError as exc:
+        if errors.is_code(exc, "NotFoundException"):
+            return None
+        raise
+
+
+# A key the Tagging API already lists may still be unknown to DescribeKey: KMS is eventually
+# consistent, "usually less than a few seconds" (KMS developer guide). A re-run of an apply
+# killed right after CreateKey reaches it that soon; treating the key as gone would make a
+# second one. Asked again for this long before a listed key counts as gone.
+LISTED_KEY_VISIBLE_S = 30
+
+
+def _describe_listed(kms, key: str, policy) -> dict | None:
+    try:
+        return retry_when(lambda: kms.describe_key(KeyId=key)["KeyMetadata"],
+                          ("NotFoundException",), f"key {key} (listed by its tags) visible",
+                          policy, timeout=LISTED_KEY_VISIBLE_S)
     except errors.ClientError as exc:
         if errors.is_code(exc, "NotFoundException"):
             return None
