@@ -215,6 +215,19 @@ def test_on_the_wire(wire, realism):
     assert _code(public.value) == "AccessDenied"
 
 
+def test_a_rewritten_dynamodb_answer_is_taken_at_the_first_attempt(wire, realism):
+    # The layer rewrites DescribeTable's body (CREATING); DynamoDB answers carry a CRC32 of
+    # the body, which botocore checks and, on a mismatch, resends the request for.
+    urllib.request.urlopen(urllib.request.Request(f"{wire}/moto-api/reset", method="POST"))
+    ddb = _wire_client(wire, "dynamodb")
+    ddb.create_table(TableName="crc", KeySchema=KEY, AttributeDefinitions=ATTRS,
+                     BillingMode="PAY_PER_REQUEST")
+    time.sleep(0.5)
+    answer = ddb.describe_table(TableName="crc")
+    assert answer["Table"]["TableStatus"] == "CREATING"
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 0
+
+
 def test_realism_pending_names_real_behaviours_with_reasons():
     from tests.helpers import REALISM_PENDING
 

@@ -150,8 +150,7 @@ class RealismMiddleware:
 
         body = b"".join(self.app(environ, keep))
         body = self._after(realism, call, seen, body)
-        headers = [(k, v) for k, v in seen["headers"] if k.lower() != "content-length"]
-        start_response(seen["status"], [*headers, ("Content-Length", str(len(body)))])
+        start_response(seen["status"], _headers_for(seen["headers"], body))
         return [body]
 
     @staticmethod
@@ -169,3 +168,16 @@ class RealismMiddleware:
         realism.after(call, response)
         after = json.dumps(response, sort_keys=True, default=str)
         return body if after == before else json.dumps(response, default=str).encode()
+
+
+# Headers that describe the body: recomputed when the layer rewrites it. DynamoDB signs
+# each answer with x-amz-crc32 and botocore resends the request on a mismatch, so a
+# rewritten body under moto's old checksum would never reach awsprov (and each resend
+# spends one of its attempts).
+def _headers_for(headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, str]]:
+    import zlib
+
+    kept = [(k, v) for k, v in headers if k.lower() not in ("content-length", "x-amz-crc32")]
+    if any(k.lower() == "x-amz-crc32" for k, _ in headers):
+        kept.append(("x-amz-crc32", str(zlib.crc32(body) & 0xFFFFFFFF)))
+    return [*kept, ("Content-Length", str(len(body)))]
