@@ -337,8 +337,8 @@ def test_free_tier_allowances_are_used_once_across_resources(tmp_path):
     """Two queues of 0.8M requests each: 1.6M x 0.40 = 0.64; the free 1M covers 0.8M of
     the first and 0.2M of the second: saving 0.40, after 0.24."""
     from awsprov.cost.catalogue import Prices
-    from awsprov.cost.estimator import estimate
     from awsprov.cost.free_tier import free_tier_view
+    from awsprov.engine.estimate import estimate
     from awsprov.spec.loader import load_stack
 
     spec = write_spec(tmp_path, "stack: q\nregion: us-east-1\nqueues:\n"

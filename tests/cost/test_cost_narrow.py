@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from awsprov.cost.catalogue import Prices
-from awsprov.cost.estimator import estimate
+from awsprov.engine.estimate import estimate
 from awsprov.render.cost import money, render_text
 from awsprov.spec.loader import load_stack
 

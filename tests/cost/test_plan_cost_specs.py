@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from awsprov.cost.catalogue import Prices
-from awsprov.cost.estimator import estimate, plan_cost_delta
+from awsprov.engine.estimate import estimate, plan_cost_delta
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.spec.loader import load_stack

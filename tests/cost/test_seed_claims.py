@@ -22,7 +22,7 @@ def test_seed_000_tables_with_the_demo_spec_usage():
     purchase orders 5M 0.625 + 0.5M 0.3125 + 2 GB 0.50 = 1.4375; invoices 10M 1.25 +
     1M 0.625 + 5 GB 1.25 = 3.125; payments 1.4375; audit log 0.1M 0.0125 + 2M 1.25 +
     5 GB 1.25 = 2.5125.  Total 8.79375 (the seed claims $9-36)."""
-    from awsprov.cost.estimator import estimate
+    from awsprov.engine.estimate import estimate
 
     stack = load_stack(ROOT / "p2p-automation.yaml")
     result = estimate(stack, Prices("us-east-1"))
@@ -40,7 +40,7 @@ def test_seed_000_tables_with_the_demo_spec_usage():
 def test_seed_000_demo_spec_total():
     """Tables 8.79375 + bucket (1.5 GB x 0.023 = 0.0345, 10k PUTs = 0.05) = 8.87825;
     GETs not given: incomplete."""
-    from awsprov.cost.estimator import estimate
+    from awsprov.engine.estimate import estimate
 
     result = estimate(load_stack(ROOT / "p2p-automation.yaml"), Prices("us-east-1"))
     assert result.monthly == pytest.approx(8.87825)

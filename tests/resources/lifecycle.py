@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, PlanResult, make_destroy_plan, make_plan
 from awsprov.engine.verify import verify

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.resources import registry

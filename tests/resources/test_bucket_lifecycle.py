@@ -8,7 +8,7 @@ import json
 import boto3
 import pytest
 
-from awsprov.engine.changes import Action, FieldKind
+from awsprov.core.changes import Action, FieldKind
 from awsprov.resources.s3_bucket import FORCE_DESTROY_TAG, TLS_SID
 from tests.resources.bucket_harness import Harness
 

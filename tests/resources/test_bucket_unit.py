@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import Stubber
 from rich.console import Console
 
-from awsprov.engine.changes import KNOWN_AFTER_APPLY, Action
+from awsprov.core.changes import KNOWN_AFTER_APPLY, Action
 from awsprov.engine.planner import PlanOptions, classify
 from awsprov.errors import AwsprovError
 from awsprov.render import text
@@ -147,7 +147,7 @@ def test_a_kms_key_not_created_yet_shows_known_after_apply(aws, tmp_path):
 
 
 def _plan_of(change):
-    from awsprov.engine.changes import Plan
+    from awsprov.core.changes import Plan
 
     return Plan("life", None, "us-east-1", [change])
 

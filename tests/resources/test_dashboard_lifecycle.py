@@ -7,7 +7,7 @@ import json
 import boto3
 from botocore.stub import Stubber
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.resources import registry
 from awsprov.resources.base import Desired
 from tests.helpers import make_context

@@ -13,7 +13,7 @@ import time
 import boto3
 import pytest
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from tests.resources import lifecycle as lc
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
 from awsprov.errors import SpecError

@@ -4,8 +4,8 @@ on AWS, so a difference it shows is confirmed with the type's own tag call first
 
 from __future__ import annotations
 
+from awsprov.aws.tag_index import TagIndex
 from awsprov.resources import registry
-from awsprov.resources import tags as tagging
 from tests.resources import lifecycle as lc
 
 SPEC = """\
@@ -41,13 +41,13 @@ def test_a_stale_index_is_confirmed_at_the_source_not_reported(aws, tmp_path, mo
     ctx, log = aws
     stack = lc.converge(ctx, log, tmp_path, SPEC)
     _fresh_types(monkeypatch)
-    real_get = tagging.TagIndex.get
+    real_get = TagIndex.get
 
     def stale(self, arn):  # the Tagging API not yet showing the Team tag
         found = real_get(self, arn)
         return {k: v for k, v in found.items() if k != "Team"} if found else found
 
-    monkeypatch.setattr(tagging.TagIndex, "get", stale)
+    monkeypatch.setattr(TagIndex, "get", stale)
     log.clear()
     assert lc.changed(lc.plan(ctx, stack)) == {}
     calls = log.count()

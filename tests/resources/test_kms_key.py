@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
 from awsprov.resources import policy as policies

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.resources import registry
 from awsprov.resources.base import Desired, Live
 from tests.helpers import make_context

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import boto3
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
 from tests.resources import lifecycle as lc

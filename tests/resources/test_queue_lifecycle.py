@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.planner import PlanOptions, make_destroy_plan
 from awsprov.resources import registry
 from awsprov.resources.base import Desired

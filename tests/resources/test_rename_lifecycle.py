@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import boto3
 import pytest
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.resources import registry

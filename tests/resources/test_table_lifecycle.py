@@ -6,7 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, PlanResult, make_destroy_plan, make_plan
 from awsprov.engine.verify import verify

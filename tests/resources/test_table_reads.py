@@ -7,7 +7,7 @@ from collections import Counter
 
 import boto3
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.spec.loader import load_stack

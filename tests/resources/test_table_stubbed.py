@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from botocore.stub import ANY, Stubber
 
-from awsprov.engine.changes import KNOWN_AFTER_APPLY, Action
+from awsprov.core.changes import KNOWN_AFTER_APPLY, Action
 from awsprov.engine.planner import PlanOptions, _attributes_after, classify, diff_with_tags
 from awsprov.resources import registry
 from awsprov.resources.base import Desired

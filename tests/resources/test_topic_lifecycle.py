@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.resources import registry
 from tests.resources import lifecycle as lc
 

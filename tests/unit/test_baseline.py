@@ -42,7 +42,7 @@ def rules(section: str, props: dict[str, Any] | None = None, **state: Any) -> se
         live_state["policy"] = policies.canonical(live_state["policy"])  # as read() has it
     live_state.update(state)
     live = Live(name="x", arn="arn:x", state=live_state, tags={})
-    return {rule for rule, _severity, _message in rtype.baseline(live)}
+    return {finding.rule for finding in rtype.baseline(live)}
 
 
 def test_every_type_has_baseline_rules():
@@ -134,10 +134,9 @@ def test_dashboard_holding_credentials(text):
     rtype = registry.get("dashboards")
     live = Live(name="d", arn="arn:d", state=rtype.desired_state({"body": body}), tags={})
     findings = rtype.baseline(live)
-    assert [(rule, severity) for rule, severity, _ in findings] == [
-        ("dashboard-credentials", "error")]
-    assert "body.widgets[1].properties.markdown" in findings[0][2]
-    assert text not in findings[0][2]  # the finding never repeats the credential
+    assert [(f.rule, f.severity) for f in findings] == [("dashboard-credentials", "error")]
+    assert "body.widgets[1].properties.markdown" in findings[0].message
+    assert text not in findings[0].message  # the finding never repeats the credential
 
 
 def test_dashboard_without_credentials_is_clean():

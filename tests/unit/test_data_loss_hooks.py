@@ -7,7 +7,7 @@ import io
 import pytest
 from rich.console import Console
 
-from awsprov.engine.changes import Action, Plan, ResourceChange
+from awsprov.core.changes import Action, Plan, ResourceChange
 from awsprov.render import text
 from awsprov.resources import registry
 from awsprov.resources.base import Desired, Live, ResourceType
@@ -30,7 +30,7 @@ def _loss(section: str, before: dict, after: dict, **kwargs) -> list[str]:
 
 
 def test_the_contract_default_loses_nothing():
-    assert ResourceType().data_loss(None, None, []) == []
+    assert registry.get("dashboards").data_loss(None, None, []) == []
 
 
 # ---- log groups ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ stack, and `apply --prune` would delete what it could of prod.
 
 from __future__ import annotations
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.resources import tags as tagging

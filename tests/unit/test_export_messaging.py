@@ -10,7 +10,7 @@ import boto3
 import pytest
 import yaml
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.export import export_resources
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.spec.loader import load_stack

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awsprov.engine import graph
+from awsprov.spec import graph
 
 
 def test_batches_put_every_node_after_what_it_depends_on():

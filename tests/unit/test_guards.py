@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from awsprov.core.changes import Action, Plan, ResourceChange
 from awsprov.engine import guards
-from awsprov.engine.changes import Action, Plan, ResourceChange
 from awsprov.engine.planner import PlannedResource, PlanResult
 from awsprov.resources import registry
 from awsprov.resources.base import Desired, Live

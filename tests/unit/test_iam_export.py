@@ -8,7 +8,7 @@ import boto3
 import yaml
 
 from awsprov.cli.app import main
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.export import export_resources, logical_name
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.spec.loader import load_stack

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from rich.console import Console
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
 from awsprov.engine.verify import verify

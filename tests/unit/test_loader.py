@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from awsprov.engine.changes import KNOWN_AFTER_APPLY
+from awsprov.core.changes import KNOWN_AFTER_APPLY
 from awsprov.errors import SpecError, SpecErrors
 from awsprov.spec.loader import load_stack
 
@@ -319,7 +319,7 @@ REFS = """
 
 @pytest.mark.parametrize("attribute", ["arn", "name", "stream_arn"])
 def test_reference_with_each_table_attribute_is_a_dependency(attribute):
-    from awsprov.engine import graph
+    from awsprov.spec import graph
 
     stack = load(REFS % attribute)
     assert graph.dependencies(stack) == {"tables.a": {"tables.b"}, "tables.b": set()}

@@ -8,8 +8,7 @@ import json
 import pytest
 from rich.console import Console
 
-from awsprov.engine import planfile
-from awsprov.engine.changes import (
+from awsprov.core.changes import (
     KNOWN_AFTER_APPLY,
     Action,
     AttributeChange,
@@ -17,6 +16,7 @@ from awsprov.engine.changes import (
     Plan,
     ResourceChange,
 )
+from awsprov.engine import planfile
 from awsprov.engine.planner import PlanResult
 from awsprov.engine.verify import verify
 from awsprov.errors import PlanStaleError

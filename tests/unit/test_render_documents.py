@@ -8,7 +8,7 @@ import io
 
 from rich.console import Console
 
-from awsprov.engine.changes import Action, AttributeChange, Plan, ResourceChange
+from awsprov.core.changes import Action, AttributeChange, Plan, ResourceChange
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.render import text

@@ -1,6 +1,6 @@
 """A first end-to-end pass through the engine against in-process moto."""
 
-from awsprov.engine.changes import Action
+from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.spec.loader import load_stack

@@ -11,7 +11,7 @@ from awsprov.aws.session import ClientFactory
 from awsprov.aws.waiters import WaitPolicy
 
 if TYPE_CHECKING:
-    from awsprov.resources.tags import TagIndex
+    from awsprov.aws.tag_index import TagIndex
 
 
 @dataclass

@@ -75,7 +75,7 @@ def cost_estimate(
 
 def _estimate(spec: Path, env: str | None, usage_file: Path | None,
               options: context.GlobalOptions, pricing: PricingSource) -> Estimate:
-    from awsprov.cost.estimator import estimate, load_usage_file
+    from awsprov.engine.estimate import estimate, load_usage_file
 
     stack = context.load(spec, env, options, inputs=False)
     usage = load_usage_file(usage_file, stack) if usage_file else None
@@ -109,7 +109,7 @@ def prices_for(stack: Stack, options: context.GlobalOptions,
 def plan_cost(stack: Stack, result, region: str) -> dict | None:
     """The plan's cost_delta, or None (with a warning) where the region is not priced."""
     from awsprov.cost.catalogue import PricingError, load_prices
-    from awsprov.cost.estimator import plan_cost_delta
+    from awsprov.engine.estimate import plan_cost_delta
 
     try:
         return plan_cost_delta(stack, result, load_prices(region))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from awsprov.engine.changes import Plan
+    from awsprov.core.changes import Plan
     from awsprov.engine.executor import ApplyReport
     from awsprov.engine.verify import VerifyReport
     from awsprov.spec.model import Stack

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import dataclasses
 import heapq
 import threading
 import time
@@ -27,11 +26,12 @@ from typing import Any
 
 from awsprov.aws import errors, waiters
 from awsprov.aws.context import AwsContext
-from awsprov.engine import graph, guards
-from awsprov.engine.changes import Action, FieldKind, ResourceChange
+from awsprov.core.changes import Action, FieldKind, ResourceChange
+from awsprov.engine import guards
 from awsprov.engine.planner import PlannedResource, PlanResult, build_desired, diff_with_tags
 from awsprov.errors import AwsprovError
 from awsprov.resources.base import Owner
+from awsprov.spec import graph
 from awsprov.spec.model import Stack
 
 
@@ -314,9 +314,9 @@ def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
     if change.action is Action.REFUSED:
         raise Refused(f"refused: {change.reason}")
     if change.action is Action.DELETE:
-        if planned.desired is not None:
-            live = dataclasses.replace(live, spec_props=planned.desired.props)
-        rtype.delete(aws, live, progress)
+        how = planned.deletion or rtype.deletion(live, planned.spec.props if planned.spec
+                                                 else None)
+        rtype.delete(aws, live, how, progress)
         return
     if planned.spec is None or planned.desired is None:
         raise AwsprovError(f"nothing to apply for {change.address}")
@@ -326,7 +326,7 @@ def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
         if not options.allow_replace:
             raise Refused(f"replacement refused ({change.reason}; data at risk: "
                           f"{change.data_at_risk or 'unknown'}): rerun with --allow-replace")
-        rtype.delete(aws, live, progress)
+        rtype.delete(aws, live, rtype.deletion(live, planned.spec.props), progress)
         live = None
     if live is None:
         rtype.create(aws, desired, progress)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from awsprov.engine import graph
-from awsprov.engine.changes import Action, ResourceChange
+from awsprov.core.changes import Action, ResourceChange
 from awsprov.errors import SpecError
+from awsprov.spec import graph
 
 if TYPE_CHECKING:
     from awsprov.engine.planner import PlannedResource, PlanResult

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from awsprov.core import references
 from awsprov.resources import registry
-from awsprov.spec import interpolate
 from awsprov.spec.model import Stack
 
 # Calls every run makes that IAM cannot scope to a resource.
@@ -21,7 +21,7 @@ def stack_policy(stack: Stack, region: str, account: str = "*",
     by_section: dict[str, list[str]] = {}
     for spec in stack.resources.values():
         rtype = registry.get(spec.section)
-        name = interpolate.substitute(rtype.physical_name(spec.props),
+        name = references.substitute(rtype.physical_name(spec.props),
                                       lambda e: account if e == "account_id" else None)
         by_section.setdefault(spec.section, []).extend(rtype.arn_pattern(name, region, account))
     statements: list[dict[str, Any]] = [_statement("AwsprovDiscovery", ALWAYS, ["*"])]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from awsprov.aws.arns import partition_of
-from awsprov.engine.changes import (
+from awsprov.core.changes import (
     KNOWN_AFTER_APPLY,
     SUMMARY_KEYS,
     Action,

@@ -10,8 +10,9 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.context import AwsContext
-from awsprov.engine import graph, guards
-from awsprov.engine.changes import (
+from awsprov.aws.tag_index import TagIndex
+from awsprov.core import references
+from awsprov.core.changes import (
     KNOWN_AFTER_APPLY,
     Action,
     AttributeChange,
@@ -19,11 +20,12 @@ from awsprov.engine.changes import (
     Plan,
     ResourceChange,
 )
+from awsprov.engine import guards
 from awsprov.errors import AwsprovError, SpecError
 from awsprov.resources import registry
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, Owner, ResourceType, leaf_diff
-from awsprov.spec import interpolate
+from awsprov.resources.base import Deletion, Desired, Live, Owner, ResourceType, leaf_diff
+from awsprov.spec import graph
 from awsprov.spec.model import ResourceSpec, Stack
 
 DEFAULT_PARALLELISM = 16
@@ -49,6 +51,8 @@ class PlannedResource:
     rtype: ResourceType
     desired: Desired | None
     live: Live | None
+    # How a planned delete goes (the type's `deletion`, decided with the plan).
+    deletion: Deletion | None = None
 
 
 @dataclass
@@ -129,9 +133,9 @@ def _select(stack: Stack, deps: dict[str, set[str]], targets: tuple[str, ...]) -
 def _physical_name(stack: Stack, address: str, aws: AwsContext) -> str:
     spec = stack.resources[address]
     name = registry.get(spec.section).physical_name(spec.props)
-    resolved = interpolate.substitute(name, lambda e: aws.account_id if e == "account_id"
+    resolved = references.substitute(name, lambda e: aws.account_id if e == "account_id"
                                       else None)
-    if not isinstance(resolved, str) or interpolate.TOKEN.search(resolved):
+    if not isinstance(resolved, str) or references.TOKEN.search(resolved):
         raise SpecError("a name may not reference another resource",
                         stack.location(spec.section, spec.logical, "name"), f"{address}.name")
     return resolved
@@ -185,7 +189,7 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
     def lookup(expr: str) -> Any:
         if expr == "account_id":
             return aws.account_id
-        ref = interpolate.parse_reference(expr, sections)
+        ref = references.parse_reference(expr, sections)
         if ref is None:
             return None
         known = attributes.get(ref.address)
@@ -193,8 +197,8 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
             return KNOWN_AFTER_APPLY
         return known.get(ref.attribute, KNOWN_AFTER_APPLY)
 
-    props = interpolate.unescape(interpolate.map_strings(
-        spec.props, lambda text, _path: interpolate.substitute(text, lookup)))
+    props = references.unescape(references.map_strings(
+        spec.props, lambda text, _path: references.substitute(text, lookup)))
     if "name" in props:
         props["name"] = name  # with ${account_id} resolved
     user_tags = {**stack.tags, **{str(k): str(v) for k, v in (props.get("tags") or {}).items()}}
@@ -210,7 +214,9 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
 
 
 def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
-    changes = rtype.diff(desired, live)
+    """Every change from live to desired (update, replace, restore and verify all diff
+    through here), each under a sensitive property marked so whatever made it."""
+    changes = rtype.sensitive_marked(rtype.diff(desired, live))
     if rtype.taggable:  # ignore_changes: [tags] is in desired.tags already (live's own)
         changes.extend(AttributeChange(path, before, after) for path, before, after
                        in leaf_diff("tags", _managed_tags(live.tags), desired.tags))
@@ -271,7 +277,7 @@ def _classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | 
         change.action = Action.REFUSED
         change.reason = refusal or "; ".join(f"{c.path} cannot be changed" for c in refused)
     elif replacing:
-        paths = ", ".join(sorted({c.path.split(".")[0] for c in replacing}))
+        paths = ", ".join(sorted({c.prop for c in replacing}))
         change.data_at_risk = live.data_at_risk
         if live.deletion_protected:
             change.action = Action.REFUSED
@@ -287,7 +293,7 @@ def _classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | 
         change.reason = f"taken over from {tagging.owner_label(live.tags)} (--force-adopt)"
     elif changes:
         change.action = Action.UPDATE
-        change.reason = ", ".join(sorted({c.path.split(".")[0] for c in changes})) + " changed"
+        change.reason = ", ".join(sorted({c.prop for c in changes})) + " changed"
     if change.action in (Action.UPDATE, Action.ADOPT, Action.RESTORE):
         _mark_data_loss(change, rtype.data_loss(desired, live, changes))
     return change
@@ -313,9 +319,9 @@ def _volatile_unknown(change: ResourceChange, live: Live) -> dict[str, Any]:
             if any(c.path == key.removesuffix("_arn") for c in change.attributes)}
 
 
-def _start_tag_index(aws: AwsContext, stack: str) -> tagging.TagIndex:
+def _start_tag_index(aws: AwsContext, stack: str) -> TagIndex:
     types = registry.all_types()
-    return tagging.TagIndex(lambda: dict(_tagged_with_stack(aws, stack, types)))
+    return TagIndex(lambda: dict(_tagged_with_stack(aws, stack, types)))
 
 
 def _managed_tags(tags: dict[str, str]) -> dict[str, str]:
@@ -347,7 +353,7 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[
     found: list[tuple[str, str, ResourceType, str]] = []  # key, address, type, name
     index = aws.tag_index or _start_tag_index(aws, stack.name)
     try:
-        tagged = index.all()
+        tagged = {**index.all(), **_listed_by_types(aws, stack.name, types)}
     except AwsprovError:
         raise
     except Exception as exc:
@@ -374,11 +380,11 @@ def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[
                                        "apply --prune deletes it",
                                 data_at_risk=live.data_at_risk if rtype.holds_data else None,
                                 key=key, arn=live.arn, created=rtype.created(live))
-        refusal = rtype.deletion_refusal(live, None)
-        if live.deletion_protected or refusal:
+        how = rtype.deletion(live, None)
+        if live.deletion_protected or how.refusal:
             change.action = Action.REFUSED
-            change.reason = f"orphan: {refusal or 'deletion protection is on'}; not deleted"
-        out.append((change, PlannedResource(None, rtype, None, live)))
+            change.reason = f"orphan: {how.refusal or 'deletion protection is on'}; not deleted"
+        out.append((change, PlannedResource(None, rtype, None, live, how)))
     return out
 
 
@@ -436,6 +442,17 @@ def _mark_renamed(orphan: ResourceChange, entry: ResourceChange, old: Live | Non
             else f"{entry.data_at_risk}; {held}"
 
 
+def _listed_by_types(aws: AwsContext, stack: str,
+                     types: dict[str, ResourceType]) -> dict[str, dict[str, str]]:
+    """{ARN: tags} of the stack's resources of the types the Tagging API does not list
+    (tagging_type None), each asked through its own `list_owned`."""
+    found: dict[str, dict[str, str]] = {}
+    for rtype in types.values():
+        if rtype.taggable and rtype.tagging_type is None:
+            found.update(rtype.list_owned(aws, stack))
+    return found
+
+
 def _tagged_with_stack(aws: AwsContext, stack: str, types: dict[str, ResourceType]):
     """(ARN, tags) of everything tagged with the stack, as one query while it takes at most
     two pages (no extra call for the usual stack). Past two pages of several types, the
@@ -444,7 +461,7 @@ def _tagged_with_stack(aws: AwsContext, stack: str, types: dict[str, ResourceTyp
     largest type's pages rather than all of them. A stack of one type gains nothing from
     a split: its pages go on as one query."""
     client = aws.client("resourcegroupstaggingapi")
-    filters = sorted({t.tagging_type for t in types.values() if t.taggable})
+    filters = sorted({t.tagging_type for t in types.values() if t.taggable and t.tagging_type})
     found: dict[str, dict[str, str]] = {}
     token = None
     for _page in range(2):
@@ -493,6 +510,8 @@ def _tag_mappings(page: dict[str, Any]):
 
 
 def _arn_matches(rtype: ResourceType, arn: str) -> bool:
+    if rtype.tagging_type is None:  # its list_owned answers for it: matched by service
+        return arn.split(":", 5)[2:3] == [rtype.service]
     service, _, resource = rtype.tagging_type.partition(":")
     parts = arn.split(":", 5)
     if len(parts) < 6 or parts[2] != service:
@@ -536,12 +555,12 @@ def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> Pl
             change.reason = "not managed by this stack (awsprov:* tags): left alone"
         else:
             change.data_at_risk = live.data_at_risk if planned.rtype.holds_data else None
-            refusal = planned.rtype.deletion_refusal(live, planned.spec.props)
+            planned.deletion = how = planned.rtype.deletion(live, planned.spec.props)
             if live.deletion_protected:
                 change.action = Action.REFUSED
                 change.reason = "deletion protection is on: not deleted"
-            elif refusal:
-                change.action, change.reason = Action.REFUSED, refusal
+            elif how.refusal:
+                change.action, change.reason = Action.REFUSED, how.refusal
             else:
                 change.action, change.reason = Action.DELETE, "destroy"
     result.deps = _reverse(result.deps)

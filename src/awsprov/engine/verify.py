@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from awsprov.core.changes import ResourceChange
 from awsprov.engine import guards
-from awsprov.engine.changes import ResourceChange
 from awsprov.engine.planner import PlanResult
 
 FAILING = ("error", "warning")  # finding severities that make verify exit 2
@@ -75,8 +75,8 @@ def _baseline(result: PlanResult) -> list[Finding]:
     for address, planned in result.resources.items():
         if planned.live is None or planned.spec is None:
             continue
-        for rule, severity, message in planned.rtype.baseline(planned.live):
-            findings.append(Finding(address, rule, severity, message))
+        for found in planned.rtype.baseline(planned.live):
+            findings.append(Finding(address, found.rule, found.severity.value, found.message))
     for orphan, users in guards.orphans_in_use(result):
         findings.append(Finding(orphan.address, "orphan-in-use", "warning",
                                 f"{orphan.name}: gone from the spec but still used by "

@@ -8,7 +8,7 @@ plan stays readable in a review.
 
 from __future__ import annotations
 
-from awsprov.engine.changes import SUMMARY_KEYS, Action, Plan, ResourceChange
+from awsprov.core.changes import SUMMARY_KEYS, Action, Plan, ResourceChange
 from awsprov.render.text import _lines
 
 # The order rows appear in: what destroys data first, so a reviewer sees it.

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from awsprov.engine.changes import KNOWN_AFTER_APPLY, Action, AttributeChange, Plan
+from awsprov.core.changes import KNOWN_AFTER_APPLY, Action, AttributeChange, Plan
 from awsprov.engine.executor import ApplyReport, Outcome, Reporter
 from awsprov.engine.verify import VerifyReport
 from awsprov.resources.sizes import plural

@@ -15,13 +15,13 @@ from typing import Any
 
 from awsprov.aws.arns import make_arn
 from awsprov.aws.paging import token_pages
+from awsprov.core.changes import KNOWN_AFTER_APPLY, AttributeChange, BaselineFinding, Severity
+from awsprov.core.references import REFERENCE
 from awsprov.cost import cloudwatch as pricing
-from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, Owner, Problem, Progress, ResourceType
+from awsprov.resources.base import Deletion, Desired, Live, Owner, Problem, Progress, ResourceType
 from awsprov.resources.state_export import exported
-from awsprov.spec.schema import REFERENCE
 
 COMPARISONS = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold",
                "<": "LessThanThreshold", "<=": "LessThanOrEqualToThreshold"}
@@ -193,7 +193,7 @@ class MetricAlarm(ResourceType):
                     # without a message group id, which a FIFO topic refuses.
                     problems.append(Problem((key, i), "CloudWatch publishes alarms without a "
                                             "message group id, which a FIFO topic refuses: "
-                                            "use a standard topic", "warning"))
+                                            "use a standard topic", Severity.WARNING))
                 region = _arn_region(action)
                 if region and stack.region and region != stack.region:
                     problems.append(Problem((key, i), f"the action is in {region}, the alarm "
@@ -256,10 +256,11 @@ class MetricAlarm(ResourceType):
             props["comparison"] = shorthand.get(props["comparison"], props["comparison"])
         return props
 
-    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+    def baseline(self, live: Live) -> list[BaselineFinding]:
         if live.state["actions"]:
             return []
-        return [("alarm-actions", "warning", "no alarm actions: nobody is told when it "
+        return [BaselineFinding("alarm-actions", Severity.WARNING,
+            "no alarm actions: nobody is told when it "
                  "fires")]
 
     def name_from_arn(self, arn: str) -> str:
@@ -332,14 +333,14 @@ class MetricAlarm(ResourceType):
 
     def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
                progress: Progress) -> None:
-        changed = {c.path.split(".")[0] for c in changes}
+        changed = {c.prop for c in changes}
         if changed - {"tags"}:
             progress("PutMetricAlarm (the whole alarm: it replaces every setting)")
             aws.client("cloudwatch").put_metric_alarm(**_request(desired, live))
         if "tags" in changed:
             self.set_tags(aws, live, desired.tags)
 
-    def delete(self, aws, live: Live, progress: Progress) -> None:
+    def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         progress("DeleteAlarms")
         aws.client("cloudwatch").delete_alarms(AlarmNames=[live.name])  # absent: no error
 

@@ -1,18 +1,23 @@
-"""The resource type contract (DESIGN.md). Generic code talks to types only through this."""
+"""The resource type contract (docs/architecture.md). Generic code talks to types only
+through this. A type declares its properties once (`props`, a table of Prop) and writes
+code only for what is genuinely its own; the registry refuses a type that misses a hook
+it needs (`contract_problems`)."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from awsprov.engine.changes import AttributeChange, FieldKind
+from awsprov.core.changes import AttributeChange, BaselineFinding, FieldKind, Severity
+from awsprov.resources.props import Prop, dig
 
 if TYPE_CHECKING:
     from awsprov.aws.context import AwsContext
+    from awsprov.core.stack import StackView
     from awsprov.cost.catalogue import Prices
     from awsprov.cost.model import CostComponent
-    from awsprov.spec.model import Stack
 
 
 @dataclass
@@ -21,7 +26,7 @@ class Problem:
 
     path: tuple
     message: str
-    severity: str = "error"  # or "warning"
+    severity: Severity = Severity.ERROR
     # About an input outside the spec (an env var, a file) that only commands sending
     # values to AWS need: cost-estimate, iam-policy and destroy do not check it.
     external_input: bool = False
@@ -56,12 +61,23 @@ class Live:
     pending_deletion: bool = False
     data_at_risk: str | None = None
     deletion_protected: bool = False
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-    # The spec's properties when a resource still in the spec is deleted (destroy), None
-    # for an orphan: lets `delete` honour delete-time settings such as a deletion window.
-    spec_props: dict[str, Any] | None = field(default=None, repr=False)
+    # What else the type's own calls need to know of this resource (a queue's URL, a
+    # key's id): a frozen dataclass of the type's own, never read by generic code.
+    details: Any = field(default=None, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # going: see `details`
     # True when `tags` came from aws.indexed_tags (the stack's one Tagging API read)
     tags_indexed: bool = False
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """How one live resource is to be deleted, decided when the plan is made (from the
+    live resource and the spec's properties, None for an orphan) and handed to `delete`:
+    nothing of it is written into the live object."""
+
+    refusal: str | None = None  # why it must not be deleted (beyond deletion protection)
+    empty_first: bool = False  # delete what it holds first (force_destroy)
+    window_days: int | None = None  # the recovery window of a soft delete
 
 
 Progress = Callable[[str], None]
@@ -77,15 +93,22 @@ class Owner:
     env: str | None = None
 
 
-class ResourceType:
-    """Base class: subclasses declare their schema and fields and implement the AWS calls."""
+class ResourceType(ABC):
+    """Base class: subclasses declare their properties and implement the AWS calls."""
 
     section: ClassVar[str]             # spec section, e.g. "tables"
     kind: ClassVar[str]                # human name, e.g. "DynamoDB table"
     service: ClassVar[str]             # boto3 service name
-    tagging_type: ClassVar[str]        # Resource Groups Tagging API type filter
+    # The Resource Groups Tagging API type filter; None for a type that API does not list
+    # (AWS documents IAM roles so): its `list_owned` finds the stack's own instead.
+    tagging_type: ClassVar[str | None]
+    # Each property once (resources/props.py). `properties` (the JSON Schema), `fields`
+    # (diff kinds) and `sensitive_fields` are derived from it when the class is made.
+    props: ClassVar[dict[str, Prop]] = {}
     properties: ClassVar[dict]         # JSON Schema of each property
     required: ClassVar[tuple[str, ...]] = ("name",)
+    # Field kinds of state keys other than UPDATE; derived from `props`, plus the state
+    # keys a type adds beyond its properties.
     fields: ClassVar[dict[str, FieldKind]] = {}
     reference_attributes: ClassVar[tuple[str, ...]] = ("arn", "name")
     holds_data: ClassVar[bool] = False
@@ -112,6 +135,48 @@ class ResourceType:
     # JSON Schema of each key of this type's `usage:` block (cost-estimate only).
     usage_properties: ClassVar[dict] = {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("props")
+        if not table:
+            return
+        cls.properties = {name: prop.json_schema() for name, prop in table.items()}
+        cls.fields = {**{name: prop.change for name, prop in table.items()
+                         if prop.change is not FieldKind.UPDATE},
+                      **cls.__dict__.get("fields", {})}
+        cls.sensitive_fields = frozenset(
+            {*cls.__dict__.get("sensitive_fields", ()),
+             *(name for name, prop in table.items() if prop.sensitive)})
+
+    # ---- derived from the property table -----------------------------------------------
+
+    def simple_desired(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Desired state of every property in the compared state: the spec's value, or the
+        AWS default when the spec leaves it out."""
+        return {name: props.get(name, prop.unset) for name, prop in self.props.items()
+                if prop.state}
+
+    def simple_live(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """Live state of every property with a `describe` path, from one describe answer."""
+        return {name: dig(answer, prop.describe, prop.unset)
+                for name, prop in self.props.items() if prop.describe}
+
+    def simple_request(self, state: dict[str, Any],
+                       names: set[str] | None = None) -> dict[str, Any]:
+        """Request parameters of the properties with a `request` key (only `names` when
+        given; values equal to "unset" left out)."""
+        return {prop.request: state[name] for name, prop in self.props.items()
+                if prop.request and name in state and (names is None or name in names)
+                and state[name] is not None}
+
+    def sensitive_marked(self, changes: list[AttributeChange]) -> list[AttributeChange]:
+        """`changes` with every change under a sensitive property marked so (its values
+        are then never shown), whichever diff path made it."""
+        for change in changes:
+            if change.prop in self.sensitive_fields:
+                change.sensitive = True
+        return changes
+
     # ---- pure: no AWS ----------------------------------------------------------------
 
     def physical_name(self, props: dict[str, Any]) -> str:
@@ -121,7 +186,7 @@ class ResourceType:
         """Semantic checks the schema cannot express. Pure; never calls AWS."""
         return []
 
-    def check_stack(self, address: str, props: dict[str, Any], stack: Stack) -> list[Problem]:
+    def check_stack(self, address: str, props: dict[str, Any], stack: StackView) -> list[Problem]:
         """Checks across resources of the stack (a topic's key must let CloudWatch use it).
         Pure; runs after every resource passed `check` and every reference resolved to a
         resource of the stack. Paths are relative to this resource, as in `check`."""
@@ -141,8 +206,9 @@ class ResourceType:
         return {}
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
-        """Normalize spec properties, AWS defaults filled in, to compare with Live.state."""
-        raise NotImplementedError
+        """Normalize spec properties, AWS defaults filled in, to compare with Live.state.
+        The property table's simple keys; a type adds what needs code."""
+        return self.simple_desired(props)
 
     def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
         """Attribute changes from live to desired, each classed by its field kind."""
@@ -183,9 +249,10 @@ class ResourceType:
         a risk that cannot be known cheaply belongs in change_notes."""
         return []
 
-    def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
-        """Why deleting this live resource must not happen (beyond deletion protection)."""
-        return None
+    def deletion(self, live: Live, props: dict[str, Any] | None) -> Deletion:
+        """How to delete live: whether it must not be (beyond deletion protection) and the
+        delete-time settings of the spec's `props` (None for an orphan)."""
+        return Deletion()
 
     def identifiers(self, live: Live) -> frozenset[str]:
         """Every string by which another resource's state may name this one. A resource
@@ -197,8 +264,8 @@ class ResourceType:
         duplicates so a user can tell them apart."""
         return None
 
-    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
-        """Security-baseline findings (rule, severity, message) for `verify --baseline`."""
+    def baseline(self, live: Live) -> list[BaselineFinding]:
+        """Security-baseline findings for `verify --baseline`."""
         return []
 
     def cost(self, props: dict[str, Any], usage: dict[str, Any],
@@ -207,23 +274,37 @@ class ResourceType:
         Pure and offline; a quantity the usage leaves unknown is None, never 0."""
         return []
 
+    @abstractmethod
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         """The ARNs an IAM policy scopes this resource's actions to."""
-        raise NotImplementedError
 
     def export(self, live: Live) -> dict[str, Any]:
-        """Spec properties that reproduce live (AWS defaults left out): `awsprov export`."""
-        raise NotImplementedError(f"{self.kind} cannot be exported yet")
+        """Spec properties that reproduce live (AWS defaults left out): `awsprov export`.
+        From the property table: every exported property whose live value is not its AWS
+        default, and the user's tags."""
+        if not self.props:
+            raise NotImplementedError(f"{self.kind} cannot be exported yet")
+        spec: dict[str, Any] = {"name": live.name}
+        for name, prop in self.props.items():
+            value = live.state.get(name)
+            if name in spec or not (prop.exported and prop.state) or value == prop.unset \
+                    or value in (None, [], {}):
+                continue
+            spec[name] = value
+        user_tags = {k: v for k, v in live.tags.items() if not k.startswith(("awsprov:", "aws:"))}
+        if user_tags:
+            spec["tags"] = user_tags
+        return spec
 
     def name_from_arn(self, arn: str) -> str:
         return arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 
     # ---- AWS -------------------------------------------------------------------------
 
+    @abstractmethod
     def read(self, aws: AwsContext, name: str, owner: Owner | None = None) -> Live | None:
         """The live resource named `name`, or None. `owner` (absent for orphans) lets a type
         fall back to its awsprov:* tags where a name can go missing."""
-        raise NotImplementedError
 
     def read_batch(self, aws: AwsContext,
                    items: list[tuple[str, Owner | None]]) -> dict[str, Live | None]:
@@ -231,15 +312,23 @@ class ResourceType:
         when batch_size > 1."""
         raise NotImplementedError
 
-    def create(self, aws: AwsContext, desired: Desired, progress: Progress) -> None:
+    def list_owned(self, aws: AwsContext, stack: str) -> dict[str, dict[str, str]]:
+        """{ARN: tags} of every live resource of this type tagged with `stack`, for a type
+        the Tagging API does not list (tagging_type None): the orphan search asks it."""
         raise NotImplementedError
 
+    @abstractmethod
+    def create(self, aws: AwsContext, desired: Desired, progress: Progress) -> None:
+        """Create it, tags in the create call itself; safe to repeat after a lost answer."""
+
+    @abstractmethod
     def update(self, aws: AwsContext, desired: Desired, live: Live,
                changes: list[AttributeChange], progress: Progress) -> None:
-        raise NotImplementedError
+        """Apply `changes` in place."""
 
-    def delete(self, aws: AwsContext, live: Live, progress: Progress) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def delete(self, aws: AwsContext, live: Live, how: Deletion, progress: Progress) -> None:
+        """Delete live as `how` (from `deletion`) says."""
 
     def restore(self, aws: AwsContext, desired: Desired, live: Live, progress: Progress) -> None:
         raise NotImplementedError(f"{self.kind} cannot be restored")
@@ -252,6 +341,28 @@ class ResourceType:
     def set_tags(self, aws: AwsContext, live: Live, tags: dict[str, str]) -> None:
         """Make live's tag set exactly `tags`."""
         raise NotImplementedError
+
+
+def contract_problems(cls: type[ResourceType]) -> list[str]:
+    """What a type misses of the contract: the abstract hooks, and the hooks its own
+    declarations call for. The registry refuses a type with any."""
+    problems = [f"{name} is not implemented" for name in sorted(cls.__abstractmethods__)]
+    for attribute in ("section", "kind", "service", "tagging_type", "properties"):
+        if not hasattr(cls, attribute):
+            problems.append(f"declares no {attribute}")
+
+    def overrides(hook: str) -> bool:
+        return getattr(cls, hook) is not getattr(ResourceType, hook)
+
+    needs = {
+        "set_tags": cls.taggable,
+        "read_batch": cls.batch_size > 1,
+        "list_owned": cls.taggable and getattr(cls, "tagging_type", "") is None,
+        "export": not cls.props,
+    }
+    problems += [f"{hook} is not implemented" for hook, needed in needs.items()
+                 if needed and not overrides(hook)]
+    return problems
 
 
 def leaf_diff(path: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:

@@ -19,10 +19,10 @@ from typing import Any
 
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
+from awsprov.core.changes import AttributeChange, BaselineFinding, Severity, is_unknown
 from awsprov.cost import cloudwatch as pricing
-from awsprov.engine.changes import AttributeChange, is_unknown
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, Owner, Problem, Progress, ResourceType
+from awsprov.resources.base import Deletion, Desired, Live, Owner, Problem, Progress, ResourceType
 
 # What must never sit in a body: anyone allowed cloudwatch:GetDashboard, or given a shared
 # dashboard link, reads it. AWS access key ids, and URLs carrying user:password@.
@@ -136,12 +136,13 @@ class Dashboard(ResourceType):
     def export(self, live: Live) -> dict[str, Any]:
         return {"name": live.name, "body": live.state["body"]}
 
-    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+    def baseline(self, live: Live) -> list[BaselineFinding]:
         findings = []
         for path, text in _strings(live.state["body"], "body"):
             for what, pattern in _CREDENTIALS:
                 if pattern.search(text):
-                    findings.append(("dashboard-credentials", "error", f"{path} holds {what}: "
+                    findings.append(BaselineFinding("dashboard-credentials", Severity.ERROR,
+                        f"{path} holds {what}: "
                                      "anyone who may read the dashboard sees it"))
         return findings
 
@@ -183,7 +184,7 @@ class Dashboard(ResourceType):
             progress(f"warning: CloudWatch says {where + ': ' if where else ''}"
                      f"{message.get('Message', '')}")
 
-    def delete(self, aws, live: Live, progress: Progress) -> None:
+    def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         progress("DeleteDashboards")
         try:
             aws.client("cloudwatch").delete_dashboards(DashboardNames=[live.name])

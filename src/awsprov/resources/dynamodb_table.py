@@ -25,14 +25,28 @@ from awsprov.aws.waiters import (
     visible,
     wait_until,
 )
+from awsprov.core.changes import (
+    KNOWN_AFTER_APPLY,
+    AttributeChange,
+    BaselineFinding,
+    FieldKind,
+    Severity,
+)
+from awsprov.core.references import REFERENCE
 from awsprov.cost import dynamodb as pricing
-from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind
 from awsprov.resources import kms_refs
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
+from awsprov.resources.base import (
+    Deletion,
+    Desired,
+    Live,
+    Problem,
+    Progress,
+    ResourceType,
+    leaf_diff,
+)
 from awsprov.resources.sizes import human_bytes, plural
-from awsprov.spec.schema import REFERENCE
 
 # What UpdateTable answers when an index change is sent again after a lost answer: the
 # table is UPDATING with the first attempt's change, or the index already is / is gone.
@@ -411,16 +425,19 @@ class DynamoDBTable(ResourceType):
                              f"24 hours")
         return notes
 
-    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+    def baseline(self, live: Live) -> list[BaselineFinding]:
         state = live.state
         findings = []
         if not state["point_in_time_recovery"]["enabled"]:
-            findings.append(("table-pitr", "warning", "point-in-time recovery is off: a bad "
+            findings.append(BaselineFinding("table-pitr", Severity.WARNING,
+                "point-in-time recovery is off: a bad "
                              "write or delete cannot be rolled back"))
         if not state["deletion_protection"]:
-            findings.append(("table-deletion-protection", "info", "deletion protection is off"))
+            findings.append(BaselineFinding("table-deletion-protection", Severity.INFO,
+                "deletion protection is off"))
         if state["encryption"] == "aws-owned":
-            findings.append(("table-kms", "info", "encrypted with an AWS-owned key: no key "
+            findings.append(BaselineFinding("table-kms", Severity.INFO,
+                "encrypted with an AWS-owned key: no key "
                              "policy or CloudTrail record of its use"))
         return findings
 
@@ -676,7 +693,7 @@ class DynamoDBTable(ResourceType):
         if not changes:
             return
         name, want, have = desired.name, desired.state, live.state
-        changed = {c.path.split(".")[0] for c in changes}
+        changed = {c.prop for c in changes}
         index_changes = {c.path.split(".")[1] for c in changes
                          if c.path.startswith("global_indexes.")}
         rebuilt = {n for n in index_changes
@@ -850,7 +867,7 @@ class DynamoDBTable(ResourceType):
 
     # ---- delete, tags ----------------------------------------------------------------
 
-    def delete(self, aws, live: Live, progress: Progress) -> None:
+    def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         ddb = aws.client("dynamodb")
         status = self._wait_deletable(aws, live.name, progress)
         if status is None:

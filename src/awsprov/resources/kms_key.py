@@ -28,13 +28,21 @@ from typing import Any
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import WaitTimeout, retry_when, visible, wait_until
+from awsprov.core.changes import (
+    KNOWN_AFTER_APPLY,
+    AttributeChange,
+    BaselineFinding,
+    FieldKind,
+    Severity,
+    is_unknown,
+)
 from awsprov.cost import kms as pricing
-from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.errors import AwsprovError
 from awsprov.resources import kms_refs
 from awsprov.resources import policy as policies
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import (
+    Deletion,
     Desired,
     Live,
     Owner,
@@ -262,12 +270,14 @@ class KmsKey(ResourceType):
         return kms_refs.KeyNames(live.arn, live.raw.get("key_id") or live.attributes["id"],
                                  frozenset(aliases), aws_managed=False).names()
 
-    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+    def baseline(self, live: Live) -> list[BaselineFinding]:
         findings = []
         if live.state["key_spec"] == SYMMETRIC and not live.state["rotation"]:
-            findings.append(("key-rotation", "warning", "automatic key rotation is off"))
+            findings.append(BaselineFinding("key-rotation", Severity.WARNING,
+                "automatic key rotation is off"))
         for _statement in policies.public_statements(live.state.get("policy")):
-            findings.append(("key-policy-public", "error", "the key policy allows any "
+            findings.append(BaselineFinding("key-policy-public", Severity.ERROR,
+                "the key policy allows any "
                              "AWS principal, not limited to fixed sources or accounts"))
         return findings
 
@@ -481,7 +491,7 @@ class KmsKey(ResourceType):
         kms = aws.client("kms")
         key_id = live.raw["key_id"]
         want, have = desired.state, live.state
-        changed = {c.path.split(".")[0] for c in changes}
+        changed = {c.prop for c in changes}
         if "enabled" in changed and want["enabled"]:
             self._set_enabled(aws, key_id, True, progress)
         if "description" in changed:
@@ -548,14 +558,18 @@ class KmsKey(ResourceType):
 
     # ---- delete, restore, tags -------------------------------------------------------
 
-    def delete(self, aws, live: Live, progress: Progress) -> None:
+    def deletion(self, live: Live, props: dict[str, Any] | None) -> Deletion:
+        return Deletion(window_days=(props or {}).get("deletion_window_days",
+                                                      DEFAULT_DELETION_WINDOW))
+
+    def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         kms = aws.client("kms")
         key_id = live.raw["key_id"]
         for alias in kms_refs.list_aliases(kms, key_id):
             if not alias.startswith(RESERVED_ALIAS_PREFIX):
                 progress(f"DeleteAlias {alias}")
                 _delete_alias(kms, alias)
-        window = (live.spec_props or {}).get("deletion_window_days", DEFAULT_DELETION_WINDOW)
+        window = how.window_days or DEFAULT_DELETION_WINDOW
         progress(f"ScheduleKeyDeletion (in {window} days; restorable until then)")
         try:
             kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=window)

@@ -13,11 +13,11 @@ from typing import Any
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import WaitTimeout, retry_when, wait_until
+from awsprov.core.changes import AttributeChange, BaselineFinding, Severity
 from awsprov.cost import cloudwatch as pricing
-from awsprov.engine.changes import AttributeChange
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.base import Deletion, Desired, Live, Problem, Progress, ResourceType
 from awsprov.resources.sizes import plural
 from awsprov.resources.state_export import exported
 
@@ -141,13 +141,15 @@ class LogGroup(ResourceType):
         after = plural(retention.after, "day")
         return [f"retention {before} → {after}: stored events older than {after} are deleted"]
 
-    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+    def baseline(self, live: Live) -> list[BaselineFinding]:
         findings = []
         if live.state["retention_days"] is None:
-            findings.append(("log-retention", "warning", "events are kept forever: set "
+            findings.append(BaselineFinding("log-retention", Severity.WARNING,
+                "events are kept forever: set "
                              "retention_days"))
         if not live.state["kms_key"]:
-            findings.append(("log-kms", "info", "encrypted with CloudWatch-owned keys"))
+            findings.append(BaselineFinding("log-kms", Severity.INFO,
+                "encrypted with CloudWatch-owned keys"))
         return findings
 
     def export(self, live: Live) -> dict[str, Any]:
@@ -227,7 +229,7 @@ class LogGroup(ResourceType):
     def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
                progress: Progress) -> None:
         logs = aws.client("logs")
-        changed = {c.path.split(".")[0] for c in changes}
+        changed = {c.prop for c in changes}
         want = desired.state
         if "kms_key" in changed:
             if want["kms_key"]:
@@ -268,7 +270,7 @@ class LogGroup(ResourceType):
             progress("DeleteRetentionPolicy (events kept forever)")
             logs.delete_retention_policy(logGroupName=name)
 
-    def delete(self, aws, live: Live, progress: Progress) -> None:
+    def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         logs = aws.client("logs")
         progress("DeleteLogGroup")
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from awsprov.resources.base import ResourceType
+from awsprov.resources.base import ResourceType, contract_problems
 
 # Section → module. Order is the order of sections in the schema and the docs.
 _MODULES = {
@@ -26,7 +26,7 @@ def all_types() -> dict[str, ResourceType]:
     if not _TYPES:
         for section, module in _MODULES.items():
             cls = importlib.import_module(module).RESOURCE_TYPE
-            assert cls.section == section, f"{module} registers {cls.section}, not {section}"
+            check_contract(cls, section)
             _TYPES[section] = cls()
     return _TYPES
 
@@ -37,3 +37,15 @@ def get(section: str) -> ResourceType:
 
 def sections() -> list[str]:
     return list(_MODULES)
+
+
+class ContractError(TypeError):
+    """A registered type misses part of the contract: a bug in awsprov, not in a spec."""
+
+
+def check_contract(cls: type[ResourceType], section: str) -> None:
+    problems = contract_problems(cls)
+    if getattr(cls, "section", None) != section:
+        problems.append(f"registers section {getattr(cls, 'section', None)!r}, not {section!r}")
+    if problems:
+        raise ContractError(f"{cls.__name__}: " + "; ".join(problems))

@@ -24,15 +24,30 @@ from typing import Any
 from awsprov.aws import errors
 from awsprov.aws.arns import partition_of
 from awsprov.aws.waiters import botocore_wait, retry_when, visible, wait_until
+from awsprov.core.changes import (
+    KNOWN_AFTER_APPLY,
+    AttributeChange,
+    BaselineFinding,
+    FieldKind,
+    Severity,
+    is_unknown,
+)
+from awsprov.core.references import REFERENCE
 from awsprov.cost import s3 as pricing
-from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.errors import AwsprovError
 from awsprov.resources import policy as policies
 from awsprov.resources import sub_reads
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType, leaf_diff
+from awsprov.resources.base import (
+    Deletion,
+    Desired,
+    Live,
+    Problem,
+    Progress,
+    ResourceType,
+    leaf_diff,
+)
 from awsprov.resources.sizes import human_bytes, plural
-from awsprov.spec.schema import REFERENCE
 
 TLS_SID = "AwsprovDenyInsecureTransport"
 FORCE_DESTROY_TAG = "awsprov:force-destroy"
@@ -411,7 +426,7 @@ class S3Bucket(ResourceType):
                     and "object_lock" not in props:
                 problems.append(Problem(path, f"lifecycle rule '{rule.get('id')}' acts on "
                                               f"noncurrent versions of an unversioned bucket",
-                                        severity="warning"))
+                                        Severity.WARNING))
         return problems
 
     def check_stack(self, address: str, props: dict[str, Any], stack) -> list[Problem]:
@@ -441,7 +456,7 @@ class S3Bucket(ResourceType):
                     return [Problem(path, f"'{target}' is {other.address}: write "
                                           f"${{{other.address}.name}} so it is created first")]
             return [Problem(path, f"'{target}' is not a bucket of this stack: it must exist, "
-                                  f"in this region, when apply sets logging", "warning")]
+                                  f"in this region, when apply sets logging", Severity.WARNING)]
         problems = []
         if spec.props.get("object_lock"):
             problems.append(Problem(path, f"{spec.address} has object lock: S3 cannot deliver "
@@ -453,7 +468,7 @@ class S3Bucket(ResourceType):
         if not policies.allows(spec.props.get("policy"), LOGGING_PRINCIPAL, "s3:PutObject"):
             problems.append(Problem(path, f"{spec.address}'s policy does not allow "
                                           f"{LOGGING_PRINCIPAL} s3:PutObject: S3 delivers no "
-                                          f"logs there", "warning"))
+                                          f"logs there", Severity.WARNING))
         return problems
 
     # ---- normalization (pure) --------------------------------------------------------
@@ -522,7 +537,7 @@ class S3Bucket(ResourceType):
             return (f"bucket '{live.name}' exists in {region}, not in "
                     f"{live.raw.get('stack_region')}: S3 cannot move a bucket (bucket names "
                     f"are global); use another name or plan in {region}")
-        paths = {c.path.split(".")[0] for c in changes}
+        paths = {c.prop for c in changes}
         if "object_lock" in paths and desired.state["object_lock"] is None:
             return ("object lock cannot be turned off once enabled: keep `object_lock` in the "
                     "spec (only its default retention can change)")
@@ -535,7 +550,7 @@ class S3Bucket(ResourceType):
     def change_notes(self, desired: Desired, live: Live,
                      changes: list[AttributeChange]) -> list[str]:
         notes = []
-        paths = {c.path.split(".")[0] for c in changes}
+        paths = {c.prop for c in changes}
         if any(c.kind is FieldKind.IRREVERSIBLE for c in changes):
             notes.append("irreversible: a versioned bucket can later only be suspended, and "
                          "object lock stays on for good (apply needs --allow-irreversible)")
@@ -550,7 +565,7 @@ class S3Bucket(ResourceType):
                   changes: list[AttributeChange]) -> list[str]:
         if live.raw.get("creating"):
             return []  # finishing a create an earlier apply left half done: nothing stored
-        paths = {c.path.split(".")[0] for c in changes}
+        paths = {c.prop for c in changes}
         reasons = []
         if "lifecycle" in paths:
             reasons.extend(_new_expire_all(desired.state, live.state))
@@ -564,40 +579,46 @@ class S3Bucket(ResourceType):
                                f"content for good")
         return reasons
 
-    def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
+    def deletion(self, live: Live, props: dict[str, Any] | None) -> Deletion:
         # A bucket gone from the spec is judged by the force_destroy its last apply left.
         force = live.state.get("force_destroy") if props is None else \
             bool(props.get("force_destroy", False))
         if force:
-            live.raw["empty_before_delete"] = True  # delete() empties it first
-            return None
+            return Deletion(empty_first=True)
         count = live.object_count if isinstance(live, BucketLive) else None
         if count is None or count.empty:
-            return None
+            return Deletion()
         if props is None:
-            return (f"bucket holds {count}: not deleted; apply it with force_destroy: true "
-                    f"before removing it from the spec, or empty it first")
-        return (f"bucket holds {count}: not deleted; set force_destroy: true (every version "
-                f"and delete marker is removed first) or empty it")
+            return Deletion(refusal=f"bucket holds {count}: not deleted; apply it with "
+                                    f"force_destroy: true before removing it from the spec, "
+                                    f"or empty it first")
+        return Deletion(refusal=f"bucket holds {count}: not deleted; set force_destroy: true "
+                                f"(every version and delete marker is removed first) or "
+                                f"empty it")
 
-    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+    def baseline(self, live: Live) -> list[BaselineFinding]:
         state = live.state
         findings = []
         if not state["versioning"]:
-            findings.append(("bucket-versioning", "warning", "versioning is off: an "
+            findings.append(BaselineFinding("bucket-versioning", Severity.WARNING,
+                "versioning is off: an "
                              "overwrite or delete cannot be undone"))
         if state["public_access_block"] is not True:
-            findings.append(("bucket-public-access", "warning", "public access is not fully "
+            findings.append(BaselineFinding("bucket-public-access", Severity.WARNING,
+                "public access is not fully "
                              "blocked"))
             if policies.public_statements(state["policy"]):
-                findings.append(("bucket-policy-public", "error", "the bucket policy is "
+                findings.append(BaselineFinding("bucket-policy-public", Severity.ERROR,
+                    "the bucket policy is "
                                  "public (anyone, not limited to fixed sources), and public "
                                  "access is not blocked"))
         if not _has_tls_statement(state["policy"]):
-            findings.append(("bucket-tls", "warning", "requests without TLS are not denied "
+            findings.append(BaselineFinding("bucket-tls", Severity.WARNING,
+                "requests without TLS are not denied "
                              "(enforce_tls)"))
         if state["logging"] is None:
-            findings.append(("bucket-access-logging", "info", "server access logging is off"))
+            findings.append(BaselineFinding("bucket-access-logging", Severity.INFO,
+                "server access logging is off"))
         return findings
 
     def name_from_arn(self, arn: str) -> str:
@@ -770,7 +791,7 @@ class S3Bucket(ResourceType):
             return
         s3 = aws.client("s3", live.raw.get("region") or aws.region)
         name, want = desired.name, desired.state
-        changed = {c.path.split(".")[0] for c in changes}
+        changed = {c.prop for c in changes}
         if is_unknown(want):
             raise AwsprovError(f"{desired.address}: a referenced value is still unknown")
         retag = any(c.path == "force_destroy" or (c.path.startswith("tags.") and
@@ -907,9 +928,9 @@ class S3Bucket(ResourceType):
 
     # ---- delete ----------------------------------------------------------------------
 
-    def delete(self, aws, live: Live, progress: Progress) -> None:
+    def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         s3 = aws.client("s3", live.raw.get("region") or aws.region)
-        if live.raw.get("empty_before_delete"):
+        if how.empty_first:
             _empty_bucket(s3, live.name, live.raw.get("object_lock_enabled", False), progress)
         progress("DeleteBucket")
         try:
@@ -964,7 +985,7 @@ def _check_transitions(transitions: list[dict], expiration: int | None, path: tu
                 problems.append(Problem((*path[:-1], expiration_key),
                                         f"objects expire {expiration - last['days']} days after "
                                         f"moving to {last['storage_class']}, which bills at "
-                                        f"least {minimum} days", "warning"))
+                                        f"least {minimum} days", Severity.WARNING))
     return problems
 
 

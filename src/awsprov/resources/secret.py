@@ -28,13 +28,22 @@ from typing import Any
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import retry_when, wait_until
+from awsprov.core import references
+from awsprov.core.changes import (
+    KNOWN_AFTER_APPLY,
+    AttributeChange,
+    BaselineFinding,
+    Severity,
+    is_unknown,
+)
+from awsprov.core.references import REFERENCE
 from awsprov.cost import secrets as pricing
-from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, is_unknown
 from awsprov.errors import AwsprovError
 from awsprov.resources import kms_refs, sub_reads
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import (
+    Deletion,
     Desired,
     Live,
     Owner,
@@ -43,8 +52,6 @@ from awsprov.resources.base import (
     ResourceType,
     leaf_diff,
 )
-from awsprov.spec import interpolate
-from awsprov.spec.schema import REFERENCE
 
 GENERATED_TAG = "awsprov:generated"
 DEFAULT_KEY_ALIAS = "alias/aws/secretsmanager"
@@ -217,9 +224,10 @@ class Secret(ResourceType):
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         return [make_arn("secretsmanager", region, account, f"secret:{name}-??????")]
 
-    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+    def baseline(self, live: Live) -> list[BaselineFinding]:
         if live.state["kms_key"] is None:
-            return [("secret-cmk", "info", "encrypted with the AWS managed key "
+            return [BaselineFinding("secret-cmk", Severity.INFO,
+                "encrypted with the AWS managed key "
                      "aws/secretsmanager: no key policy of your own")]
         return []
 
@@ -308,7 +316,7 @@ class Secret(ResourceType):
         if not changes:
             return
         sm = aws.client("secretsmanager")
-        changed = {c.path.split(".")[0] for c in changes}
+        changed = {c.prop for c in changes}
         want = desired.state
         request: dict[str, Any] = {}
         if "description" in changed:
@@ -348,9 +356,13 @@ class Secret(ResourceType):
 
     # ---- delete, restore, tags -------------------------------------------------------
 
-    def delete(self, aws, live: Live, progress: Progress) -> None:
+    def deletion(self, live: Live, props: dict[str, Any] | None) -> Deletion:
+        return Deletion(window_days=(props or {}).get("recovery_window_days",
+                                                      DEFAULT_RECOVERY_WINDOW))
+
+    def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         sm = aws.client("secretsmanager")
-        window = (live.spec_props or {}).get("recovery_window_days", DEFAULT_RECOVERY_WINDOW)
+        window = DEFAULT_RECOVERY_WINDOW if how.window_days is None else how.window_days
         if window == 0:
             progress("DeleteSecret (force, no recovery)")
             request: dict[str, Any] = {"ForceDeleteWithoutRecovery": True}
@@ -520,7 +532,7 @@ def _check_name(name: Any) -> list[Problem]:
     if isinstance(name, str) and re.search(r"-[A-Za-z0-9]{6}$", name):
         return [Problem(("name",), "a name ending in a hyphen and six characters looks like "
                         "an ARN's random suffix; AWS advises against it (lookups by partial "
-                        "ARN may find another secret)", severity="warning")]
+                        "ARN may find another secret)", Severity.WARNING)]
     return []
 
 
@@ -534,7 +546,7 @@ def _check_window(window: Any) -> list[Problem]:
 def _check_key_reference(key: Any) -> list[Problem]:
     if not isinstance(key, str) or not key.startswith("${"):
         return []
-    ref = interpolate.parse_reference(key[2:-1], _sections())
+    ref = references.parse_reference(key[2:-1], _sections())
     if ref is not None and ref.section != "keys":
         return [Problem(("kms_key",), f"kms_key must name a key (${{keys.NAME}}), not "
                                       f"{ref.address}")]

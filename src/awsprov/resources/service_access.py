@@ -15,13 +15,13 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from awsprov.core import references
+from awsprov.core.references import REFERENCE
 from awsprov.resources import policy
 from awsprov.resources.base import Problem
-from awsprov.spec import interpolate
-from awsprov.spec.schema import REFERENCE
 
 if TYPE_CHECKING:
-    from awsprov.spec.model import ResourceSpec, Stack
+    from awsprov.core.stack import ResourceView, StackView
 
 KEYS_SECTION = "keys"
 _ANY_REFERENCE = re.compile(r"(?<!\$)\$\{([a-z_]+\.[a-z][a-z0-9_-]*(?:\.[a-z_]+)?)\}")
@@ -117,7 +117,7 @@ def self_references(address: str, props: Any, path: tuple = ()) -> list[Problem]
     return []
 
 
-def referrers(stack: Stack, address: str, section: str) -> list[ResourceSpec]:
+def referrers(stack: StackView, address: str, section: str) -> list[ResourceView]:
     """The resources of `section` that reference `address` anywhere in their properties,
     in stack order. Indexed once per stack: a scan per resource made checks quadratic."""
     index = stack.memo.get("referrers")
@@ -126,7 +126,7 @@ def referrers(stack: Stack, address: str, section: str) -> list[ResourceSpec]:
         sections = {spec.section for spec in stack.resources.values()}
         for spec in stack.resources.values():
             for target in dict.fromkeys(r.address for r in
-                                        interpolate.references_in(spec.props, sections)):
+                                        references.references_in(spec.props, sections)):
                 index.setdefault(target, []).append(spec)
         stack.memo["referrers"] = index
     return [spec for spec in index.get(address, ()) if spec.section == section]
@@ -138,7 +138,7 @@ def is_aws_managed_key(value: Any, service: str) -> bool:
     return isinstance(value, str) and (value == alias or value.endswith(f":{alias}"))
 
 
-def stack_key(stack: Stack, value: Any) -> ResourceSpec | None:
+def stack_key(stack: StackView, value: Any) -> ResourceView | None:
     """The stack's own key that `value` (`${keys.NAME[.ATTR]}`) refers to, if any."""
     ref = reference_of(value)
     if ref is None or not ref[0].startswith(f"{KEYS_SECTION}."):
@@ -162,7 +162,7 @@ def as_text(statement: dict[str, Any]) -> str:
     return json.dumps(statement, separators=(", ", ": "))
 
 
-def key_grant_problem(stack: Stack, key_value: Any, service: str, actions: tuple[str, ...],
+def key_grant_problem(stack: StackView, key_value: Any, service: str, actions: tuple[str, ...],
                       consequence: str, sid: str) -> str | None:
     """Why the stack key `key_value` refers to cannot be used by `service`, with the
     statement that fixes it; None when it can, or when the key is not the stack's."""

@@ -15,12 +15,19 @@ from typing import Any
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import retry_when
+from awsprov.core.changes import (
+    KNOWN_AFTER_APPLY,
+    AttributeChange,
+    BaselineFinding,
+    FieldKind,
+    Severity,
+    is_unknown,
+)
 from awsprov.cost import messaging as pricing
-from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.base import Deletion, Desired, Live, Problem, Progress, ResourceType
 from awsprov.resources.state_export import exported
 
 PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda",
@@ -240,13 +247,15 @@ class SnsTopic(ResourceType):
                      changes: list[AttributeChange]) -> list[str]:
         return [c.note for c in changes if c.note]
 
-    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+    def baseline(self, live: Live) -> list[BaselineFinding]:
         findings = []
         if not live.state["kms_key"]:
-            findings.append(("topic-kms", "warning", "messages are stored unencrypted: set "
+            findings.append(BaselineFinding("topic-kms", Severity.WARNING,
+                "messages are stored unencrypted: set "
                              "kms_key"))
         if policies.public_statements(live.state["policy"]):
-            findings.append(("topic-policy-public", "error", "the topic policy lets anyone "
+            findings.append(BaselineFinding("topic-policy-public", Severity.ERROR,
+                "the topic policy lets anyone "
                              "act on it, not limited by a fixed aws:SourceArn, "
                              "aws:SourceAccount..."))
         return findings
@@ -346,7 +355,7 @@ class SnsTopic(ResourceType):
     def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
                progress: Progress) -> None:
         sns = aws.client("sns")
-        changed = {c.path.split(".")[0] for c in changes}
+        changed = {c.prop for c in changes}
         want = desired.state
         values = {
             "kms_key": ("KmsMasterKeyId", want["kms_key"] or ""),
@@ -418,7 +427,7 @@ class SnsTopic(ResourceType):
             sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="FilterPolicy",
                                             AttributeValue=value)
 
-    def delete(self, aws, live: Live, progress: Progress) -> None:
+    def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         progress("DeleteTopic (its subscriptions go with it)")
         aws.client("sns").delete_topic(TopicArn=live.arn)  # no error when already gone
 

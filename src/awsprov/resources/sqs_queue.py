@@ -18,15 +18,22 @@ from typing import Any
 from awsprov.aws import errors
 from awsprov.aws.arns import make_arn
 from awsprov.aws.waiters import WaitPolicy, retry_when, visible, wait_until
+from awsprov.core.changes import (
+    KNOWN_AFTER_APPLY,
+    AttributeChange,
+    BaselineFinding,
+    FieldKind,
+    Severity,
+    is_unknown,
+)
+from awsprov.core.references import REFERENCE
 from awsprov.cost import messaging as pricing
-from awsprov.engine.changes import KNOWN_AFTER_APPLY, AttributeChange, FieldKind, is_unknown
 from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.base import Deletion, Desired, Live, Problem, Progress, ResourceType
 from awsprov.resources.sizes import plural
 from awsprov.resources.state_export import exported
-from awsprov.spec.schema import REFERENCE
 
 NOT_FOUND = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 DELETED_RECENTLY = ("AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently")
@@ -236,22 +243,25 @@ class SqsQueue(ResourceType):
                 f"{retention.after} s are deleted (the queue holds about "
                 f"{plural(messages, 'message')})"]
 
-    def deletion_refusal(self, live: Live, props: dict[str, Any] | None) -> str | None:
+    def deletion(self, live: Live, props: dict[str, Any] | None) -> Deletion:
         messages = live.raw.get("messages", 0)
         if messages and not (props or {}).get("force_destroy"):
-            return (f"holds about {messages} messages ({live.data_at_risk}): drain or purge "
-                    f"it first, or set `force_destroy: true`")
-        return None
+            return Deletion(refusal=f"holds about {messages} messages ({live.data_at_risk}): "
+                                    f"drain or purge it first, or set `force_destroy: true`")
+        return Deletion()
 
-    def baseline(self, live: Live) -> list[tuple[str, str, str]]:
+    def baseline(self, live: Live) -> list[BaselineFinding]:
         findings = []
         if live.state["kms_key"] == UNENCRYPTED:
-            findings.append(("queue-encryption", "warning", "messages are stored unencrypted"))
+            findings.append(BaselineFinding("queue-encryption", Severity.WARNING,
+                "messages are stored unencrypted"))
         elif not live.state["kms_key"]:
-            findings.append(("queue-kms", "info", "encrypted with SQS-owned keys (SSE-SQS): "
+            findings.append(BaselineFinding("queue-kms", Severity.INFO,
+                "encrypted with SQS-owned keys (SSE-SQS): "
                              "no key policy or CloudTrail record of their use"))
         if policies.public_statements(live.state["policy"]):
-            findings.append(("queue-policy-public", "error", "the queue policy lets anyone "
+            findings.append(BaselineFinding("queue-policy-public", Severity.ERROR,
+                "the queue policy lets anyone "
                              "act on it, not limited by a fixed aws:SourceArn, "
                              "aws:SourceAccount..."))
         return findings
@@ -314,7 +324,7 @@ class SqsQueue(ResourceType):
 
     def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
                progress: Progress) -> None:
-        changed = {c.path.split(".")[0] for c in changes}
+        changed = {c.prop for c in changes}
         url = live.raw["url"]
         attributes = _attributes_request(desired, live, changed)
         if attributes:
@@ -340,7 +350,7 @@ class SqsQueue(ResourceType):
             lambda have: all(have.get(k) == v for k, v in want.items()),
             f"{desired.name}: attributes applied", poll, consecutive=2)
 
-    def delete(self, aws, live: Live, progress: Progress) -> None:
+    def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         progress("DeleteQueue (AWS then refuses its name for 60 s)")
         try:
             aws.client("sqs").delete_queue(QueueUrl=live.raw["url"])

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from awsprov.engine import graph
+from awsprov.core import references
 from awsprov.errors import Location, SpecError, SpecErrors
 from awsprov.resources import registry
 from awsprov.resources import tags as tagging
-from awsprov.spec import interpolate, validate
+from awsprov.spec import graph, validate
 from awsprov.spec.model import ResourceSpec, Stack
 from awsprov.spec.yamlfile import Positions, dotted, load_yaml, locate, parse_yaml
 
@@ -250,9 +250,9 @@ def _interpolate_static(doc: dict, positions: Positions, env: str | None,
                     raise SpecError(f"${{{expr}}} is used but not set ({hint})",
                                     locate(positions, path), dotted(path))
                 return statics[expr]
-            if expr in interpolate.LATE_NAMES:
+            if expr in references.LATE_NAMES:
                 return None
-            if interpolate.parse_reference(expr, sections):
+            if references.parse_reference(expr, sections):
                 return None  # a resource reference: resolved at plan time
             raise SpecError(f"unknown interpolation ${{{expr}}} (expected var.NAME, env, stack, "
                             f"region, account_id or SECTION.NAME[.ATTR])",
@@ -264,8 +264,8 @@ def _interpolate_static(doc: dict, positions: Positions, env: str | None,
     # error must be the same on every run.
     for key in [k for k in doc if k in sections or k == "tags"]:
         if key in doc:
-            out[key] = interpolate.map_strings(
-                doc[key], lambda text, path, k=key: interpolate.substitute(text, lookup_at((k,
+            out[key] = references.map_strings(
+                doc[key], lambda text, path, k=key: references.substitute(text, lookup_at((k,
                                                                                          *path))))
     return out
 
@@ -348,7 +348,7 @@ def _check_semantics(stack: Stack, inputs: bool = True) -> None:
                 stack.tags, spec.props.get("tags") or {}, stack.env)):
             path = (*base, "tags") if "tags" in spec.props else base
             problems.append(SpecError(why, stack.location(*path), dotted(path)))
-        for ref in interpolate.references_in(spec.props, sections):
+        for ref in references.references_in(spec.props, sections):
             target = stack.resources.get(ref.address)
             path = _path_of_reference(spec.props, ref, base)
             if target is None:
@@ -400,16 +400,16 @@ def _check_across_resources(stack: Stack, inputs: bool = True) -> None:
         raise SpecErrors(problems) if len(problems) > 1 else problems[0]
 
 
-def _path_of_reference(props: dict, ref: interpolate.Reference, base: tuple) -> tuple:
+def _path_of_reference(props: dict, ref: references.Reference, base: tuple) -> tuple:
     sections = set(registry.sections())
     found: list[tuple] = []
 
     def visit(text: str, path: tuple) -> str:
-        if ref in interpolate.references_in(text, sections) and not found:
+        if ref in references.references_in(text, sections) and not found:
             found.append(path)
         return text
 
-    interpolate.map_strings(props, visit)
+    references.map_strings(props, visit)
     return (*base, *(found[0] if found else ()))
 
 

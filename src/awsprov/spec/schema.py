@@ -16,7 +16,6 @@ SCHEMA_ID = "https://awsprov.dev/schema/awsprov.schema.json"
 STACK_NAME = r"^[a-z][a-z0-9-]{0,39}$"
 LOGICAL_NAME = r"^[a-z][a-z0-9_-]*$"
 REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$"
-REFERENCE = r"^\$\{[a-z_]+\.[a-z][a-z0-9_-]*(\.[a-z_]+)?\}$"
 # A string holding at least one `${...}`: its value is only known after interpolation.
 INTERPOLATED = {"type": "string", "pattern": r"\$\{[^}]+\}",
                 "description": "A value given through ${env}, ${var.NAME}, ${region}, "

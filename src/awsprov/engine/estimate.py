@@ -137,7 +137,7 @@ def _round_or_none(value: float | None) -> float | None:
 
 
 def _live_props(planned, change) -> dict[str, Any] | None:
-    from awsprov.engine.changes import Action
+    from awsprov.core.changes import Action
 
     try:
         return planned.rtype.export(planned.live)

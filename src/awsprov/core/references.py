@@ -1,4 +1,5 @@
-"""`${...}` in spec values: static values at load time, resource references at plan time."""
+"""The reference syntax: `${...}` in spec values, static values at load time, resource
+references at plan time."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from awsprov.engine.changes import KNOWN_AFTER_APPLY
+from awsprov.core.changes import KNOWN_AFTER_APPLY
 
 TOKEN = re.compile(r"(?<!\$)\$\{([^}]*)\}")
 ESCAPED = "$${"
-STATIC_NAMES = ("env", "stack", "region")
+# A whole value that is one reference: ${SECTION.NAME} or ${SECTION.NAME.ATTRIBUTE}.
+REFERENCE = r"^\$\{[a-z_]+\.[a-z][a-z0-9_-]*(\.[a-z_]+)?\}$"
 LATE_NAMES = ("account_id",)
 
 
@@ -24,10 +26,6 @@ class Reference:
     @property
     def address(self) -> str:
         return f"{self.section}.{self.logical}"
-
-
-class InterpolationError(ValueError):
-    pass
 
 
 def parse_reference(expr: str, sections: set[str]) -> Reference | None:

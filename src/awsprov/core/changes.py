@@ -48,6 +48,23 @@ class FieldKind(str, enum.Enum):
     COMPUTED = "computed"          # never diffed
 
 
+class Severity(str, enum.Enum):
+    """How much a problem or a baseline finding matters."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class BaselineFinding:
+    """One security-baseline rule a live resource breaks (`verify --baseline`)."""
+
+    rule: str
+    severity: Severity
+    message: str
+
+
 class Action(str, enum.Enum):
     CREATE = "create"
     UPDATE = "update"
@@ -86,6 +103,11 @@ class AttributeChange:
     sensitive: bool = False
     note: str = ""
     source: str = ""  # where a sensitive value comes from ("from_file PATH"), safe to print
+
+    @property
+    def prop(self) -> str:
+        """The top-level state key this change is under ("indexes" for "indexes.by-x")."""
+        return self.path.split(".", 1)[0]
 
     def to_json(self) -> dict[str, Any]:
         return {

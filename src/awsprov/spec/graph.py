@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from awsprov.core import references
 from awsprov.resources import registry
-from awsprov.spec import interpolate
 
 if TYPE_CHECKING:
     from awsprov.spec.model import Stack
@@ -22,7 +22,7 @@ def dependencies(stack: Stack) -> dict[str, set[str]]:
     sections = set(registry.sections())
     deps: dict[str, set[str]] = {}
     for address, spec in stack.resources.items():
-        refs = interpolate.references_in(spec.props, sections)
+        refs = references.references_in(spec.props, sections)
         deps[address] = {r.address for r in refs if r.address in stack.resources} - {address}
     return deps
 
