@@ -372,3 +372,57 @@ def test_create_alias_is_retried_while_the_new_key_is_not_visible(aws, tmp_path)
     assert len(refusals) == 2 and log.count()["CreateAlias"] == 1
     assert log.count()["CreateKey"] == 1
     assert _key_id()
+
+
+# ---- the property table and the typed live shape ------------------------------------------
+
+ACCOUNT_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _rsa_live(**state):
+    from awsprov.resources.base import Live
+    from awsprov.resources.kms_key import KeyDetails, default_policy
+
+    return Live("alias/signing", ACCOUNT_ARN, {
+        "alias": "alias/signing", "key_spec": "RSA_2048", "key_usage": "ENCRYPT_DECRYPT",
+        "description": "", "enabled": True, "rotation": False, "rotation_period_days": None,
+        "policy": policies.canonical(default_policy("123456789012")), **state},
+        {"Owner": "ops", "awsprov:stack": "vault"}, attributes={"id": "1234abcd"},
+        details=KeyDetails("1234abcd"))
+
+
+def test_the_key_table_gives_kinds_and_keeps_the_deletion_window_out_of_state():
+    from awsprov.core.changes import FieldKind
+    from awsprov.resources.kms_key import KmsKey
+
+    assert KmsKey.fields == {"key_spec": FieldKind.REFUSE, "key_usage": FieldKind.REFUSE}
+    assert KmsKey.sensitive_fields == frozenset()
+    state = KmsKey().desired_state({"alias": "alias/a", "deletion_window_days": 7})
+    assert list(state) == ["alias", "key_spec", "key_usage", "description", "enabled",
+                           "rotation", "rotation_period_days", "policy"]
+    assert state["rotation"] is True and state["rotation_period_days"] == 365
+    hmac = KmsKey().desired_state({"alias": "alias/m", "key_spec": "HMAC_256"})
+    assert hmac["key_usage"] == "GENERATE_VERIFY_MAC" and hmac["rotation"] is False
+    assert hmac["rotation_period_days"] is None
+
+
+def test_export_leaves_out_what_the_key_spec_and_account_imply():
+    from awsprov.resources.kms_key import KmsKey
+
+    assert KmsKey().export(_rsa_live()) == {"alias": "alias/signing", "key_spec": "RSA_2048",
+                                           "tags": {"Owner": "ops"}}
+    exported = KmsKey().export(_rsa_live(key_usage="SIGN_VERIFY", enabled=False,
+                                         description="signs"))
+    assert exported == {"alias": "alias/signing", "description": "signs",
+                        "key_spec": "RSA_2048", "key_usage": "SIGN_VERIFY", "enabled": False,
+                        "tags": {"Owner": "ops"}}
+
+
+def test_the_key_id_survives_a_copy_of_the_live_key():
+    import dataclasses
+
+    from awsprov.resources.kms_key import KmsKey
+
+    copy = dataclasses.replace(_rsa_live(), state={"alias": None})
+    assert copy.details.key_id == "1234abcd"
+    assert "1234abcd" in KmsKey().identifiers(copy)

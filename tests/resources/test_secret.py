@@ -225,3 +225,61 @@ def test_ignore_changes_leaves_a_value_managed_elsewhere(aws, spec):
     _sm().put_secret_value(SecretId="vault/api", SecretString="rotated-by-lambda")
     _assert_converged(ctx, log, path)
     assert _value("vault/api") == "rotated-by-lambda"
+
+
+# ---- the property table and the typed live shape ------------------------------------------
+
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:vault/api-AbCdEf"
+
+
+def _live_secret(value: bytes | None, generated: bool = False, pending: bool = False):
+    from awsprov.resources.base import Live
+    from awsprov.resources.secret import SecretDetails, digest
+
+    return Live("vault/api", SECRET_ARN,
+                {"description": "", "kms_key": None, "value": "set" if value else None,
+                 "value_version": "v1"},
+                {"awsprov:stack": "vault", "awsprov:address": "secrets.api"},
+                pending_deletion=pending,
+                details=SecretDetails(digest(value) if value else None, generated))
+
+
+def test_the_secret_table_declares_the_value_sensitive_and_keeps_settings_out_of_state():
+    from awsprov.resources.secret import Secret
+
+    assert Secret.sensitive_fields == frozenset({"value"})
+    assert Secret.fields == {}
+    assert Secret().desired_state({"name": "n", "recovery_window_days": 0,
+                                   "kms_key": "alias/aws/secretsmanager"}) == {
+        "description": "", "kms_key": None, "value": None}
+
+
+@pytest.mark.parametrize("pending", [False, True], ids=["update", "restore"])
+def test_a_changed_value_is_marked_sensitive_by_the_table_on_update_and_restore(
+        monkeypatch, pending):
+    from types import SimpleNamespace
+
+    from awsprov.engine.planner import classify
+    from awsprov.resources.base import Desired
+    from awsprov.resources.secret import Secret
+
+    monkeypatch.setenv("VAULT_API", "new-s3cr3t-2718")
+    rtype, live = Secret(), _live_secret(b"old-s3cr3t-3141", pending=pending)
+    stack = SimpleNamespace(name="vault", env=None, region="us-east-1", resources={})
+    props = {"name": "vault/api", "value": {"from_env": "VAULT_API"}}
+    desired = Desired("secrets", "api", "vault/api", props, rtype.desired_state(props),
+                      dict(live.tags))
+    change = classify(stack, rtype, desired, live, PlanOptions())
+    assert change.action is (Action.RESTORE if pending else Action.UPDATE)
+    value = next(a for a in change.attributes if a.path == "value")
+    assert value.sensitive
+    assert "s3cr3t" not in str(change.to_json())
+
+
+def test_the_value_digest_stays_out_of_the_live_details_repr():
+    import dataclasses
+
+    live = _live_secret(b"hunter2", generated=True)
+    copy = dataclasses.replace(live, state={})
+    assert copy.details == live.details and copy.details.generated
+    assert copy.details.value_digest not in repr(copy.details)

@@ -74,7 +74,6 @@ def test_a_key_is_named_by_arn_id_alias_and_alias_arn():
     keys = registry.get("keys")
     arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     live = Live("alias/k", arn, {"alias": "alias/k"}, {},
-                attributes={"id": "1234abcd-12ab-34cd-56ef-1234567890ab", "alias": "alias/k"},
-                raw={"key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"})
+                attributes={"id": "1234abcd-12ab-34cd-56ef-1234567890ab", "alias": "alias/k"})
     assert keys.identifiers(live) == {arn, "1234abcd-12ab-34cd-56ef-1234567890ab",
                                       "alias/k", "arn:aws:kms:us-east-1:123456789012:alias/k"}

@@ -1,4 +1,4 @@
-"""KMS customer managed keys (SPEC.md "keys"; reference/aws-behaviour.md §1.3, §1.4, §2).
+"""KMS customer managed keys (docs/keys-and-secrets.md "Keys"; the AWS KMS developer guide).
 
 A key has no name: its alias is its identity. A key is tagged in CreateKey itself and
 gets its alias right after, so an apply killed between the two leaves a tagged key
@@ -23,6 +23,8 @@ modify a disabled key's rotation), DisableKey after them.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from awsprov.aws import errors
@@ -50,6 +52,7 @@ from awsprov.resources.base import (
     Progress,
     ResourceType,
 )
+from awsprov.resources.props import Prop
 
 SYMMETRIC = "SYMMETRIC_DEFAULT"
 # Key spec → the usages AWS accepts for it; the first is awsprov's default.
@@ -119,6 +122,23 @@ def _account_of(arn: str) -> tuple[str, str]:
     return parts[4], parts[1]
 
 
+def _default_usage(key_spec: str) -> str:
+    return USAGES.get(key_spec, ("ENCRYPT_DECRYPT",))[0]
+
+
+def _default_rotation(key_spec: str) -> bool:
+    return key_spec == SYMMETRIC  # KMS rotates only symmetric key material
+
+
+@dataclass(frozen=True)
+class KeyDetails:
+    """What the key's own calls need beyond its state: every KMS call names the key by id
+    (its alias can be missing or about to change)."""
+
+    key_id: str
+    creation_date: datetime | None = None
+
+
 class KmsKey(ResourceType):
     section = "keys"
     kind = "KMS key"
@@ -127,36 +147,44 @@ class KmsKey(ResourceType):
     holds_data = True  # not itself, but everything it encrypts
     required = ("alias",)
     reference_attributes = ("arn", "name", "id", "alias")
-    properties = {
-        "alias": {"type": "string", "maxLength": 256, "pattern": ALIAS_PATTERN,
-                  "description": "The key's identity: alias/ then a-z A-Z 0-9 / _ - "
-                                 "(alias/aws/ is reserved for AWS)"},
-        "description": {"type": "string", "maxLength": 8192, "default": "",
-                        "description": "The key's description, as the KMS console shows it"},
-        "rotation": {"type": "boolean",
-                     "description": "Automatic rotation (default true for symmetric keys)"},
-        "rotation_period_days": {"type": "integer", "minimum": 90, "maximum": 2560,
-                                 "default": DEFAULT_ROTATION_DAYS,
-                                 "description": "Days between rotations (default 365)"},
-        "policy": {"type": "object", "description": "The key policy document; default: the "
-                                                    "account-root default policy"},
-        "key_spec": {"enum": list(USAGES), "default": SYMMETRIC,
-                     "description": "Key material: symmetric AES, HMAC, RSA or elliptic-curve; "
-                                    "fixed when the key is made"},
-        "key_usage": {"enum": KEY_USAGES,
-                      "description": "What the key does (default: the first its key_spec "
-                                     "allows, ENCRYPT_DECRYPT for symmetric keys); fixed when "
-                                     "the key is made"},
-        "deletion_window_days": {"type": "integer", "minimum": 7, "maximum": 30,
-                                 "default": DEFAULT_DELETION_WINDOW,
-                                 "description": "Days between delete and the key's end "
-                                                "(default 30); a restore is possible meanwhile"},
-        "enabled": {"type": "boolean", "default": True,
-                    "description": "false disables the key: every use of it is refused"},
-    }
-    fields = {
-        "key_spec": FieldKind.REFUSE,
-        "key_usage": FieldKind.REFUSE,
+    props = {
+        "alias": Prop({"type": "string", "maxLength": 256, "pattern": ALIAS_PATTERN,
+                       "description": "The key's identity: alias/ then a-z A-Z 0-9 / _ - "
+                                      "(alias/aws/ is reserved for AWS)"}),
+        "description": Prop({"type": "string", "maxLength": 8192,
+                             "description": "The key's description, as the KMS console "
+                                            "shows it"},
+                            default="", request="Description", describe="Description"),
+        # Its default depends on key_spec (desired_state): none declared here.
+        "rotation": Prop({"type": "boolean",
+                          "description": "Automatic rotation (default true for symmetric "
+                                         "keys)"}),
+        "rotation_period_days": Prop({"type": "integer", "minimum": 90, "maximum": 2560,
+                                      "description": "Days between rotations (default 365)"},
+                                     default=DEFAULT_ROTATION_DAYS),
+        # Absent: the account-root default policy, which key_changes fills in from the ARN.
+        "policy": Prop({"type": "object", "description": "The key policy document; default: "
+                                                         "the account-root default policy"}),
+        "key_spec": Prop({"enum": list(USAGES),
+                          "description": "Key material: symmetric AES, HMAC, RSA or "
+                                         "elliptic-curve; fixed when the key is made"},
+                         change=FieldKind.REFUSE, default=SYMMETRIC, request="KeySpec"),
+        # Its default depends on key_spec (_default_usage).
+        "key_usage": Prop({"enum": KEY_USAGES,
+                           "description": "What the key does (default: the first its "
+                                          "key_spec allows, ENCRYPT_DECRYPT for symmetric "
+                                          "keys); fixed when the key is made"},
+                          change=FieldKind.REFUSE, request="KeyUsage"),
+        # A setting for `delete` (ScheduleKeyDeletion), never part of the compared state.
+        "deletion_window_days": Prop({"type": "integer", "minimum": 7, "maximum": 30,
+                                      "description": "Days between delete and the key's end "
+                                                     "(default 30); a restore is possible "
+                                                     "meanwhile"},
+                                     default=DEFAULT_DELETION_WINDOW, exported=False,
+                                     state=False),
+        "enabled": Prop({"type": "boolean",
+                         "description": "false disables the key: every use of it is refused"},
+                        default=True),
     }
     permissions = {
         "read": ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
@@ -187,7 +215,7 @@ class KmsKey(ResourceType):
         if isinstance(alias, str) and alias.startswith(RESERVED_ALIAS_PREFIX):
             problems.append(Problem(("alias",), f"{RESERVED_ALIAS_PREFIX} is reserved for "
                                                 f"AWS managed keys; choose another alias"))
-        spec = props.get("key_spec", SYMMETRIC)
+        spec = props.get("key_spec", self.props["key_spec"].default)
         usage = props.get("key_usage")
         if usage is not None and usage not in USAGES.get(spec, ()):
             allowed = ", ".join(USAGES.get(spec, ()))
@@ -196,7 +224,7 @@ class KmsKey(ResourceType):
         if props.get("rotation") and spec != SYMMETRIC:
             problems.append(Problem(("rotation",), f"automatic rotation needs a "
                                                    f"{SYMMETRIC} key, not {spec}"))
-        rotation = props.get("rotation", spec == SYMMETRIC)
+        rotation = props.get("rotation", _default_rotation(spec))
         if "rotation_period_days" in props and not rotation:
             problems.append(Problem(("rotation_period_days",),
                                     "rotation_period_days needs rotation: true"))
@@ -207,8 +235,9 @@ class KmsKey(ResourceType):
     # ---- normalization (pure) --------------------------------------------------------
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
-        spec = props.get("key_spec", SYMMETRIC)
-        rotation = bool(props.get("rotation", spec == SYMMETRIC))
+        simple = self.simple_desired(props)
+        spec = simple["key_spec"]
+        rotation = bool(props.get("rotation", _default_rotation(spec)))
         document = props.get("policy")
         if document is None:
             policy = None  # the default policy, which diff fills in from the live ARN
@@ -216,15 +245,15 @@ class KmsKey(ResourceType):
             policy = KNOWN_AFTER_APPLY
         else:
             policy = policies.canonical(document)
+        # In this order, the order a create's plan lists them in.
         return {
-            "alias": props["alias"],
+            "alias": simple["alias"],
             "key_spec": spec,
-            "key_usage": props.get("key_usage", USAGES.get(spec, ("ENCRYPT_DECRYPT",))[0]),
-            "description": props.get("description", ""),
-            "enabled": bool(props.get("enabled", True)),
+            "key_usage": props.get("key_usage", _default_usage(spec)),
+            "description": simple["description"],
+            "enabled": bool(simple["enabled"]),
             "rotation": rotation,
-            "rotation_period_days": props.get("rotation_period_days", DEFAULT_ROTATION_DAYS)
-            if rotation else None,
+            "rotation_period_days": simple["rotation_period_days"] if rotation else None,
             "policy": policy,
         }
 
@@ -267,18 +296,19 @@ class KmsKey(ResourceType):
     def identifiers(self, live: Live) -> frozenset[str]:
         """A table, bucket, queue... names its key by ARN, id, alias or alias ARN."""
         aliases = {a for a in (live.state.get("alias"), live.attributes.get("alias")) if a}
-        return kms_refs.KeyNames(live.arn, live.raw.get("key_id") or live.attributes["id"],
-                                 frozenset(aliases), aws_managed=False).names()
+        return kms_refs.KeyNames(live.arn, live.attributes["id"], frozenset(aliases),
+                                 aws_managed=False).names()
 
     def baseline(self, live: Live) -> list[BaselineFinding]:
         findings = []
         if live.state["key_spec"] == SYMMETRIC and not live.state["rotation"]:
             findings.append(BaselineFinding("key-rotation", Severity.WARNING,
-                "automatic key rotation is off"))
+                                            "automatic key rotation is off"))
         for _statement in policies.public_statements(live.state.get("policy")):
-            findings.append(BaselineFinding("key-policy-public", Severity.ERROR,
-                "the key policy allows any "
-                             "AWS principal, not limited to fixed sources or accounts"))
+            findings.append(BaselineFinding(
+                "key-policy-public", Severity.ERROR,
+                "the key policy allows any AWS principal, not limited to fixed sources or "
+                "accounts"))
         return findings
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
@@ -290,22 +320,18 @@ class KmsKey(ResourceType):
         return arn.rsplit("/", 1)[-1]  # the key id: read() accepts it as well as an alias
 
     def export(self, live: Live) -> dict[str, Any]:
-        state = live.state
-        if not state["alias"]:
+        if not live.state["alias"]:
             raise AwsprovError(f"key {live.name} has no alias: give it one to manage it")
-        defaults = self.desired_state({"alias": state["alias"], "key_spec": state["key_spec"]})
-        props: dict[str, Any] = {"alias": state["alias"]}
-        for key in ("description", "key_spec", "key_usage", "enabled", "rotation"):
-            if state[key] != defaults[key] or (key == "key_spec" and state[key] != SYMMETRIC):
-                props[key] = state[key]
-        if state["rotation"] and state["rotation_period_days"] != DEFAULT_ROTATION_DAYS:
-            props["rotation_period_days"] = state["rotation_period_days"]
-        if state["policy"] != policies.canonical(default_policy(*_account_of(live.arn))):
-            props["policy"] = state["policy"]
-        user_tags = {k: v for k, v in live.tags.items() if not k.startswith("awsprov:")}
-        if user_tags:
-            props["tags"] = user_tags
-        return props
+        spec = super().export(live)
+        del spec["name"]  # a key has no name: its alias is its identity
+        # What a spec leaving them out gets, beyond the table's defaults: they depend on
+        # the key spec and the account.
+        key_spec = live.state["key_spec"]
+        implied = {"key_usage": _default_usage(key_spec),
+                   "rotation": _default_rotation(key_spec),
+                   "policy": policies.canonical(default_policy(*_account_of(live.arn)))}
+        return {key: value for key, value in spec.items()
+                if key not in implied or value != implied[key]}
 
     # ---- read ------------------------------------------------------------------------
 
@@ -328,7 +354,7 @@ class KmsKey(ResourceType):
             "alias": alias,
             "key_spec": meta.get("KeySpec") or meta.get("CustomerMasterKeySpec", SYMMETRIC),
             "key_usage": meta.get("KeyUsage", "ENCRYPT_DECRYPT"),
-            "description": meta.get("Description", ""),
+            **self.simple_live(meta),  # description
             "enabled": meta.get("KeyState") == "Enabled",
             "rotation": rotation,
             "rotation_period_days": period,
@@ -344,18 +370,16 @@ class KmsKey(ResourceType):
             pending_deletion=meta.get("KeyState") in PENDING_STATES,
             data_at_risk="everything this key encrypts becomes unreadable when its deletion "
                          "window ends; until then apply can restore it",
-            raw={"key_id": key_id, "key_state": meta.get("KeyState"),
-                 "deletion_date": meta.get("DeletionDate"),
-                 "creation_date": meta.get("CreationDate")},
+            details=KeyDetails(key_id, meta.get("CreationDate")),
         )
         live.tags_indexed = tags is not None
         return live
 
     def read_tags(self, aws, live: Live) -> dict[str, str]:
-        return _read_tags(aws.client("kms"), live.raw["key_id"])
+        return _read_tags(aws.client("kms"), live.details.key_id)
 
     def created(self, live: Live) -> str | None:
-        when = live.raw.get("creation_date")
+        when = live.details.creation_date
         return when.isoformat() if hasattr(when, "isoformat") else (str(when) if when else None)
 
     @staticmethod
@@ -411,12 +435,8 @@ class KmsKey(ResourceType):
         state = desired.state
         identity = _creation_identity(desired.tags)
         tags = {**desired.tags, **identity}
-        request: dict[str, Any] = {
-            "Description": state["description"],
-            "KeySpec": state["key_spec"],
-            "KeyUsage": state["key_usage"],
-            "Tags": tagging.as_pairs(tags, "TagKey", "TagValue"),
-        }
+        request: dict[str, Any] = {**self.simple_request(state),  # description, spec, usage
+                                   "Tags": tagging.as_pairs(tags, "TagKey", "TagValue")}
         if desired.props.get("policy") is not None:
             request["Policy"] = policies.to_json(desired.props["policy"])
         progress(f"CreateKey ({state['key_spec']}, {state['key_usage']})")
@@ -489,7 +509,7 @@ class KmsKey(ResourceType):
         if refused:  # reached after a restore: the plan's action was restore, not refused
             raise AwsprovError(f"refused: {refused}")
         kms = aws.client("kms")
-        key_id = live.raw["key_id"]
+        key_id = live.details.key_id
         want, have = desired.state, live.state
         changed = {c.prop for c in changes}
         if "enabled" in changed and want["enabled"]:
@@ -514,19 +534,20 @@ class KmsKey(ResourceType):
 
     def _put_policy(self, aws, desired: Desired, live: Live, progress: Progress) -> None:
         kms = aws.client("kms")
+        key_id = live.details.key_id
         document = desired.props.get("policy") or default_policy(*_account_of(live.arn))
         text = policies.to_json(document)
         progress("PutKeyPolicy")
-        retry_when(lambda: kms.put_key_policy(KeyId=live.raw["key_id"], PolicyName="default",
+        retry_when(lambda: kms.put_key_policy(KeyId=key_id, PolicyName="default",
                                               Policy=text),
                    ("MalformedPolicyDocumentException",),
                    "the key policy's principals to become visible", aws.wait,
                    messages=PRINCIPALS_NOT_VISIBLE)
         progress("waiting: the new key policy to show (KMS is eventually consistent)")
-        wait_until(lambda: kms.get_key_policy(KeyId=live.raw["key_id"],
+        wait_until(lambda: kms.get_key_policy(KeyId=key_id,
                                               PolicyName="default")["Policy"],
                    lambda shown: policies.same(shown, document),
-                   f"key {live.raw['key_id']} policy shown", aws.wait,
+                   f"key {key_id} policy shown", aws.wait,
                    timeout=SHOWN_TIMEOUT_S, consecutive=SHOWN_READS)
 
     def _set_rotation(self, aws, key_id: str, enabled: bool, period: int | None,
@@ -564,7 +585,7 @@ class KmsKey(ResourceType):
 
     def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         kms = aws.client("kms")
-        key_id = live.raw["key_id"]
+        key_id = live.details.key_id
         for alias in kms_refs.list_aliases(kms, key_id):
             if not alias.startswith(RESERVED_ALIAS_PREFIX):
                 progress(f"DeleteAlias {alias}")
@@ -583,7 +604,7 @@ class KmsKey(ResourceType):
 
     def restore(self, aws, desired: Desired, live: Live, progress: Progress) -> None:
         kms = aws.client("kms")
-        key_id = live.raw["key_id"]
+        key_id = live.details.key_id
         progress("CancelKeyDeletion (same key: what it encrypted stays readable)")
         try:
             kms.cancel_key_deletion(KeyId=key_id)
@@ -596,7 +617,7 @@ class KmsKey(ResourceType):
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         kms = aws.client("kms")
-        key_id = live.raw["key_id"]
+        key_id = live.details.key_id
         tagging.write_tag_delta(
             live.tags, tags,
             untag=lambda keys: kms.untag_resource(KeyId=key_id, TagKeys=keys),

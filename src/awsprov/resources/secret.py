@@ -1,4 +1,5 @@
-"""Secrets Manager secrets (SPEC.md "secrets"; reference/aws-behaviour.md §1.5 and §2).
+"""Secrets Manager secrets (docs/keys-and-secrets.md "Secrets"; the AWS Secrets Manager
+user guide).
 
 A secret value never leaves memory: the spec names where it comes from (an environment
 variable, a file next to the spec, or `generate`), the live value is read with
@@ -22,6 +23,7 @@ import re
 import secrets as random_bytes
 import string
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +52,8 @@ from awsprov.resources.base import (
     Problem,
     Progress,
     ResourceType,
-    leaf_diff,
 )
+from awsprov.resources.props import Prop
 
 GENERATED_TAG = "awsprov:generated"
 DEFAULT_KEY_ALIAS = "alias/aws/secretsmanager"
@@ -113,23 +115,44 @@ def digest(value: bytes) -> str:
     return hmac.new(_DIGEST_KEY, value, hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class SecretDetails:
+    """What the value's diff and update need beyond the state (which is fingerprinted into
+    plan files, so holds nothing value-derived): the keyed digest of AWSCURRENT (None: no
+    value), whether the value is marked generated, and every name of the secret's key."""
+
+    value_digest: str | None = field(default=None, repr=False)
+    generated: bool = False
+    key_names: frozenset[str] = frozenset()
+
+
 class Secret(ResourceType):
     section = "secrets"
     kind = "Secrets Manager secret"
     service = "secretsmanager"
     tagging_type = "secretsmanager:secret"
     holds_data = True
-    sensitive_fields = frozenset({"value"})
     relative_paths = (("value", "from_file"),)
-    properties = {
-        "name": {"type": "string", "minLength": 1, "maxLength": 512, "pattern": NAME_PATTERN,
-                 "description": "Secret name: 1-512 of A-Z a-z 0-9 / _ + = . @ -"},
-        "description": {"type": "string", "maxLength": 2048,
-                        "description": "The secret's description"},
-        "kms_key": _KEY_REF,
-        "value": _VALUE,
-        "recovery_window_days": {"type": "integer", "minimum": 0, "maximum": 30, "default": 30,
-                                 "description": "0 deletes at once; else 7-30 (default 30)"},
+    props = {
+        # The identity: read by it, never diffed (another name is another secret).
+        "name": Prop({"type": "string", "minLength": 1, "maxLength": 512,
+                      "pattern": NAME_PATTERN,
+                      "description": "Secret name: 1-512 of A-Z a-z 0-9 / _ + = . @ -"},
+                     state=False),
+        "description": Prop({"type": "string", "maxLength": 2048,
+                             "description": "The secret's description"},
+                            default="", request="Description", describe="Description"),
+        # Any spelling of the same key is no change (_same_key); the AWS managed key is None.
+        "kms_key": Prop(_KEY_REF),
+        # The state holds where the value comes from, never the value (_source). Never
+        # exported: the value stays where it is, or the user names its source after export.
+        "value": Prop(_VALUE, sensitive=True, exported=False),
+        # A setting for `delete` (DeleteSecret), never part of the compared state.
+        "recovery_window_days": Prop({"type": "integer", "minimum": 0, "maximum": 30,
+                                      "description": "0 deletes at once; else 7-30 (default "
+                                                     "30)"},
+                                     default=DEFAULT_RECOVERY_WINDOW, exported=False,
+                                     state=False),
     }
     permissions = {
         "read": ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
@@ -169,15 +192,8 @@ class Secret(ResourceType):
     # ---- normalization (pure) --------------------------------------------------------
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
-        key = props.get("kms_key")
-        if isinstance(key, str) and (key == DEFAULT_KEY_ALIAS
-                                     or key.endswith(f":{DEFAULT_KEY_ALIAS}")):
-            key = None  # the default, however it is spelled
-        return {
-            "description": props.get("description", ""),
-            "kms_key": key,
-            "value": _source(props.get("value")),
-        }
+        return {**self.simple_desired(props), "kms_key": _desired_key(props.get("kms_key")),
+                "value": _source(props.get("value"))}
 
     def input_digests(self, props: dict[str, Any], digest) -> dict[str, str]:
         source = props.get("value") or {}
@@ -185,19 +201,14 @@ class Secret(ResourceType):
             return {"value": digest(_spec_value(source))}
         return {}  # generated or left empty: nothing comes from outside the spec
 
-    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
-        changes: list[AttributeChange] = []
-        want, have = desired.state, live.state
-        if "description" not in desired.ignore:
-            changes.extend(AttributeChange(p, b, a) for p, b, a in
-                           leaf_diff("description", have["description"], want["description"]))
-        if "kms_key" not in desired.ignore and not _same_key(want["kms_key"], live):
-            changes.append(AttributeChange("kms_key", have["kms_key"], want["kms_key"]))
-        if "value" not in desired.ignore:
+    def key_changes(self, key: str, before: Any, after: Any, desired: Desired,
+                    live: Live) -> list[AttributeChange]:
+        if key == "kms_key":
+            return [] if _same_key(after, live) else [AttributeChange(key, before, after)]
+        if key == "value":
             change = _value_change(desired, live)
-            if change is not None:
-                changes.append(change)
-        return changes
+            return [change] if change is not None else []
+        return self.field_changes(key, before, after)
 
     def change_notes(self, desired: Desired, live: Live,
                      changes: list[AttributeChange]) -> list[str]:
@@ -208,27 +219,14 @@ class Secret(ResourceType):
         name = arn.split(":secret:", 1)[-1]
         return name[:-7] if re.search(r"-[A-Za-z0-9]{6}$", name) else name
 
-    def export(self, live: Live) -> dict[str, Any]:
-        """Never the value: it stays where it is (no `value`), or the user names its
-        source (from_env, from_file) after export."""
-        props: dict[str, Any] = {"name": live.name}
-        if live.state["description"]:
-            props["description"] = live.state["description"]
-        if live.state["kms_key"]:
-            props["kms_key"] = live.state["kms_key"]
-        user_tags = {k: v for k, v in live.tags.items() if not k.startswith("awsprov:")}
-        if user_tags:
-            props["tags"] = user_tags
-        return props
-
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         return [make_arn("secretsmanager", region, account, f"secret:{name}-??????")]
 
     def baseline(self, live: Live) -> list[BaselineFinding]:
         if live.state["kms_key"] is None:
             return [BaselineFinding("secret-cmk", Severity.INFO,
-                "encrypted with the AWS managed key "
-                     "aws/secretsmanager: no key policy of your own")]
+                                    "encrypted with the AWS managed key aws/secretsmanager: "
+                                    "no key policy of your own")]
         return []
 
     # ---- read ------------------------------------------------------------------------
@@ -257,15 +255,15 @@ class Secret(ResourceType):
         versions = len(secret.get("VersionIdsToStages") or {})
         return Live(
             name=secret["Name"], arn=secret["ARN"],
-            state={"description": secret.get("Description", ""), "kms_key": live_key,
+            state={**self.simple_live(secret), "kms_key": live_key,  # and description
                    "value": _live_source(tags, value_digest), "value_version": version},
             tags=tags,
             attributes={"arn": secret["ARN"], "name": secret["Name"]},
             pending_deletion=pending,
             data_at_risk=f"{versions} secret version{'s' if versions != 1 else ''} "
                          f"(recoverable during the recovery window unless it is 0)",
-            raw={"value_digest": value_digest, "generated": GENERATED_TAG in tags,
-                 "key_names": names.names() if names else frozenset()},
+            details=SecretDetails(value_digest, GENERATED_TAG in tags,
+                                  names.names() if names else frozenset()),
         )
 
     # ---- create ----------------------------------------------------------------------
@@ -318,9 +316,7 @@ class Secret(ResourceType):
         sm = aws.client("secretsmanager")
         changed = {c.prop for c in changes}
         want = desired.state
-        request: dict[str, Any] = {}
-        if "description" in changed:
-            request["Description"] = want["description"]
+        request = self.simple_request(want, changed)  # description
         if "kms_key" in changed:
             request["KmsKeyId"] = DEFAULT_KEY_ALIAS if want["kms_key"] is None \
                 else _known(want["kms_key"], "kms_key")
@@ -336,9 +332,9 @@ class Secret(ResourceType):
     def _update_value(self, aws, desired: Desired, live: Live, progress: Progress) -> None:
         sm = aws.client("secretsmanager")
         source = desired.props.get("value") or {}
-        generated = live.raw.get("generated")
+        generated = live.details.generated
         if "generate" in source:
-            if live.raw.get("value_digest") is None:
+            if live.details.value_digest is None:
                 progress("GetRandomPassword")
                 value = _generate(aws, source["generate"] or {}).encode()
                 progress("PutSecretValue (generated)")
@@ -348,7 +344,7 @@ class Secret(ResourceType):
                                 Tags=[{"Key": GENERATED_TAG, "Value": "true"}])
             return
         value = _spec_value(source)
-        if digest(value) != live.raw.get("value_digest"):
+        if digest(value) != live.details.value_digest:
             progress("PutSecretValue")
             sm.put_secret_value(SecretId=live.arn, **_as_value(value))
         if generated:
@@ -424,22 +420,24 @@ def _live_source(tags: dict[str, str], value_digest: str | None) -> str | None:
 
 
 def _value_change(desired: Desired, live: Live) -> AttributeChange | None:
+    """The value's change, if any (shown as sensitive: the base marks it so)."""
     source = desired.props.get("value") or {}
     before, after = live.state["value"], desired.state["value"]
+    held = live.details
     if not source:
         return None  # the spec leaves the value to others
     if "generate" in source:
-        if live.raw.get("value_digest") is None:
-            return AttributeChange("value", before, after, sensitive=True,
+        if held.value_digest is None:
+            return AttributeChange("value", before, after,
                                    note="a value is generated (GetRandomPassword)")
-        if not live.raw.get("generated"):
-            return AttributeChange("value", before, after, sensitive=True,
+        if not held.generated:
+            return AttributeChange("value", before, after,
                                    note="the current value is kept and marked generated")
         return None
-    if digest(_spec_value(source)) != live.raw.get("value_digest"):
-        return AttributeChange("value", before, after, sensitive=True)
-    if live.raw.get("generated"):
-        return AttributeChange("value", before, after, sensitive=True,
+    if digest(_spec_value(source)) != held.value_digest:
+        return AttributeChange("value", before, after)
+    if held.generated:
+        return AttributeChange("value", before, after,
                                note="the value is no longer marked generated")
     return None
 
@@ -499,12 +497,19 @@ def _generate(aws, options: dict) -> str:
 
 # ---- helpers ------------------------------------------------------------------------------
 
+def _desired_key(key: Any) -> Any:
+    """The spec's key; None for the AWS managed key, however it is spelled."""
+    if isinstance(key, str) and (key == DEFAULT_KEY_ALIAS or key.endswith(f":{DEFAULT_KEY_ALIAS}")):
+        return None
+    return key
+
+
 def _same_key(want: Any, live: Live) -> bool:
     if want is KNOWN_AFTER_APPLY or is_unknown(want):
         return False
     if want is None:
         return live.state["kms_key"] is None
-    return want == live.state["kms_key"] or want in live.raw.get("key_names", ())
+    return want == live.state["kms_key"] or want in live.details.key_names
 
 
 def _known(value: Any, what: str) -> Any:
