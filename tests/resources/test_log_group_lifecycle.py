@@ -3,6 +3,8 @@ AssociateKmsKey/DisassociateKmsKey: KNOWN_EMULATOR_GAPS)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -166,3 +168,24 @@ def test_a_refusal_that_is_not_about_the_key_is_not_retried(stubbed):
     with pytest.raises(ClientError, match="not authorized"):
         registry.get("log_groups").create(ctx, _desired(KEY), lambda _m: None)
     stub.assert_no_pending_responses()
+
+
+def test_the_stream_check_is_asked_once_and_survives_a_replace(aws):
+    ctx, _log = aws
+    logs = boto3.client("logs", region_name="us-east-1")
+    logs.create_log_group(logGroupName="/aws/apigateway/logs-api", tags={})
+    logs.put_retention_policy(logGroupName="/aws/apigateway/logs-api", retentionInDays=90)
+    logs.create_log_stream(logGroupName="/aws/apigateway/logs-api", logStreamName="s")
+    rtype = registry.get("log_groups")
+    live = rtype.read(ctx, "/aws/apigateway/logs-api")
+    assert live.state == {"retention_days": 90, "kms_key": None}
+    asked = []
+    ctx.client("logs").meta.events.register(
+        "before-call.logs.DescribeLogStreams", lambda **_kwargs: asked.append(1))
+    desired = Desired("log_groups", "api", live.name, {"retention_days": 1},
+                      rtype.desired_state({"retention_days": 1}), {})
+    copy = replace(live, tags={"Team": "ops"})
+    for each in (live, copy):
+        assert rtype.data_loss(desired, each, rtype.diff(desired, each)) == [
+            "retention 90 days → 1 day: stored events older than 1 day are deleted"]
+    assert asked == [1]

@@ -10,7 +10,8 @@ from rich.console import Console
 from awsprov.core.changes import Action, Plan, ResourceChange
 from awsprov.render import text
 from awsprov.resources import registry
-from awsprov.resources.base import Desired, Live, ResourceType
+from awsprov.resources.base import Desired, Live
+from awsprov.resources.log_group import LogGroupDetails
 from awsprov.resources.s3_bucket import BucketLive, ObjectCount
 
 
@@ -243,7 +244,7 @@ def test_log_group_retention_cut_counts_only_where_events_can_be(streams, lost):
         asked.append(1)
         return streams
     got = _loss("log_groups", {**LOG, "retention_days": 90}, {**LOG, "retention_days": 1},
-                raw={"has_streams": has_streams})
+                details=LogGroupDetails(has_streams))
     assert bool(got) is lost
     assert asked == [1]
 

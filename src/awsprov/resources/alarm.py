@@ -1,4 +1,4 @@
-"""CloudWatch metric alarms (SPEC.md "alarms"; reference/aws-behaviour.md §1.6).
+"""CloudWatch metric alarms (docs/spec.md "alarms"; docs/monitoring-and-messaging.md "Alarms").
 
 PutMetricAlarm replaces the whole alarm, so every create and update sends the complete
 desired alarm; tags of an existing alarm change only through TagResource/UntagResource
@@ -21,7 +21,7 @@ from awsprov.cost import cloudwatch as pricing
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Deletion, Desired, Live, Owner, Problem, Progress, ResourceType
-from awsprov.resources.state_export import exported
+from awsprov.resources.props import Prop
 
 COMPARISONS = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold",
                "<": "LessThanThreshold", "<=": "LessThanOrEqualToThreshold"}
@@ -34,8 +34,6 @@ RANGE_STATISTIC = (rf"^(?!.*\(:\))(IQM|(TM|WM|TC|TS)\(({_BOUND}%?)?:({_BOUND}%?)
                    rf"|PR\(({_BOUND})?:({_BOUND})?\))$")
 MISSING_DATA = ("missing", "breaching", "notBreaching", "ignore")
 ACTION_LISTS = ("actions", "ok_actions", "insufficient_data_actions")
-_API_ACTIONS = {"actions": "AlarmActions", "ok_actions": "OKActions",
-                "insufficient_data_actions": "InsufficientDataActions"}
 DESCRIBE_BATCH = 100  # DescribeAlarms takes up to 100 AlarmNames
 # GetResources takes up to 100 ARNs and answers them whole (AWS refuses pagination
 # parameters with ResourceARNList); moto pages the answer anyway, so a token is followed.
@@ -43,12 +41,14 @@ TAGGING_BATCH = 100
 # PutMetricAlarm: period x evaluation_periods is at most a day for periods under an hour,
 # at most seven days otherwise.
 WINDOW_SECONDS = {True: 86400, False: 604800}
-DEFAULTS = {"statistic": "Average", "period": 300, "evaluation_periods": 1,
-            "comparison": "GreaterThanThreshold", "treat_missing_data": "missing"}
 
 _ACTIONS = {"type": "array", "maxItems": 5, "uniqueItems": True,
             "items": {"type": "string", "minLength": 1},
             "description": "${topics.NAME} references or action ARNs (at most 5)"}
+
+
+def _actions(api_key: str) -> Prop:
+    return Prop(_ACTIONS, request=api_key, describe=api_key)
 
 
 def _is_percentile(statistic: str) -> bool:
@@ -56,8 +56,8 @@ def _is_percentile(statistic: str) -> bool:
 
 
 def _window_problems(props: dict[str, Any]) -> list[Problem]:
-    period = props.get("period", DEFAULTS["period"])
-    evaluation = props.get("evaluation_periods", DEFAULTS["evaluation_periods"])
+    period = _given(props, "period")
+    evaluation = _given(props, "evaluation_periods")
     if not (isinstance(period, int) and isinstance(evaluation, int)):
         return []
     limit = WINDOW_SECONDS[period < 3600]
@@ -89,6 +89,11 @@ def _sorted_actions(values: list | None) -> list:
     return sorted(values or [], key=str)
 
 
+def _given(props: dict[str, Any], name: str) -> Any:
+    """The spec's value of property `name`, or its AWS default."""
+    return props.get(name, MetricAlarm.props[name].unset)
+
+
 class MetricAlarm(ResourceType):
     section = "alarms"
     kind = "CloudWatch alarm"
@@ -96,47 +101,59 @@ class MetricAlarm(ResourceType):
     tagging_type = "cloudwatch:alarm"
     batch_size = DESCRIBE_BATCH
     required = ("name", "namespace", "metric", "threshold")
-    properties = {
-        "name": {"type": "string", "minLength": 1, "maxLength": 255,
-                 "pattern": r"^[^\x00-\x1f\x7f]+$",
-                 "description": "Alarm name: 1-255 characters, no control characters"},
-        "namespace": {"type": "string", "minLength": 1, "maxLength": 255,
-                      "pattern": r"^[^:]", "description": "e.g. AWS/SQS"},
-        "metric": {"type": "string", "minLength": 1, "maxLength": 255,
-                   "description": "Metric name, e.g. ApproximateAgeOfOldestMessage"},
-        "dimensions": {"type": "object", "maxProperties": 30,
-                       "description": "Dimension name → value (or a ${SECTION.NAME.name} "
-                                      "reference), e.g. QueueName",
-                       "propertyNames": {"minLength": 1, "maxLength": 255},
-                       "additionalProperties": {"type": ["string", "number"], "minLength": 1,
-                                                "maxLength": 1024}},
-        "statistic": {"type": "string", "minLength": 1,
-                      "default": DEFAULTS["statistic"],
-                      "description": "Sum, Average, Minimum, Maximum, SampleCount, or a "
-                                     "percentile such as p95 or p99.9"},
-        "period": {"type": "integer", "minimum": 10, "default": DEFAULTS["period"],
-                   "description": "Seconds: 10, 20, 30 or a multiple of 60 (default 300)"},
-        "evaluation_periods": {"type": "integer", "minimum": 1,
-                               "default": DEFAULTS["evaluation_periods"],
-                               "description": "Periods compared with the threshold"},
-        "datapoints_to_alarm": {"type": "integer", "minimum": 1,
-                                "description": "Breaching periods (of evaluation_periods) "
-                                               "that set ALARM (default: all of them)"},
-        "threshold": {"type": "number", "description": "The value compared with the "
-                      "statistic"},
-        "comparison": {"enum": [*COMPARISONS, *COMPARISONS.values()],
-                       "default": DEFAULTS["comparison"],
-                       "description": "An operator such as > >= < <=, or its CloudWatch "
-                                      "name (GreaterThanThreshold, ...)"},
-        "treat_missing_data": {"enum": list(MISSING_DATA),
-                               "default": DEFAULTS["treat_missing_data"],
-                               "description": "How periods without data count: missing, "
-                                              "notBreaching, breaching, ignore"},
-        "actions": _ACTIONS,
-        "ok_actions": _ACTIONS,
-        "insufficient_data_actions": _ACTIONS,
-        "description": {"type": "string", "maxLength": 1024,
-                        "description": "The alarm's description (AlarmDescription)"},
+    props = {
+        "name": Prop({"type": "string", "minLength": 1, "maxLength": 255,
+                      "pattern": r"^[^\x00-\x1f\x7f]+$",
+                      "description": "Alarm name: 1-255 characters, no control characters"},
+                     state=False),
+        "namespace": Prop({"type": "string", "minLength": 1, "maxLength": 255,
+                           "pattern": r"^[^:]", "description": "e.g. AWS/SQS"},
+                          request="Namespace", describe="Namespace"),
+        "metric": Prop({"type": "string", "minLength": 1, "maxLength": 255,
+                        "description": "Metric name, e.g. ApproximateAgeOfOldestMessage"},
+                       request="MetricName", describe="MetricName"),
+        "dimensions": Prop({"type": "object", "maxProperties": 30,
+                            "description": "Dimension name → value (or a ${SECTION.NAME.name} "
+                                           "reference), e.g. QueueName",
+                            "propertyNames": {"minLength": 1, "maxLength": 255},
+                            "additionalProperties": {"type": ["string", "number"],
+                                                     "minLength": 1, "maxLength": 1024}}),
+        # Statistic or ExtendedStatistic, by its form: _request and _live.
+        "statistic": Prop({"type": "string", "minLength": 1,
+                           "description": "Sum, Average, Minimum, Maximum, SampleCount, or a "
+                                          "percentile such as p95 or p99.9"},
+                          default="Average"),
+        # Read as AWS answers it, without a default: a metric-math alarm has no Period.
+        "period": Prop({"type": "integer", "minimum": 10,
+                        "description": "Seconds: 10, 20, 30 or a multiple of 60 (default 300)"},
+                       default=300, request="Period"),
+        "evaluation_periods": Prop({"type": "integer", "minimum": 1,
+                                    "description": "Periods compared with the threshold"},
+                                   default=1, request="EvaluationPeriods",
+                                   describe="EvaluationPeriods"),
+        # Its default is evaluation_periods: desired_state and _live fill it in.
+        "datapoints_to_alarm": Prop({"type": "integer", "minimum": 1,
+                                     "description": "Breaching periods (of evaluation_periods)"
+                                                    " that set ALARM (default: all of them)"},
+                                    request="DatapointsToAlarm"),
+        "threshold": Prop({"type": "number", "description": "The value compared with the "
+                           "statistic"}, request="Threshold", describe="Threshold"),
+        # The shorthand (>) is stored under its CloudWatch name; read without a default.
+        "comparison": Prop({"enum": [*COMPARISONS, *COMPARISONS.values()],
+                            "description": "An operator such as > >= < <=, or its CloudWatch "
+                                           "name (GreaterThanThreshold, ...)"},
+                           default="GreaterThanThreshold", request="ComparisonOperator"),
+        "treat_missing_data": Prop({"enum": list(MISSING_DATA),
+                                    "description": "How periods without data count: missing, "
+                                                   "notBreaching, breaching, ignore"},
+                                   default="missing", request="TreatMissingData",
+                                   describe="TreatMissingData"),
+        "actions": _actions("AlarmActions"),
+        "ok_actions": _actions("OKActions"),
+        "insufficient_data_actions": _actions("InsufficientDataActions"),
+        "description": Prop({"type": "string", "maxLength": 1024,
+                             "description": "The alarm's description (AlarmDescription)"},
+                            request="AlarmDescription", describe="AlarmDescription"),
     }
     usage_properties = pricing.ALARM_USAGE_PROPERTIES
     permissions = {
@@ -171,7 +188,7 @@ class MetricAlarm(ResourceType):
         if isinstance(period, int) and period not in (10, 20, 30) and period % 60:
             problems.append(Problem(("period",), f"{period} s: CloudWatch takes 10, 20, 30 "
                                     f"or a multiple of 60 seconds"))
-        evaluation = props.get("evaluation_periods", DEFAULTS["evaluation_periods"])
+        evaluation = _given(props, "evaluation_periods")
         problems.extend(_window_problems(props))
         datapoints = props.get("datapoints_to_alarm")
         if datapoints is not None and datapoints > evaluation:
@@ -218,24 +235,17 @@ class MetricAlarm(ResourceType):
     # ---- normalization (pure) --------------------------------------------------------
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
-        evaluation = props.get("evaluation_periods", DEFAULTS["evaluation_periods"])
-        comparison = props.get("comparison", DEFAULTS["comparison"])
-        threshold = props.get("threshold")
+        state = self.simple_desired(props)
+        threshold = state["threshold"]
         return {
-            "namespace": props.get("namespace"),
-            "metric": props.get("metric"),
+            **state,
             "dimensions": {str(k): v if v is KNOWN_AFTER_APPLY else str(v)
-                           for k, v in (props.get("dimensions") or {}).items()},
-            "statistic": props.get("statistic", DEFAULTS["statistic"]),
-            "period": props.get("period", DEFAULTS["period"]),
-            "evaluation_periods": evaluation,
-            "datapoints_to_alarm": props.get("datapoints_to_alarm", evaluation),
+                           for k, v in (state["dimensions"] or {}).items()},
+            "datapoints_to_alarm": props.get("datapoints_to_alarm", state["evaluation_periods"]),
             "threshold": float(threshold) if isinstance(threshold, (int, float)) else threshold,
-            "comparison": COMPARISONS.get(comparison, comparison),
-            "treat_missing_data": props.get("treat_missing_data",
-                                            DEFAULTS["treat_missing_data"]),
-            **{key: _sorted_actions(props.get(key)) for key in ACTION_LISTS},
-            "description": props.get("description") or None,
+            "comparison": COMPARISONS.get(state["comparison"], state["comparison"]),
+            **{key: _sorted_actions(state[key]) for key in ACTION_LISTS},
+            "description": state["description"] or None,
             # Not a property: an alarm whose actions were disabled behind awsprov's back
             # (DisableAlarmActions) notifies nobody, so it is drift like any other.
             "actions_enabled": True,
@@ -243,25 +253,23 @@ class MetricAlarm(ResourceType):
 
     def export(self, live: Live) -> dict[str, Any]:
         state = live.state
-        required = {"name": live.name, "namespace": state["namespace"],
-                    "metric": state["metric"], "threshold": state["threshold"]}
-        defaults = {**self.desired_state({}),
-                    "datapoints_to_alarm": state["evaluation_periods"]}
-        props = exported(live, defaults, required)
-        props.pop("actions_enabled", None)
-        if isinstance(props["threshold"], float) and props["threshold"].is_integer():
-            props["threshold"] = int(props["threshold"])
+        # The required properties first, whatever their value, as a spec would write them.
+        spec = {"name": live.name, **{key: state[key] for key in self.required if key != "name"},
+                **super().export(live)}
+        if spec.get("datapoints_to_alarm") == state["evaluation_periods"]:
+            del spec["datapoints_to_alarm"]  # its default: all the evaluation periods
+        if isinstance(spec["threshold"], float) and spec["threshold"].is_integer():
+            spec["threshold"] = int(spec["threshold"])
         shorthand = {v: k for k, v in COMPARISONS.items()}
-        if "comparison" in props:
-            props["comparison"] = shorthand.get(props["comparison"], props["comparison"])
-        return props
+        if "comparison" in spec:
+            spec["comparison"] = shorthand.get(spec["comparison"], spec["comparison"])
+        return spec
 
     def baseline(self, live: Live) -> list[BaselineFinding]:
         if live.state["actions"]:
             return []
         return [BaselineFinding("alarm-actions", Severity.WARNING,
-            "no alarm actions: nobody is told when it "
-                 "fires")]
+                                "no alarm actions: nobody is told when it fires")]
 
     def name_from_arn(self, arn: str) -> str:
         return arn.split(":alarm:", 1)[-1]
@@ -284,7 +292,7 @@ class MetricAlarm(ResourceType):
             for page in token_pages(cloudwatch.describe_alarms, request):
                 found.update({a["AlarmName"]: a for a in page.get("MetricAlarms", [])})
         tags, indexed = self._read_tags(aws, [a["AlarmArn"] for a in found.values()])
-        lives = {name: _live(found[name], tags[found[name]["AlarmArn"]]) if name in found
+        lives = {name: self._live(found[name], tags[found[name]["AlarmArn"]]) if name in found
                  else None for name in names}
         for live in lives.values():
             if live is not None:
@@ -327,7 +335,7 @@ class MetricAlarm(ResourceType):
 
     def create(self, aws, desired: Desired, progress: Progress) -> None:
         progress("PutMetricAlarm (new alarm, tagged)")
-        aws.client("cloudwatch").put_metric_alarm(**_request(desired),
+        aws.client("cloudwatch").put_metric_alarm(**self._request(desired),
                                                   Tags=tagging.as_pairs(desired.tags))
         self._remember(aws, desired.name)
 
@@ -336,7 +344,7 @@ class MetricAlarm(ResourceType):
         changed = {c.prop for c in changes}
         if changed - {"tags"}:
             progress("PutMetricAlarm (the whole alarm: it replaces every setting)")
-            aws.client("cloudwatch").put_metric_alarm(**_request(desired, live))
+            aws.client("cloudwatch").put_metric_alarm(**self._request(desired, live))
         if "tags" in changed:
             self.set_tags(aws, live, desired.tags)
 
@@ -358,56 +366,34 @@ class MetricAlarm(ResourceType):
         with self._lock:
             self._tagged_here.add(aws.arn("cloudwatch", f"alarm:{name}"))
 
+    def _request(self, desired: Desired, live: Live | None = None) -> dict[str, Any]:
+        """The complete alarm: PutMetricAlarm resets whatever it is not sent, so properties
+        under `ignore_changes` are sent as live has them."""
+        state = dict(desired.state)
+        if live is not None:
+            state.update({k: live.state[k] for k in desired.ignore if k in live.state})
+        statistic = "ExtendedStatistic" if _is_percentile(state["statistic"]) else "Statistic"
+        return {
+            "AlarmName": desired.name,
+            **self.simple_request(state),
+            "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(state["dimensions"].items())],
+            statistic: state["statistic"],
+            "ActionsEnabled": True,
+        }
+
+    def _live(self, alarm: dict, tags: dict[str, str]) -> Live:
+        state = self.simple_live(alarm)
+        return Live(name=alarm["AlarmName"], arn=alarm["AlarmArn"], tags=tags, state={
+            **state,
+            "dimensions": {d["Name"]: d["Value"] for d in alarm.get("Dimensions") or []},
+            "statistic": alarm.get("ExtendedStatistic") or alarm.get("Statistic"),
+            "period": alarm.get("Period"),
+            "datapoints_to_alarm": alarm.get("DatapointsToAlarm", state["evaluation_periods"]),
+            "comparison": alarm.get("ComparisonOperator"),
+            **{key: _sorted_actions(state[key]) for key in ACTION_LISTS},
+            "description": state["description"] or None,
+            "actions_enabled": alarm.get("ActionsEnabled", True),
+        }, attributes={"arn": alarm["AlarmArn"], "name": alarm["AlarmName"]})
+
 
 RESOURCE_TYPE = MetricAlarm
-
-
-def _request(desired: Desired, live: Live | None = None) -> dict[str, Any]:
-    """The complete alarm: PutMetricAlarm resets whatever it is not sent, so properties
-    under `ignore_changes` are sent as live has them."""
-    state = dict(desired.state)
-    if live is not None:
-        state.update({k: live.state[k] for k in desired.ignore if k in live.state})
-    request: dict[str, Any] = {
-        "AlarmName": desired.name,
-        "Namespace": state["namespace"],
-        "MetricName": state["metric"],
-        "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(state["dimensions"].items())],
-        "Period": state["period"],
-        "EvaluationPeriods": state["evaluation_periods"],
-        "DatapointsToAlarm": state["datapoints_to_alarm"],
-        "Threshold": state["threshold"],
-        "ComparisonOperator": state["comparison"],
-        "TreatMissingData": state["treat_missing_data"],
-        "ActionsEnabled": True,
-        **{_API_ACTIONS[key]: list(state[key]) for key in ACTION_LISTS},
-    }
-    if _is_percentile(state["statistic"]):
-        request["ExtendedStatistic"] = state["statistic"]
-    else:
-        request["Statistic"] = state["statistic"]
-    if state["description"]:
-        request["AlarmDescription"] = state["description"]
-    return request
-
-
-def _live(alarm: dict, tags: dict[str, str]) -> Live:
-    evaluation = alarm.get("EvaluationPeriods", DEFAULTS["evaluation_periods"])
-    state = {
-        "namespace": alarm.get("Namespace"),
-        "metric": alarm.get("MetricName"),
-        "dimensions": {d["Name"]: d["Value"] for d in alarm.get("Dimensions") or []},
-        "statistic": alarm.get("ExtendedStatistic") or alarm.get("Statistic"),
-        "period": alarm.get("Period"),
-        "evaluation_periods": evaluation,
-        "datapoints_to_alarm": alarm.get("DatapointsToAlarm", evaluation),
-        "threshold": alarm.get("Threshold"),
-        "comparison": alarm.get("ComparisonOperator"),
-        "treat_missing_data": alarm.get("TreatMissingData", DEFAULTS["treat_missing_data"]),
-        **{key: _sorted_actions(alarm.get(_API_ACTIONS[key])) for key in ACTION_LISTS},
-        "description": alarm.get("AlarmDescription") or None,
-        "actions_enabled": alarm.get("ActionsEnabled", True),
-    }
-    return Live(name=alarm["AlarmName"], arn=alarm["AlarmArn"], state=state, tags=tags,
-                attributes={"arn": alarm["AlarmArn"], "name": alarm["AlarmName"]},
-                raw={"state_value": alarm.get("StateValue")})

@@ -1,4 +1,5 @@
-"""CloudWatch dashboards (SPEC.md "dashboards"; reference/aws-behaviour.md §1.7).
+"""CloudWatch dashboards (docs/spec.md "dashboards"; docs/monitoring-and-messaging.md
+"Dashboards").
 
 The body is written as a YAML map (references allowed) and compared as JSON by meaning:
 key order and spacing never show as a change. PutDashboard upserts the whole body and
@@ -8,7 +9,7 @@ are shown as warnings, as Terraform does not.
 Dashboards cannot carry tags (CloudWatch tags alarms and Contributor Insights rules
 only), so a dashboard's name is its whole identity: a dashboard of that name is taken to
 be the one the spec describes (as PutDashboard itself does), it is never an orphan, and
-`destroy` deletes the dashboards its spec names. docs/monitoring-and-messaging.md.
+`destroy` deletes the dashboards its spec names.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from awsprov.core.changes import AttributeChange, BaselineFinding, Severity, is_
 from awsprov.cost import cloudwatch as pricing
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Deletion, Desired, Live, Owner, Problem, Progress, ResourceType
+from awsprov.resources.props import Prop
 
 # What must never sit in a body: anyone allowed cloudwatch:GetDashboard, or given a shared
 # dashboard link, reads it. AWS access key ids, and URLs carrying user:password@.
@@ -87,10 +89,11 @@ class Dashboard(ResourceType):
     tagging_type = "cloudwatch:dashboard"
     taggable = False
     required = ("name", "body")
-    properties = {
-        "name": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,255}$",
-                 "description": "Dashboard name: 1-255 of A-Z a-z 0-9 _ -"},
-        "body": _BODY,
+    props = {
+        "name": Prop({"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,255}$",
+                      "description": "Dashboard name: 1-255 of A-Z a-z 0-9 _ -"}, state=False),
+        # Compared as canonical JSON (canonical_body), widget by widget (key_changes).
+        "body": Prop(_BODY),
     }
     usage_properties = pricing.DASHBOARD_USAGE_PROPERTIES
     permissions = {
@@ -113,37 +116,36 @@ class Dashboard(ResourceType):
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
         return {"body": canonical_body(props.get("body"))}
 
-    def diff(self, desired: Desired, live: Live) -> list[AttributeChange]:
-        """Widget by widget, so a one-widget change does not print the whole body."""
-        if "body" in desired.ignore:
-            return []
-        want, have = desired.state["body"], live.state["body"]
-        if not isinstance(want, dict) or not isinstance(have, dict):
-            return [AttributeChange("body", have, want)] if want != have else []
+    def key_changes(self, key: str, before: Any, after: Any, desired: Desired,
+                    live: Live) -> list[AttributeChange]:
+        """The body widget by widget, so a one-widget change does not print the whole body."""
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            return [AttributeChange(key, before, after)] if before != after else []
         changes = []
-        for key in sorted(set(want) | set(have)):
-            before, after = have.get(key), want.get(key)
-            if key == "widgets" and isinstance(before, list) and isinstance(after, list):
-                for i in range(max(len(before), len(after))):
-                    old = before[i] if i < len(before) else None
-                    new = after[i] if i < len(after) else None
+        for part in sorted(set(before) | set(after)):
+            have, want = before.get(part), after.get(part)
+            if part == "widgets" and isinstance(have, list) and isinstance(want, list):
+                for i in range(max(len(have), len(want))):
+                    old = have[i] if i < len(have) else None
+                    new = want[i] if i < len(want) else None
                     if old != new:
-                        changes.append(AttributeChange(f"body.widgets[{i}]", old, new))
-            elif before != after:
-                changes.append(AttributeChange(f"body.{key}", before, after))
+                        changes.append(AttributeChange(f"{key}.widgets[{i}]", old, new))
+            elif have != want:
+                changes.append(AttributeChange(f"{key}.{part}", have, want))
         return changes
 
     def export(self, live: Live) -> dict[str, Any]:
-        return {"name": live.name, "body": live.state["body"]}
+        # The body is required: exported even when it is empty.
+        return {**super().export(live), "body": live.state["body"]}
 
     def baseline(self, live: Live) -> list[BaselineFinding]:
         findings = []
         for path, text in _strings(live.state["body"], "body"):
             for what, pattern in _CREDENTIALS:
                 if pattern.search(text):
-                    findings.append(BaselineFinding("dashboard-credentials", Severity.ERROR,
-                        f"{path} holds {what}: "
-                                     "anyone who may read the dashboard sees it"))
+                    findings.append(BaselineFinding(
+                        "dashboard-credentials", Severity.ERROR,
+                        f"{path} holds {what}: anyone who may read the dashboard sees it"))
         return findings
 
     def name_from_arn(self, arn: str) -> str:

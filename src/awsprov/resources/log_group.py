@@ -1,4 +1,5 @@
-"""CloudWatch Logs log groups (SPEC.md "log_groups"; reference/aws-behaviour.md §1.10).
+"""CloudWatch Logs log groups (docs/spec.md "log_groups"; docs/monitoring-and-messaging.md
+"Log groups").
 
 Retention goes through PutRetentionPolicy/DeleteRetentionPolicy (no retention = kept
 forever), the key through AssociateKmsKey/DisassociateKmsKey, tags through the log
@@ -8,6 +9,9 @@ uses the key as `logs.<region>.amazonaws.com`, so the key policy must name it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from awsprov.aws import errors
@@ -18,8 +22,8 @@ from awsprov.cost import cloudwatch as pricing
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Deletion, Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.props import Prop
 from awsprov.resources.sizes import plural
-from awsprov.resources.state_export import exported
 
 # How long a log group CreateLogGroup says exists may stay unlisted.
 EXISTING_VISIBLE_SECONDS = 30
@@ -61,12 +65,22 @@ def _has_streams(logs, name: str) -> bool:
     return bool(logs.describe_log_streams(logGroupName=name, limit=1).get("logStreams"))
 
 
+@dataclass(frozen=True)
+class LogGroupDetails:
+    """What a log group's own checks need beyond its state: whether it holds any stream,
+    asked only when a retention cut is planned (`read` makes `has_streams` remember its
+    answer, so it is asked at most once per read)."""
+
+    has_streams: Callable[[], bool]
+
+    def holds_streams(self) -> bool:
+        return self.has_streams()
+
+
 def _holds_streams(live: Live) -> bool:
-    """Asked once per plan; a live built without the check (by hand) counts as holding."""
-    if "holds_streams" not in live.raw:
-        check = live.raw.get("has_streams")
-        live.raw["holds_streams"] = check() if check else True
-    return live.raw["holds_streams"]
+    """A live built without the check (by hand) counts as holding."""
+    details = live.details
+    return details.holds_streams() if isinstance(details, LogGroupDetails) else True
 
 
 class LogGroup(ResourceType):
@@ -77,12 +91,15 @@ class LogGroup(ResourceType):
     # resource carries awsprov tags, so the coarser filter finds the same).
     tagging_type = "logs"
     holds_data = True
-    properties = {
-        "name": {"type": "string", "pattern": r"^[.\-_/#A-Za-z0-9]{1,512}$",
-                 "description": "Log group name: 1-512 of A-Z a-z 0-9 . - _ / #"},
-        "retention_days": {"enum": list(RETENTION_DAYS),
-                           "description": "Days events are kept; absent = forever"},
-        "kms_key": access.KMS_KEY_ARN,
+    props = {
+        "name": Prop({"type": "string", "pattern": r"^[.\-_/#A-Za-z0-9]{1,512}$",
+                      "description": "Log group name: 1-512 of A-Z a-z 0-9 . - _ / #"},
+                     state=False),
+        # No retention policy: events are kept forever (None).
+        "retention_days": Prop({"enum": list(RETENTION_DAYS),
+                                "description": "Days events are kept; absent = forever"},
+                               describe="retentionInDays"),
+        "kms_key": Prop(access.KMS_KEY_ARN, request="kmsKeyId"),
     }
     usage_properties = pricing.LOG_GROUP_USAGE_PROPERTIES
     permissions = {
@@ -119,12 +136,9 @@ class LogGroup(ResourceType):
             "AllowCloudWatchLogsToUseTheKey")
         return [Problem(("kms_key",), problem)] if problem else []
 
-    def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
-        return {"retention_days": props.get("retention_days"), "kms_key": props.get("kms_key")}
-
     def change_notes(self, desired: Desired, live: Live,
                      changes: list[AttributeChange]) -> list[str]:
-        key = next((c for c in changes if c.path == "kms_key"), None)
+        key = next((c for c in changes if c.prop == "kms_key"), None)
         if key and key.before:
             return ["events written before the key change stay encrypted with the old key: "
                     "keep it enabled as long as they are retained"]
@@ -132,7 +146,7 @@ class LogGroup(ResourceType):
 
     def data_loss(self, desired: Desired, live: Live,
                   changes: list[AttributeChange]) -> list[str]:
-        retention = next((c for c in changes if c.path == "retention_days"), None)
+        retention = next((c for c in changes if c.prop == "retention_days"), None)
         if retention is None or not shortens_retention(retention.before, retention.after):
             return []
         if not _holds_streams(live):
@@ -144,16 +158,12 @@ class LogGroup(ResourceType):
     def baseline(self, live: Live) -> list[BaselineFinding]:
         findings = []
         if live.state["retention_days"] is None:
-            findings.append(BaselineFinding("log-retention", Severity.WARNING,
-                "events are kept forever: set "
-                             "retention_days"))
+            findings.append(BaselineFinding(
+                "log-retention", Severity.WARNING, "events are kept forever: set retention_days"))
         if not live.state["kms_key"]:
-            findings.append(BaselineFinding("log-kms", Severity.INFO,
-                "encrypted with CloudWatch-owned keys"))
+            findings.append(BaselineFinding(
+                "log-kms", Severity.INFO, "encrypted with CloudWatch-owned keys"))
         return findings
-
-    def export(self, live: Live) -> dict[str, Any]:
-        return exported(live, self.desired_state({}), {"name": live.name})
 
     def name_from_arn(self, arn: str) -> str:
         return untagged_arn(arn).split(":log-group:", 1)[-1]
@@ -176,12 +186,12 @@ class LogGroup(ResourceType):
             if errors.is_code(exc, "ResourceNotFoundException"):
                 return None
             raise
-        state = {"retention_days": group.get("retentionInDays"),
-                 "kms_key": group.get("kmsKeyId") or None}
+        # An empty key id is no key, as an absent one.
+        state = {**self.simple_live(group), "kms_key": group.get("kmsKeyId") or None}
         return Live(name=name, arn=arn, state=state, tags=dict(tags),
                     attributes={"arn": arn, "name": name},
                     data_at_risk=f"{group.get('storedBytes', 0)} bytes of log events stored",
-                    raw={"has_streams": lambda: _has_streams(logs, name)})
+                    details=LogGroupDetails(cache(lambda: _has_streams(logs, name))))
 
     @staticmethod
     def _describe(logs, name: str) -> dict | None:
@@ -197,9 +207,8 @@ class LogGroup(ResourceType):
 
     def create(self, aws, desired: Desired, progress: Progress) -> None:
         logs = aws.client("logs")
-        request: dict[str, Any] = {"logGroupName": desired.name, "tags": dict(desired.tags)}
-        if desired.state["kms_key"]:
-            request["kmsKeyId"] = desired.state["kms_key"]
+        request: dict[str, Any] = {"logGroupName": desired.name, "tags": dict(desired.tags),
+                                   **self.simple_request(desired.state)}
         progress("CreateLogGroup")
         try:
             self._with_new_key(aws, lambda: logs.create_log_group(**request), desired.name,
