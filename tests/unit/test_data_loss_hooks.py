@@ -13,6 +13,7 @@ from awsprov.resources import registry
 from awsprov.resources.base import Desired, Live
 from awsprov.resources.log_group import LogGroupDetails
 from awsprov.resources.s3_bucket import BucketLive, ObjectCount
+from awsprov.resources.sqs_queue import QueueDetails
 
 
 def _pair(section: str, before: dict, after: dict, live_cls=Live, raw: dict | None = None,
@@ -57,7 +58,8 @@ def test_log_group_retention(before, after, lost):
 ])
 def test_queue_retention(before, after, messages, lost):
     got = _loss("queues", {"name": "q", "retention_seconds": before},
-                {"name": "q", "retention_seconds": after}, raw={"messages": messages})
+                {"name": "q", "retention_seconds": after},
+                details=QueueDetails(url="https://sqs/q", messages=messages))
     assert bool(got) is lost
     if lost:
         assert got == [f"retention {before} → {after} s: messages older than {after} s are "

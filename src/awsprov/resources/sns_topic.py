@@ -1,4 +1,5 @@
-"""SNS topics and their subscriptions (SPEC.md "topics"; reference/aws-behaviour.md §1.8).
+"""SNS topics and their subscriptions (docs/spec.md, "topics (SNS)"; the SNS Developer
+Guide and API Reference).
 
 A topic's attributes change through SetTopicAttributes, which takes one attribute per
 call. Subscriptions are identified by protocol and endpoint (what Subscribe is idempotent
@@ -10,6 +11,7 @@ the plan says so and apply leaves it.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from awsprov.aws import errors
@@ -28,7 +30,7 @@ from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Deletion, Desired, Live, Problem, Progress, ResourceType
-from awsprov.resources.state_export import exported
+from awsprov.resources.props import Prop
 
 PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda",
              "firehose")
@@ -64,6 +66,18 @@ _SUBSCRIPTION = {
                                          "delivered"},
     },
 }
+
+
+@dataclass(frozen=True)
+class TopicDetails:
+    """What the topic's own calls need beyond its state: the ARN of each confirmed
+    subscription (by subscription key) to unsubscribe or change it, the subscriptions still
+    awaiting confirmation (AWS can neither read, change nor delete those), and the owner
+    account the default policy names."""
+
+    subscription_arns: dict[str, str]
+    pending: frozenset[str]
+    account: str
 
 
 def subscription_key(protocol: str, endpoint: Any) -> str:
@@ -115,23 +129,26 @@ class SnsTopic(ResourceType):
     kind = "SNS topic"
     service = "sns"
     tagging_type = "sns"
-    properties = {
-        "name": {"type": "string", "pattern": r"^(?:[A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}"
-                                              r"\.fifo)$",
-                 "description": "Topic name: 1-256 of A-Z a-z 0-9 _ -; FIFO topics end in "
-                                ".fifo"},
-        "fifo": {"type": "boolean", "default": False,
-                 "description": "FIFO topic; fixed when the topic is made"},
-        "kms_key": access.KMS_KEY,
-        "display_name": {"type": "string", "maxLength": 100,
-                         "description": "Sender name of SMS and email deliveries"},
-        "policy": {"type": "object", "required": ["Statement"],
-                   "description": "The topic's access policy (default: the owner account)"},
-        "subscriptions": {"type": "array", "items": _SUBSCRIPTION, "maxItems": 100,
-                          "description": "Endpoints the topic delivers to; apply adds and "
-                                         "removes them to match"},
+    # kms_key and display_name are topic attributes SNS takes and answers under one name,
+    # an empty value meaning unset.
+    props = {
+        "name": Prop({"type": "string",
+                      "pattern": r"^(?:[A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\.fifo)$",
+                      "description": "Topic name: 1-256 of A-Z a-z 0-9 _ -; FIFO topics end in "
+                                     ".fifo"}, state=False),
+        "fifo": Prop({"type": "boolean", "description": "FIFO topic; fixed when the topic is made"},
+                     change=FieldKind.REPLACE, default=False),
+        "kms_key": Prop(access.KMS_KEY, request="KmsMasterKeyId", describe="KmsMasterKeyId"),
+        "display_name": Prop({"type": "string", "maxLength": 100,
+                              "description": "Sender name of SMS and email deliveries"},
+                             request="DisplayName", describe="DisplayName"),
+        "policy": Prop({"type": "object", "required": ["Statement"],
+                        "description": "The topic's access policy (default: the owner "
+                                       "account)"}),
+        "subscriptions": Prop({"type": "array", "items": _SUBSCRIPTION, "maxItems": 100,
+                               "description": "Endpoints the topic delivers to; apply adds and "
+                                              "removes them to match"}),
     }
-    fields = {"fifo": FieldKind.REPLACE}
     usage_properties = pricing.TOPIC_USAGE_PROPERTIES
     permissions = {
         "read": ("sns:GetTopicAttributes", "sns:ListTagsForResource",
@@ -225,22 +242,20 @@ class SnsTopic(ResourceType):
     # ---- normalization (pure) --------------------------------------------------------
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "fifo": bool(props.get("fifo", False)),
-            "kms_key": props.get("kms_key"),
-            "display_name": props.get("display_name") or None,
-            "policy": _desired_policy(props.get("policy")),
-            "subscriptions": {
-                subscription_key(s["protocol"], s["endpoint"]): {
-                    "raw_message_delivery": bool(s.get("raw_message_delivery", False)),
-                    "filter_policy": _filter_policy(s.get("filter_policy"))}
-                for s in props.get("subscriptions") or []},
-        }
+        state = self.simple_desired(props)
+        state["display_name"] = state["display_name"] or None  # "" is no name, as AWS shows it
+        state["policy"] = _desired_policy(props.get("policy"))
+        state["subscriptions"] = {
+            subscription_key(s["protocol"], s["endpoint"]): {
+                "raw_message_delivery": bool(s.get("raw_message_delivery", False)),
+                "filter_policy": _filter_policy(s.get("filter_policy"))}
+            for s in props.get("subscriptions") or []}
+        return state
 
     def key_changes(self, key: str, before: Any, after: Any, desired: Desired,
                     live: Live) -> list[AttributeChange]:
         if key == "subscriptions":
-            return _subscription_changes(before or {}, after, live.raw.get("pending", set()))
+            return _subscription_changes(before or {}, after, live.details.pending)
         return self.field_changes(key, before, after)
 
     def change_notes(self, desired: Desired, live: Live,
@@ -250,18 +265,17 @@ class SnsTopic(ResourceType):
     def baseline(self, live: Live) -> list[BaselineFinding]:
         findings = []
         if not live.state["kms_key"]:
-            findings.append(BaselineFinding("topic-kms", Severity.WARNING,
-                "messages are stored unencrypted: set "
-                             "kms_key"))
+            findings.append(BaselineFinding(
+                "topic-kms", Severity.WARNING, "messages are stored unencrypted: set kms_key"))
         if policies.public_statements(live.state["policy"]):
-            findings.append(BaselineFinding("topic-policy-public", Severity.ERROR,
-                "the topic policy lets anyone "
-                             "act on it, not limited by a fixed aws:SourceArn, "
-                             "aws:SourceAccount..."))
+            findings.append(BaselineFinding(
+                "topic-policy-public", Severity.ERROR, "the topic policy lets anyone act on it, "
+                "not limited by a fixed aws:SourceArn, aws:SourceAccount..."))
         return findings
 
     def export(self, live: Live) -> dict[str, Any]:
-        props = exported(live, self.desired_state({}), {"name": live.name})
+        """The table's export, subscriptions written back as the spec's list."""
+        props = super().export(live)
         subscriptions = []
         for key, sub in live.state["subscriptions"].items():
             protocol, _, endpoint = key.partition(":")
@@ -296,15 +310,14 @@ class SnsTopic(ResourceType):
         document = policies.parse(attributes["Policy"]) if attributes.get("Policy") else {}
         state = {
             "fifo": attributes.get("FifoTopic") == "true",
-            "kms_key": attributes.get("KmsMasterKeyId") or None,
-            "display_name": attributes.get("DisplayName") or None,
+            **{name: value or None for name, value in self.simple_live(attributes).items()},
             "policy": None if _is_default_policy(document) else policies.canonical(document),
             "subscriptions": subscriptions,
         }
         return Live(name=name, arn=arn, state=state, tags=tags,
                     attributes={"arn": arn, "name": name},
-                    raw={"subscription_arns": arns, "pending": pending,
-                         "account": attributes.get("Owner") or aws.account_id})
+                    details=TopicDetails(subscription_arns=arns, pending=frozenset(pending),
+                                         account=attributes.get("Owner") or aws.account_id))
 
     @staticmethod
     def _read_subscriptions(sns, arn: str) -> tuple[dict, dict[str, str], set[str]]:
@@ -333,13 +346,8 @@ class SnsTopic(ResourceType):
     def create(self, aws, desired: Desired, progress: Progress) -> None:
         sns = aws.client("sns")
         state = desired.state
-        attributes = {}
-        if state["fifo"]:
-            attributes["FifoTopic"] = "true"
-        if state["kms_key"]:
-            attributes["KmsMasterKeyId"] = state["kms_key"]
-        if state["display_name"]:
-            attributes["DisplayName"] = state["display_name"]
+        attributes = {"FifoTopic": "true"} if state["fifo"] else {}
+        attributes.update(self.simple_request(state))
         if state["policy"]:
             attributes["Policy"] = policies.to_json(desired.props["policy"])
         progress("CreateTopic")
@@ -357,13 +365,11 @@ class SnsTopic(ResourceType):
         sns = aws.client("sns")
         changed = {c.prop for c in changes}
         want = desired.state
-        values = {
-            "kms_key": ("KmsMasterKeyId", want["kms_key"] or ""),
-            "display_name": ("DisplayName", want["display_name"] or ""),
-            "policy": ("Policy", policies.to_json(desired.props["policy"])
-                       if desired.props.get("policy") is not None
-                       else json.dumps(default_policy(live.arn, live.raw["account"]))),
-        }
+        values = {name: (prop.request, want[name] or "")  # "" clears the attribute
+                  for name, prop in self.props.items() if prop.request}
+        values["policy"] = ("Policy", policies.to_json(desired.props["policy"])
+                            if desired.props.get("policy") is not None
+                            else json.dumps(default_policy(live.arn, live.details.account)))
         for key, (attribute, value) in values.items():
             if key in changed:
                 self._set_attribute(aws, live.arn, attribute, value, progress)
@@ -386,7 +392,7 @@ class SnsTopic(ResourceType):
                                 progress: Progress) -> None:
         want = desired.state["subscriptions"]
         have = live.state["subscriptions"]
-        arns, pending = live.raw["subscription_arns"], live.raw["pending"]
+        arns, pending = live.details.subscription_arns, live.details.pending
         for key in sorted(set(have) - set(want)):
             if key in pending:
                 progress(f"left as is: {key} awaits confirmation; AWS cannot delete an "

@@ -1,4 +1,4 @@
-"""SQS queues (SPEC.md "queues"; reference/aws-behaviour.md §1.9 and §2).
+"""SQS queues (docs/spec.md, "queues (SQS)"; the SQS Developer Guide and API Reference).
 
 Every attribute goes in one SetQueueAttributes call. AWS applies attribute changes
 eventually ("up to 60 s", retention up to 15 min), so after a write awsprov polls
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from awsprov.aws import errors
@@ -32,8 +33,8 @@ from awsprov.resources import policy as policies
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import Deletion, Desired, Live, Problem, Progress, ResourceType
+from awsprov.resources.props import Prop
 from awsprov.resources.sizes import plural
-from awsprov.resources.state_export import exported
 
 NOT_FOUND = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 DELETED_RECENTLY = ("AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently")
@@ -58,26 +59,21 @@ SNS = "sns.amazonaws.com"
 UNENCRYPTED = "(unencrypted)"
 SNS_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 
-# spec property → (SQS attribute, AWS default)
-ATTRIBUTES = {
-    "visibility_timeout": ("VisibilityTimeout", 30),
-    "retention_seconds": ("MessageRetentionPeriod", 345600),
-    "receive_wait_seconds": ("ReceiveMessageWaitTimeSeconds", 0),
-    "delay_seconds": ("DelaySeconds", 0),
-    "max_message_size": ("MaximumMessageSize", 1048576),
-}
-_RANGES = {
-    "visibility_timeout": (0, 43200, "seconds a received message stays hidden"),
-    "retention_seconds": (60, 1209600, "seconds a message is kept (60 s to 14 days)"),
-    "receive_wait_seconds": (0, 20, "long polling: seconds ReceiveMessage waits"),
-    "delay_seconds": (0, 900, "seconds each new message is hidden"),
-    "max_message_size": (1024, 1048576, "bytes (1 KiB to 1 MiB)"),
-}
+
+def _attribute(attribute: str, low: int, high: int, default: int, description: str) -> Prop:
+    """An integer queue attribute SQS takes and answers under one name (as a string)."""
+    return Prop({"type": "integer", "minimum": low, "maximum": high, "description": description},
+                default=default, request=attribute, describe=attribute)
 
 
-def _integer(prop: str, low: int, high: int, description: str) -> dict:
-    return {"type": "integer", "minimum": low, "maximum": high,
-            "default": ATTRIBUTES[prop][1], "description": description}
+@dataclass(frozen=True)
+class QueueDetails:
+    """What the queue's own calls need beyond its state: every SQS call after GetQueueUrl
+    takes the URL; `messages` (visible, in flight and delayed, approximate) decides
+    whether a delete or a retention cut loses data."""
+
+    url: str
+    messages: int
 
 
 class SqsQueue(ResourceType):
@@ -87,15 +83,24 @@ class SqsQueue(ResourceType):
     tagging_type = "sqs"
     holds_data = True
     reference_attributes = ("arn", "name", "url")
-    properties = {
-        "name": {"type": "string", "pattern": r"^(?:[A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}"
-                                              r"\.fifo)$",
-                 "description": "Queue name: 1-80 of A-Z a-z 0-9 _ -; FIFO queues end in "
-                                ".fifo"},
-        "fifo": {"type": "boolean", "default": False,
-                 "description": "FIFO queue; fixed when the queue is made"},
-        **{prop: _integer(prop, *bounds) for prop, bounds in _RANGES.items()},
-        "dead_letter": {
+    props = {
+        "name": Prop({"type": "string",
+                      "pattern": r"^(?:[A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\.fifo)$",
+                      "description": "Queue name: 1-80 of A-Z a-z 0-9 _ -; FIFO queues end in "
+                                     ".fifo"}, state=False),
+        "fifo": Prop({"type": "boolean", "description": "FIFO queue; fixed when the queue is made"},
+                     change=FieldKind.REPLACE, default=False),
+        "visibility_timeout": _attribute("VisibilityTimeout", 0, 43200, 30,
+                                         "seconds a received message stays hidden"),
+        "retention_seconds": _attribute("MessageRetentionPeriod", 60, 1209600, 345600,
+                                        "seconds a message is kept (60 s to 14 days)"),
+        "receive_wait_seconds": _attribute("ReceiveMessageWaitTimeSeconds", 0, 20, 0,
+                                           "long polling: seconds ReceiveMessage waits"),
+        "delay_seconds": _attribute("DelaySeconds", 0, 900, 0,
+                                    "seconds each new message is hidden"),
+        "max_message_size": _attribute("MaximumMessageSize", 1024, 1048576, 1048576,
+                                       "bytes (1 KiB to 1 MiB)"),
+        "dead_letter": Prop({
             "type": "object", "additionalProperties": False,
             "required": ["queue", "max_receive_count"],
             "description": "Where messages go after max_receive_count failed receives "
@@ -105,14 +110,17 @@ class SqsQueue(ResourceType):
                           "description": "${queues.NAME} or a queue ARN"},
                 "max_receive_count": {"type": "integer", "minimum": 1, "maximum": 1000,
                                       "description": "Receives before a message moves to "
-                                                     "the dead-letter queue"}}},
-        "kms_key": access.KMS_KEY,
-        "policy": {"type": "object", "required": ["Statement"],
-                   "description": "The queue's access policy (SNS topics need one to deliver)"},
-        "force_destroy": {"type": "boolean", "default": False,
-                          "description": "Delete the queue even while it holds messages"},
+                                                     "the dead-letter queue"}}}),
+        "kms_key": Prop(access.KMS_KEY),
+        "policy": Prop({"type": "object", "required": ["Statement"],
+                        "description": "The queue's access policy (SNS topics need one to "
+                                       "deliver)"}),
+        # A delete-time setting, handed to `delete` through `deletion`: never compared.
+        "force_destroy": Prop({"type": "boolean",
+                               "description": "Delete the queue even while it holds messages"},
+                              change=FieldKind.COMPUTED, default=False, exported=False,
+                              state=False),
     }
-    fields = {"fifo": FieldKind.REPLACE, "force_destroy": FieldKind.COMPUTED}
     usage_properties = pricing.QUEUE_USAGE_PROPERTIES
     permissions = {
         "read": ("sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ListQueueTags"),
@@ -168,7 +176,7 @@ class SqsQueue(ResourceType):
             problem = _queue_policy_problem(props, topic, stack.region)
             if problem:
                 problems.append(Problem(("policy",) if "policy" in props else (), problem,
-                                        "warning"))
+                                        Severity.WARNING))
         return problems
 
     def _check_dead_letter(self, address: str, props: dict, stack) -> list[Problem]:
@@ -208,16 +216,31 @@ class SqsQueue(ResourceType):
     # ---- normalization (pure) --------------------------------------------------------
 
     def desired_state(self, props: dict[str, Any]) -> dict[str, Any]:
-        state: dict[str, Any] = {"fifo": bool(props.get("fifo", False))}
-        for prop, (_attribute, default) in ATTRIBUTES.items():
-            state[prop] = props.get(prop, default)
+        state = self.simple_desired(props)
         dead_letter = props.get("dead_letter")
         state["dead_letter"] = None if not dead_letter else {
             "queue": dead_letter["queue"], "max_receive_count": dead_letter["max_receive_count"]}
-        state["kms_key"] = props.get("kms_key")
         value = props.get("policy")
         state["policy"] = None if value is None else (
             KNOWN_AFTER_APPLY if is_unknown(value) else policies.canonical(value))
+        return state
+
+    def live_state(self, attributes: dict[str, str]) -> dict[str, Any]:
+        """GetQueueAttributes (all strings) in the shape of desired_state."""
+        state: dict[str, Any] = {"fifo": attributes.get("FifoQueue") == "true"}
+        # every property with a describe key is an integer attribute
+        state.update({name: int(value) for name, value in self.simple_live(attributes).items()})
+        redrive = attributes.get("RedrivePolicy")
+        if redrive:
+            parsed = json.loads(redrive)
+            state["dead_letter"] = {"queue": parsed["deadLetterTargetArn"],
+                                    "max_receive_count": int(parsed["maxReceiveCount"])}
+        else:
+            state["dead_letter"] = None
+        state["kms_key"] = attributes.get("KmsMasterKeyId") or (
+            None if attributes.get("SqsManagedSseEnabled", "true") == "true" else UNENCRYPTED)
+        document = attributes.get("Policy")
+        state["policy"] = policies.canonical(document) if document else None
         return state
 
     def change_notes(self, desired: Desired, live: Live,
@@ -236,7 +259,7 @@ class SqsQueue(ResourceType):
         """A shorter retention deletes the messages already older than it. An empty queue
         (the approximate counts GetQueueAttributes already gave) loses nothing."""
         retention = next((c for c in changes if c.path == "retention_seconds"), None)
-        messages = live.raw.get("messages", 0)
+        messages = live.details.messages
         if retention is None or not messages or retention.after >= retention.before:
             return []
         return [f"retention {retention.before} → {retention.after} s: messages older than "
@@ -244,7 +267,7 @@ class SqsQueue(ResourceType):
                 f"{plural(messages, 'message')})"]
 
     def deletion(self, live: Live, props: dict[str, Any] | None) -> Deletion:
-        messages = live.raw.get("messages", 0)
+        messages = live.details.messages
         if messages and not (props or {}).get("force_destroy"):
             return Deletion(refusal=f"holds about {messages} messages ({live.data_at_risk}): "
                                     f"drain or purge it first, or set `force_destroy: true`")
@@ -253,21 +276,17 @@ class SqsQueue(ResourceType):
     def baseline(self, live: Live) -> list[BaselineFinding]:
         findings = []
         if live.state["kms_key"] == UNENCRYPTED:
-            findings.append(BaselineFinding("queue-encryption", Severity.WARNING,
-                "messages are stored unencrypted"))
+            findings.append(BaselineFinding(
+                "queue-encryption", Severity.WARNING, "messages are stored unencrypted"))
         elif not live.state["kms_key"]:
-            findings.append(BaselineFinding("queue-kms", Severity.INFO,
-                "encrypted with SQS-owned keys (SSE-SQS): "
-                             "no key policy or CloudTrail record of their use"))
+            findings.append(BaselineFinding(
+                "queue-kms", Severity.INFO, "encrypted with SQS-owned keys (SSE-SQS): no key "
+                "policy or CloudTrail record of their use"))
         if policies.public_statements(live.state["policy"]):
-            findings.append(BaselineFinding("queue-policy-public", Severity.ERROR,
-                "the queue policy lets anyone "
-                             "act on it, not limited by a fixed aws:SourceArn, "
-                             "aws:SourceAccount..."))
+            findings.append(BaselineFinding(
+                "queue-policy-public", Severity.ERROR, "the queue policy lets anyone act on it, "
+                "not limited by a fixed aws:SourceArn, aws:SourceAccount..."))
         return findings
-
-    def export(self, live: Live) -> dict[str, Any]:
-        return exported(live, self.desired_state({}), {"name": live.name})
 
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         return [make_arn("sqs", region, account, name)]
@@ -289,18 +308,18 @@ class SqsQueue(ResourceType):
         counts = {k: int(attributes.get(f"ApproximateNumberOf{k}", 0))
                   for k in ("Messages", "MessagesNotVisible", "MessagesDelayed")}
         return Live(
-            name=name, arn=arn, state=live_state(attributes), tags=dict(tags),
+            name=name, arn=arn, state=self.live_state(attributes), tags=dict(tags),
             attributes={"arn": arn, "name": name, "url": url},
             data_at_risk=(f"about {counts['Messages']} messages visible, "
                           f"{counts['MessagesNotVisible']} in flight, "
                           f"{counts['MessagesDelayed']} delayed"),
-            raw={"url": url, "messages": sum(counts.values())})
+            details=QueueDetails(url=url, messages=sum(counts.values())))
 
     # ---- create, update, delete ------------------------------------------------------
 
     def create(self, aws, desired: Desired, progress: Progress) -> None:
         sqs = aws.client("sqs")
-        attributes = _attributes_request(desired, None)
+        attributes = self._attributes_request(desired, None)
         if desired.state["fifo"]:
             attributes["FifoQueue"] = "true"
         progress("CreateQueue")
@@ -325,8 +344,8 @@ class SqsQueue(ResourceType):
     def update(self, aws, desired: Desired, live: Live, changes: list[AttributeChange],
                progress: Progress) -> None:
         changed = {c.prop for c in changes}
-        url = live.raw["url"]
-        attributes = _attributes_request(desired, live, changed)
+        url = live.details.url
+        attributes = self._attributes_request(desired, live, changed)
         if attributes:
             progress(f"SetQueueAttributes ({', '.join(sorted(attributes))})")
             aws.client("sqs").set_queue_attributes(QueueUrl=url, Attributes=attributes)
@@ -346,14 +365,14 @@ class SqsQueue(ResourceType):
                 QueueUrl=url, AttributeNames=["All"])["Attributes"],
                 f"{desired.name} usable after CreateQueue", poll)
 
-        wait_until(lambda: live_state(read()),
+        wait_until(lambda: self.live_state(read()),
             lambda have: all(have.get(k) == v for k, v in want.items()),
             f"{desired.name}: attributes applied", poll, consecutive=2)
 
     def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         progress("DeleteQueue (AWS then refuses its name for 60 s)")
         try:
-            aws.client("sqs").delete_queue(QueueUrl=live.raw["url"])
+            aws.client("sqs").delete_queue(QueueUrl=live.details.url)
         except errors.ClientError as exc:
             if not errors.is_code(exc, *NOT_FOUND):
                 raise
@@ -384,64 +403,44 @@ class SqsQueue(ResourceType):
                    timeout=DELETE_VISIBLE_SECONDS, consecutive=GONE_CONFIRMATIONS)
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
-        sqs = aws.client("sqs")
+        sqs, url = aws.client("sqs"), live.details.url
         tagging.write_tag_delta(
             live.tags, tags,
-            untag=lambda keys: sqs.untag_queue(QueueUrl=live.raw["url"], TagKeys=keys),
-            tag=lambda new: sqs.tag_queue(QueueUrl=live.raw["url"], Tags=new))
+            untag=lambda keys: sqs.untag_queue(QueueUrl=url, TagKeys=keys),
+            tag=lambda new: sqs.tag_queue(QueueUrl=url, Tags=new))
+
+    def _attributes_request(self, desired: Desired, live: Live | None,
+                            changed: set[str] | None = None) -> dict[str, str]:
+        """SetQueueAttributes/CreateQueue attributes: everything on create (AWS defaults
+        left out), only what changed on update (clearing a value sends its reset)."""
+        want, props = desired.state, desired.props
+
+        def wanted(prop: str) -> bool:
+            if live is None:
+                return True
+            return prop in (changed or set()) and prop not in desired.ignore
+
+        simple = {name for name, prop in self.props.items() if prop.request and wanted(name)
+                  and (live is not None or want[name] != prop.default)}
+        out = {attribute: str(value)
+               for attribute, value in self.simple_request(want, simple).items()}
+        if wanted("dead_letter") and (live is not None or want["dead_letter"]):
+            dead_letter = want["dead_letter"]
+            out["RedrivePolicy"] = "" if not dead_letter else json.dumps(
+                {"deadLetterTargetArn": dead_letter["queue"],
+                 "maxReceiveCount": dead_letter["max_receive_count"]})
+        if wanted("kms_key") and (live is not None or want["kms_key"]):
+            if want["kms_key"]:
+                out["KmsMasterKeyId"] = want["kms_key"]
+            else:  # back to the AWS default: SQS-owned keys
+                out["KmsMasterKeyId"] = ""
+                out["SqsManagedSseEnabled"] = "true"
+        if wanted("policy") and (live is not None or want["policy"]):
+            out["Policy"] = policies.to_json(props["policy"]) if props.get("policy") else ""
+        return out
 
 
 RESOURCE_TYPE = SqsQueue
-
-
-def live_state(attributes: dict[str, str]) -> dict[str, Any]:
-    """GetQueueAttributes (all strings) in the shape of desired_state."""
-    state: dict[str, Any] = {"fifo": attributes.get("FifoQueue") == "true"}
-    for prop, (attribute, default) in ATTRIBUTES.items():
-        state[prop] = int(attributes.get(attribute, default))
-    redrive = attributes.get("RedrivePolicy")
-    if redrive:
-        parsed = json.loads(redrive)
-        state["dead_letter"] = {"queue": parsed["deadLetterTargetArn"],
-                                "max_receive_count": int(parsed["maxReceiveCount"])}
-    else:
-        state["dead_letter"] = None
-    state["kms_key"] = attributes.get("KmsMasterKeyId") or (
-        None if attributes.get("SqsManagedSseEnabled", "true") == "true" else UNENCRYPTED)
-    document = attributes.get("Policy")
-    state["policy"] = policies.canonical(document) if document else None
-    return state
-
-
-def _attributes_request(desired: Desired, live: Live | None,
-                        changed: set[str] | None = None) -> dict[str, str]:
-    """SetQueueAttributes/CreateQueue attributes: everything on create (AWS defaults left
-    out), only what changed on update (clearing a value sends its reset)."""
-    want, props = desired.state, desired.props
-
-    def wanted(prop: str) -> bool:
-        if live is None:
-            return True
-        return prop in (changed or set()) and prop not in desired.ignore
-
-    out: dict[str, str] = {}
-    for prop, (attribute, default) in ATTRIBUTES.items():
-        if wanted(prop) and (live is not None or want[prop] != default):
-            out[attribute] = str(want[prop])
-    if wanted("dead_letter") and (live is not None or want["dead_letter"]):
-        dead_letter = want["dead_letter"]
-        out["RedrivePolicy"] = "" if not dead_letter else json.dumps(
-            {"deadLetterTargetArn": dead_letter["queue"],
-             "maxReceiveCount": dead_letter["max_receive_count"]})
-    if wanted("kms_key") and (live is not None or want["kms_key"]):
-        if want["kms_key"]:
-            out["KmsMasterKeyId"] = want["kms_key"]
-        else:  # back to the AWS default: SQS-owned keys
-            out["KmsMasterKeyId"] = ""
-            out["SqsManagedSseEnabled"] = "true"
-    if wanted("policy") and (live is not None or want["policy"]):
-        out["Policy"] = policies.to_json(props["policy"]) if props.get("policy") else ""
-    return out
 
 
 def _queue_policy_problem(props: dict, topic, region: str | None) -> str | None:
@@ -472,8 +471,6 @@ def _queue_policy_problem(props: dict, topic, region: str | None) -> str | None:
 def _topic_refs_as_arns(document: Any, address: str, arn: str) -> Any:
     """The policy with `${topics.X}` and any account id in an SNS ARN written the way the
     check spells the topic ARN (the account is not known offline)."""
-    import re
-
     account = re.compile(r"^(arn:aws[a-z-]*:sns:[^:]*:)\d{12}(:.*)$")
 
     def fix(value: Any) -> Any:
