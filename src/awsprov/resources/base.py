@@ -164,7 +164,8 @@ class ResourceType(ABC):
     def simple_request(self, state: dict[str, Any],
                        names: set[str] | None = None) -> dict[str, Any]:
         """Request parameters of the properties with a `request` key (only `names` when
-        given; values equal to "unset" left out)."""
+        given; None left out: an AWS default is sent when the state holds it, so a create
+        that should leave defaults unsaid passes the names that differ)."""
         return {prop.request: state[name] for name, prop in self.props.items()
                 if prop.request and name in state and (names is None or name in names)
                 and state[name] is not None}
