@@ -10,7 +10,7 @@ from rich.console import Console
 from awsprov.core.changes import Action, Plan, ResourceChange
 from awsprov.render import text
 from awsprov.resources import registry
-from awsprov.resources.base import Desired, Live, ResourceType
+from awsprov.resources.base import Desired, Live
 from awsprov.resources.s3_bucket import BucketLive, ObjectCount
 
 

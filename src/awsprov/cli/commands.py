@@ -12,12 +12,13 @@ import typer
 from awsprov.cli import context, reports
 from awsprov.cli.json_output import with_report, write_json
 from awsprov.cli.lease_cmd import LOCK_TIMEOUT_OPT, NO_LOCK_OPT, hold_lease
+from awsprov.core.run import DEFAULT_PARALLELISM, RunOptions
 from awsprov.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ApplyFailed, AwsprovError
 from awsprov.resources.sizes import plural
 
 SPEC_ARG = typer.Argument(..., help="A spec file, or a folder of *.yaml forming one stack.")
 ENV_OPT = typer.Option(None, "--env", "-e", help="Environment from the spec's environments.")
-PARALLELISM_OPT = typer.Option(16, "--parallelism", min=1, max=64,
+PARALLELISM_OPT = typer.Option(DEFAULT_PARALLELISM, "--parallelism", min=1, max=64,
                                help="Resources read or changed at once.")
 
 
@@ -100,13 +101,14 @@ def plan(
 ) -> None:
     """Show what apply would change, against live AWS."""
     from awsprov.engine import planfile
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.engine.planner import make_plan
 
     options = _options(ctx)
+    run = RunOptions(targets=tuple(target), force_adopt=force_adopt, prune=prune,
+                     parallelism=parallelism)
     stack = context.load(spec, env, options)
-    aws = context.aws_context(stack.region, options, parallelism)
-    plan_options = PlanOptions(tuple(target), force_adopt, prune, parallelism)
-    result = make_plan(stack, aws, plan_options)
+    aws = context.run_context(ctx, stack.region, options, run)
+    result = make_plan(stack, aws, run)
     if not no_cost:
         from awsprov.cli.cost_cmd import plan_cost
 
@@ -145,8 +147,8 @@ def apply(
 ) -> None:
     """Converge live AWS to the spec, wait for it to settle, then verify."""
     from awsprov.engine import planfile
-    from awsprov.engine.executor import ApplyOptions, apply_plan
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.engine.executor import apply_plan
+    from awsprov.engine.planner import make_plan
     from awsprov.engine.verify import verify
     from awsprov.render import console, text
 
@@ -160,13 +162,15 @@ def apply(
         stack = context.load(Path(settings["spec"]), env, options, sources=saved["sources"])
     else:
         stack = context.load(spec, env, options)
-    aws = context.aws_context(stack.region, options, parallelism)
+    run = RunOptions(targets=tuple(target), force_adopt=force_adopt, prune=prune,
+                     parallelism=parallelism, allow_replace=allow_replace,
+                     allow_irreversible=allow_irreversible, allow_data_loss=allow_data_loss)
+    aws = context.run_context(ctx, stack.region, options, run)
     if saved:  # bound to where it was made and the values it was made with: no write yet
         planfile.check_place(saved, aws)
         planfile.check_inputs(saved, stack)
     hold_lease(ctx, stack, aws, "apply", no_lock, lock_timeout)  # held until apply ends
-    plan_options = PlanOptions(tuple(target), force_adopt, prune, parallelism)
-    result = make_plan(stack, aws, plan_options)
+    result = make_plan(stack, aws, run)
     if saved:  # and to what was reviewed, or refused before any write
         planfile.check_fresh(saved, result)
         planfile.check_reviewed(saved, result)
@@ -180,11 +184,9 @@ def apply(
     if not saved:
         _confirm(yes, "Apply these changes?", as_json)
     err = console.stderr()
-    apply_options = ApplyOptions(allow_replace, allow_irreversible, prune, parallelism,
-                                 allow_data_loss=allow_data_loss)
-    report = apply_plan(stack, result, aws, apply_options, text.ConsoleReporter(err))
+    report = apply_plan(stack, result, aws, run, text.ConsoleReporter(err))
     text.render_apply_report(report, err)
-    after = verify(make_plan(stack, aws, plan_options), include_orphans=prune)
+    after = verify(make_plan(stack, aws, run), include_orphans=prune)
     document = reports.apply_document("apply", result.plan, report, after) if as_json else None
     failed = {o.address for o in report.failures}
     unexpected = [c for c in after.drift if c.address not in failed]
@@ -210,14 +212,15 @@ def verify(
     parallelism: int = PARALLELISM_OPT,
 ) -> None:
     """Re-read live AWS; exit 2 when it differs from the spec."""
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.engine.planner import make_plan
     from awsprov.engine.verify import verify as run_verify
     from awsprov.render import console, junit, text
 
     options = _options(ctx)
+    run = RunOptions(parallelism=parallelism)
     stack = context.load(spec, env, options)
-    aws = context.aws_context(stack.region, options, parallelism)
-    result = make_plan(stack, aws, PlanOptions(parallelism=parallelism))
+    aws = context.run_context(ctx, stack.region, options, run)
+    result = make_plan(stack, aws, run)
     report = run_verify(result, baseline=baseline)
     if output is VerifyOutput.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
@@ -243,15 +246,17 @@ def destroy(
     lock_timeout: str = LOCK_TIMEOUT_OPT,
 ) -> None:
     """Delete the stack's resources, dependents first, under the data-loss guards."""
-    from awsprov.engine.executor import ApplyOptions, apply_plan
-    from awsprov.engine.planner import PlanOptions, make_destroy_plan
+    from awsprov.engine.executor import apply_plan
+    from awsprov.engine.planner import make_destroy_plan
     from awsprov.render import console, text
 
     options = _options(ctx)
+    # prune: the destroy plan's orphans are deleted too
+    run = RunOptions(targets=tuple(target), prune=True, parallelism=parallelism)
     stack = context.load(spec, env, options, inputs=False)
-    aws = context.aws_context(stack.region, options, parallelism)
+    aws = context.run_context(ctx, stack.region, options, run)
     hold_lease(ctx, stack, aws, "destroy", no_lock, lock_timeout)  # held until destroy ends
-    result = make_destroy_plan(stack, aws, PlanOptions(tuple(target), parallelism=parallelism))
+    result = make_destroy_plan(stack, aws, run)
     as_json = output is TextOrJson.json
     if not as_json:
         text.render_plan(result.plan, console.stdout())
@@ -261,8 +266,7 @@ def destroy(
         return
     _confirm(yes, "Destroy these resources? Their data is lost.", as_json)
     err = console.stderr()
-    report = apply_plan(stack, result, aws, ApplyOptions(prune=True, parallelism=parallelism),
-                        text.ConsoleReporter(err))
+    report = apply_plan(stack, result, aws, run, text.ConsoleReporter(err))
     text.render_apply_report(report, err, "destroy")
     document = reports.apply_document("destroy", result.plan, report) if as_json else None
     if report.failures:

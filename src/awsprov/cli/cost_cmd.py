@@ -99,8 +99,8 @@ def prices_for(stack: Stack, options: context.GlobalOptions,
     if pricing is PricingSource.api:
         from awsprov.cost import price_list
 
-        aws = context.aws_context(region, options)
-        data = price_list.refresh(aws.client("pricing", price_list.PRICING_REGION), region)
+        with context.aws_context(region, options) as aws:
+            data = price_list.refresh(aws.client("pricing", price_list.PRICING_REGION), region)
         typer.echo(f"Fetched {len(data['prices'])} prices for {region} from the AWS Price "
                    f"List into {price_list.cache_path(region)}", err=True)
     return load_prices(region)

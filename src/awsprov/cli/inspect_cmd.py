@@ -11,6 +11,7 @@ import typer
 from awsprov.cli import context
 from awsprov.cli.commands import ENV_OPT, PARALLELISM_OPT, SPEC_ARG, TextOrJson
 from awsprov.cli.json_output import write_json
+from awsprov.core.run import RunOptions
 
 OUTPUT_OPT = typer.Option(TextOrJson.text, "--output", "-o", help="text, or one JSON document.")
 
@@ -61,14 +62,14 @@ def output(
     parallelism: int = PARALLELISM_OPT,
 ) -> None:
     """ARNs, names, URLs and ids of the stack's live resources (like `terraform output`)."""
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.engine.planner import make_plan
 
     options = ctx.obj or context.GlobalOptions()
-    stack = context.load(spec, env, options, inputs=False)
-    aws = context.aws_context(stack.region, options, parallelism)
     # compare=False: read and locate only; no diff, so no secret inputs are needed
-    result = make_plan(stack, aws, PlanOptions(parallelism=parallelism, find_orphans=False,
-                                               compare=False))
+    run = RunOptions(parallelism=parallelism, find_orphans=False, compare=False)
+    stack = context.load(spec, env, options, inputs=False)
+    aws = context.run_context(ctx, stack.region, options, run)
+    result = make_plan(stack, aws, run)
     document = outputs_document(stack, result, aws.region)
     if output is TextOrJson.json:
         write_json(document)

@@ -31,7 +31,7 @@ def unlock(
     as_json = output is TextOrJson.json
     options = ctx.obj or context.GlobalOptions()
     name, env, region = _stack_named(stack, env, options)
-    aws = context.aws_context(region, options)
+    aws = ctx.with_resource(context.aws_context(region, options))
     key = lease.LeaseKey(name, env, aws.region)
     holder = lease.read(aws, key)
     if holder is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from awsprov.aws import errors
@@ -20,6 +20,7 @@ from awsprov.core.changes import (
     Plan,
     ResourceChange,
 )
+from awsprov.core.run import RunOptions
 from awsprov.engine import guards
 from awsprov.errors import AwsprovError, SpecError
 from awsprov.resources import registry
@@ -28,19 +29,8 @@ from awsprov.resources.base import Deletion, Desired, Live, Owner, ResourceType,
 from awsprov.spec import graph
 from awsprov.spec.model import ResourceSpec, Stack
 
-DEFAULT_PARALLELISM = 16
-
-
-@dataclass
-class PlanOptions:
-    targets: tuple[str, ...] = ()
-    force_adopt: bool = False
-    prune: bool = False
-    parallelism: int = DEFAULT_PARALLELISM
-    find_orphans: bool = True
-    # False for destroy: read live and locate everything, but diff nothing (a diff would
-    # need inputs such as secret values that destroy neither has nor needs).
-    compare: bool = True
+# The name the tests (and benches) build the options by; one object serves plan and apply.
+PlanOptions = RunOptions
 
 
 @dataclass
@@ -64,7 +54,7 @@ class PlanResult:
     fingerprints: dict[str, str] = field(default_factory=dict)
 
 
-def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult:
+def make_plan(stack: Stack, aws: AwsContext, options: RunOptions) -> PlanResult:
     aws.account_id  # noqa: B018 - proves credentials and endpoint before any other call
     deps = graph.dependencies(stack)
     selected = _select(stack, deps, options.targets)
@@ -224,7 +214,7 @@ def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[At
 
 
 def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | None,
-             options: PlanOptions) -> ResourceChange:
+             options: RunOptions) -> ResourceChange:
     change = _classify(stack, rtype, desired, live, options)
     _show_file_sources(change, rtype, desired.props)
     return change
@@ -247,7 +237,7 @@ def _show_file_sources(change: ResourceChange, rtype: ResourceType, props: dict)
 
 
 def _classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | None,
-              options: PlanOptions) -> ResourceChange:
+              options: RunOptions) -> ResourceChange:
     change = ResourceChange(desired.address, desired.section, desired.name, Action.NOOP)
     if live is None:
         change.action, change.reason = Action.CREATE, "not found"
@@ -342,7 +332,7 @@ def _confirm_indexed_tags(aws: AwsContext, rtype: ResourceType, desired: Desired
 
 
 def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[str],
-             options: PlanOptions) -> list[tuple[ResourceChange, PlannedResource]]:
+             options: RunOptions) -> list[tuple[ResourceChange, PlannedResource]]:
     """Resources tagged with this stack that the spec's names do not resolve to: gone from
     the spec, the old half of a rename, or a duplicate. `claimed` are the ARNs the spec's
     own reads found (a key found by its tags while its alias is missing). Each gets a key
@@ -528,15 +518,13 @@ def fingerprint(live: Live | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult:
+def make_destroy_plan(stack: Stack, aws: AwsContext, options: RunOptions) -> PlanResult:
     """Delete what this stack owns, dependents first; the data-loss guards still apply.
     With targets: the targets and what depends on them, never what they depend on. The
     whole stack is read even then, so that a resource still used by one left standing is
     refused rather than deleted under it."""
-    result = make_plan(stack, aws, PlanOptions(targets=(), force_adopt=False, prune=True,
-                                               parallelism=options.parallelism,
-                                               find_orphans=not options.targets,
-                                               compare=False))
+    result = make_plan(stack, aws, replace(options, targets=(), force_adopt=False, prune=True,
+                                           find_orphans=not options.targets, compare=False))
     chosen = guards.destroy_selection(stack, result.deps, options.targets)
     for change in result.plan.changes:
         if change.orphan:
