@@ -115,10 +115,10 @@ def plan(
         result.plan.cost_delta = plan_cost(stack, result, aws.region)
     _print_plan(result.plan, output)
     if out:
-        settings = {"env": env, "region": aws.region, "targets": list(target),
-                    "force_adopt": force_adopt, "prune": prune, "spec": str(spec),
-                    "profile": options.profile, "local": options.local,
-                    "endpoint_url": None if options.local else options.endpoint_url}
+        settings = planfile.PlanSettings(
+            spec=str(spec), env=env, region=aws.region, targets=run.targets,
+            force_adopt=run.force_adopt, prune=run.prune, profile=options.profile,
+            local=options.local, endpoint_url=None if options.local else options.endpoint_url)
         planfile.save(out, result, stack.sources, settings, planfile.place_of(aws))
         _stderr(f"Plan saved to {out}; apply it with: {_apply_command(out, options)}")
     if detailed_exitcode and result.plan.has_changes:
@@ -155,11 +155,11 @@ def apply(
     options = _options(ctx)
     saved = planfile.load(spec) if planfile.is_plan_file(spec) else None
     if saved:
-        settings = saved["settings"]
+        settings = saved.settings
         planfile.adopt_options(saved, options, env, target, prune, force_adopt)
-        env, target, force_adopt = settings["env"], settings["targets"], settings["force_adopt"]
-        prune = settings.get("prune", False)  # a plan saved with --prune deletes
-        stack = context.load(Path(settings["spec"]), env, options, sources=saved["sources"])
+        env, target, force_adopt = settings.env, list(settings.targets), settings.force_adopt
+        prune = settings.prune  # a plan saved with --prune deletes
+        stack = context.load(Path(settings.spec), env, options, sources=saved.sources)
     else:
         stack = context.load(spec, env, options)
     run = RunOptions(targets=tuple(target), force_adopt=force_adopt, prune=prune,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,6 +12,9 @@ from awsprov.cli import context
 from awsprov.cli.commands import ENV_OPT, PARALLELISM_OPT, SPEC_ARG, TextOrJson
 from awsprov.cli.json_output import write_json
 from awsprov.core.run import RunOptions
+
+if TYPE_CHECKING:
+    from awsprov.engine.planfile import PlanSettings, SavedPlan
 
 OUTPUT_OPT = typer.Option(TextOrJson.text, "--output", "-o", help="text, or one JSON document.")
 
@@ -30,28 +33,26 @@ def show(
     from awsprov.render import console, text
 
     out = console.stdout()
-    text.render_plan(planfiles.saved_plan(saved), out)
-    cost_delta = saved["plan"].get("cost_delta")
+    text.render_plan(planfiles.shown_plan(saved), out)
+    cost_delta = saved.plan.get("cost_delta")
     if cost_delta:
         from awsprov.render.cost import plan_cost_line
 
         out.print(plan_cost_line(cost_delta))
-    out.print(f"Saved from {_saved_from(saved['settings'])}; apply it with: "
+    out.print(f"Saved from {_saved_from(saved.settings)}; apply it with: "
               f"awsprov apply {planfile}", highlight=False)
 
 
-def show_document(saved: dict[str, Any]) -> dict[str, Any]:
+def show_document(saved: SavedPlan) -> dict[str, Any]:
     """The plan document (docs/plan-output.schema.json) plus what the plan was made from."""
-    settings = saved.get("settings", {})
-    return {**saved["plan"], "planfile": {"spec": settings.get("spec"),
-                                          "targets": list(settings.get("targets") or []),
-                                          "force_adopt": bool(settings.get("force_adopt"))}}
+    settings = saved.settings
+    return {**saved.plan, "planfile": {"spec": settings.spec, "targets": list(settings.targets),
+                                       "force_adopt": settings.force_adopt}}
 
 
-def _saved_from(settings: dict[str, Any]) -> str:
-    targets = settings.get("targets") or []
-    scope = f", targets {', '.join(targets)}" if targets else ""
-    return f"{settings.get('spec')}{scope}"
+def _saved_from(settings: PlanSettings) -> str:
+    scope = f", targets {', '.join(settings.targets)}" if settings.targets else ""
+    return f"{settings.spec}{scope}"
 
 
 def output(
