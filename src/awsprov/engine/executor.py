@@ -29,7 +29,8 @@ from awsprov.aws.context import AwsContext
 from awsprov.core.changes import Action, FieldKind, ResourceChange
 from awsprov.core.run import RunOptions
 from awsprov.engine import guards
-from awsprov.engine.planner import PlannedResource, PlanResult, build_desired, diff_with_tags
+from awsprov.engine.planner import PlannedResource, PlanResult
+from awsprov.engine.resolve import build_desired, diff_with_tags
 from awsprov.errors import AwsprovError
 from awsprov.resources.base import Owner
 from awsprov.spec import graph

@@ -22,10 +22,11 @@ from awsprov.core.changes import (
 )
 from awsprov.core.run import RunOptions
 from awsprov.engine import guards
+from awsprov.engine.resolve import build_desired, diff_with_tags, managed_tags
 from awsprov.errors import AwsprovError, SpecError
 from awsprov.resources import registry
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Deletion, Desired, Live, Owner, ResourceType, leaf_diff
+from awsprov.resources.base import Deletion, Desired, Live, Owner, ResourceType
 from awsprov.spec import graph
 from awsprov.spec.model import ResourceSpec, Stack
 
@@ -168,51 +169,6 @@ def _read_all(aws: AwsContext, items: list[ReadItem],
     return {address: live for batch in results for address, live in batch}
 
 
-def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: str,
-                  attributes: dict[str, dict[str, Any]], aws: AwsContext,
-                  live: Live | None = None) -> Desired:
-    """Resolve references with what is known now; unknown values stay (known after apply).
-    With `ignore_changes: [tags]`, an existing resource keeps its live tags; only the
-    awsprov:* ownership tags are still managed (they are its identity)."""
-    sections = set(registry.sections())
-
-    def lookup(expr: str) -> Any:
-        if expr == "account_id":
-            return aws.account_id
-        ref = references.parse_reference(expr, sections)
-        if ref is None:
-            return None
-        known = attributes.get(ref.address)
-        if known is None:
-            return KNOWN_AFTER_APPLY
-        return known.get(ref.attribute, KNOWN_AFTER_APPLY)
-
-    props = references.unescape(references.map_strings(
-        spec.props, lambda text, _path: references.substitute(text, lookup)))
-    if "name" in props:
-        props["name"] = name  # with ${account_id} resolved
-    user_tags = {**stack.tags, **{str(k): str(v) for k, v in (props.get("tags") or {}).items()}}
-    ignore = frozenset(props.get("ignore_changes") or ())
-    if "tags" in ignore and live is not None:
-        user_tags = {k: v for k, v in live.tags.items() if not tagging.is_ownership_key(k)}
-    return Desired(
-        section=spec.section, logical=spec.logical, name=name, props=props,
-        state=rtype.desired_state(props),
-        tags=tagging.desired_tags(stack.name, spec.address, {}, user_tags, stack.env),
-        ignore=ignore,
-    )
-
-
-def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
-    """Every change from live to desired (update, replace, restore and verify all diff
-    through here), each under a sensitive property marked so whatever made it."""
-    changes = rtype.sensitive_marked(rtype.diff(desired, live))
-    if rtype.taggable:  # ignore_changes: [tags] is in desired.tags already (live's own)
-        changes.extend(AttributeChange(path, before, after) for path, before, after
-                       in leaf_diff("tags", _managed_tags(live.tags), desired.tags))
-    return changes
-
-
 def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | None,
              options: RunOptions) -> ResourceChange:
     change = _classify(stack, rtype, desired, live, options)
@@ -314,16 +270,11 @@ def _start_tag_index(aws: AwsContext, stack: str) -> TagIndex:
     return TagIndex(lambda: dict(_tagged_with_stack(aws, stack, types)))
 
 
-def _managed_tags(tags: dict[str, str]) -> dict[str, str]:
-    """Live tags without a type's markers (a generated secret's): types manage those."""
-    return {k: v for k, v in tags.items() if not tagging.is_marker(k)}
-
-
 def _confirm_indexed_tags(aws: AwsContext, rtype: ResourceType, desired: Desired,
                           live: Live | None) -> None:
     """Tags from the Tagging API may lag behind: a difference is confirmed at the source
     (one call, only for resources whose tags seem to differ)."""
-    if live is not None and live.tags_indexed and _managed_tags(live.tags) != desired.tags:
+    if live is not None and live.tags_indexed and managed_tags(live.tags) != desired.tags:
         try:
             live.tags = rtype.read_tags(aws, live)
         except Exception as exc:
