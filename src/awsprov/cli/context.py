@@ -20,13 +20,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("awsprov")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class GlobalOptions:
     profile: str | None = None
     region: str | None = None
     endpoint_url: str | None = None
     local: bool = False
-    no_color: bool = False
     verbose: bool = False
     allow_outside_files: bool = False
 

@@ -85,7 +85,6 @@ def make_plan(stack: Stack, aws: AwsContext, options: RunOptions) -> PlanResult:
                     change = classify(stack, rtype, desired, live, options)
                 else:
                     change = ResourceChange(address, spec.section, desired.name, Action.NOOP)
-                change.depends_on = tuple(sorted(deps[address]))
                 attributes[address] = _attributes_after(change, desired, live)
                 resources[address] = PlannedResource(spec, rtype, desired, live)
                 changes.append(change)
@@ -100,8 +99,6 @@ def make_plan(stack: Stack, aws: AwsContext, options: RunOptions) -> PlanResult:
         aws.tag_index = None  # apply's own reads must see tags as they are after its writes
     plan = Plan(stack.name, stack.env, aws.region, changes, prune=options.prune)
     fingerprints = {k: fingerprint(r.live) for k, r in resources.items()}
-    for change in changes:
-        change.fingerprint = fingerprints[change.key]
     result = PlanResult(plan, resources, deps, order, fingerprints)
     if options.compare:  # destroy decides its deletes first, then holds them
         guards.hold_deletes_for_users(result)
