@@ -6,6 +6,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -16,8 +17,15 @@ from awsprov.core.run import DEFAULT_PARALLELISM, RunOptions
 from awsprov.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ApplyFailed, AwsprovError
 from awsprov.resources.sizes import plural
 
+if TYPE_CHECKING:
+    from awsprov.aws.context import AwsContext
+    from awsprov.engine.executor import ApplyReport
+    from awsprov.engine.planner import PlanResult
+    from awsprov.spec.model import Stack
+
 SPEC_ARG = typer.Argument(..., help="A spec file, or a folder of *.yaml forming one stack.")
 ENV_OPT = typer.Option(None, "--env", "-e", help="Environment from the spec's environments.")
+YES_OPT = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 PARALLELISM_OPT = typer.Option(DEFAULT_PARALLELISM, "--parallelism", min=1, max=64,
                                help="Resources read or changed at once.")
 
@@ -34,7 +42,7 @@ class JsonOnly(str, Enum):
 OUTPUT_OPT = typer.Option(TextOrJson.text, "--output", "-o", help="text, or one JSON document.")
 
 
-class PlanOutput(str, Enum):
+class TextJsonOrMarkdown(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
@@ -87,7 +95,7 @@ def plan(
     out: Path | None = typer.Option(None, "--out", help="Save the plan for `apply PLAN`."),
     target: list[str] = typer.Option([], "--target", help="Only this address (and what it "
                                      "references); repeatable."),
-    output: PlanOutput = typer.Option(PlanOutput.text, "--output", "-o",
+    output: TextJsonOrMarkdown = typer.Option(TextJsonOrMarkdown.text, "--output", "-o",
                                       help="markdown: for a pull-request comment."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                            help="Exit 2 when there are changes."),
@@ -129,7 +137,7 @@ def apply(
     ctx: typer.Context,
     spec: Path = typer.Argument(..., help="A spec file or folder, or a plan saved by --out."),
     env: str | None = ENV_OPT,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = YES_OPT,
     allow_replace: bool = typer.Option(False, "--allow-replace",
                                        help="Allow replacements that lose data."),
     allow_irreversible: bool = typer.Option(False, "--allow-irreversible",
@@ -147,7 +155,6 @@ def apply(
 ) -> None:
     """Converge live AWS to the spec, wait for it to settle, then verify."""
     from awsprov.engine import planfile
-    from awsprov.engine.executor import apply_plan
     from awsprov.engine.planner import make_plan
     from awsprov.engine.verify import verify
     from awsprov.render import console, text
@@ -175,17 +182,12 @@ def apply(
         planfile.check_fresh(saved, result)
         planfile.check_reviewed(saved, result)
     as_json = output is TextOrJson.json
-    if not as_json:
-        text.render_plan(result.plan, console.stdout())
-    if not result.plan.has_changes:
-        if as_json:
-            write_json(reports.apply_document("apply", result.plan))
+    # a saved plan was confirmed when it was reviewed
+    question = None if saved else "Apply these changes?"
+    report = _confirm_and_execute("apply", stack, result, aws, run, question, yes, as_json)
+    if report is None:
         return
-    if not saved:
-        _confirm(yes, "Apply these changes?", as_json)
     err = console.stderr()
-    report = apply_plan(stack, result, aws, run, text.ConsoleReporter(err))
-    text.render_apply_report(report, err)
     after = verify(make_plan(stack, aws, run), include_orphans=prune)
     document = reports.apply_document("apply", result.plan, report, after) if as_json else None
     failed = {o.address for o in report.failures}
@@ -236,7 +238,7 @@ def destroy(
     ctx: typer.Context,
     spec: Path = SPEC_ARG,
     env: str | None = ENV_OPT,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = YES_OPT,
     target: list[str] = typer.Option([], "--target", help="This address and everything "
                                      "that depends on it (never what it references); "
                                      "repeatable."),
@@ -246,7 +248,6 @@ def destroy(
     lock_timeout: str = LOCK_TIMEOUT_OPT,
 ) -> None:
     """Delete the stack's resources, dependents first, under the data-loss guards."""
-    from awsprov.engine.executor import apply_plan
     from awsprov.engine.planner import make_destroy_plan
     from awsprov.render import console, text
 
@@ -258,16 +259,11 @@ def destroy(
     hold_lease(ctx, stack, aws, "destroy", no_lock, lock_timeout)  # held until destroy ends
     result = make_destroy_plan(stack, aws, run)
     as_json = output is TextOrJson.json
-    if not as_json:
-        text.render_plan(result.plan, console.stdout())
-    if not result.plan.has_changes:
-        if as_json:
-            write_json(reports.apply_document("destroy", result.plan))
+    report = _confirm_and_execute("destroy", stack, result, aws, run,
+                                  "Destroy these resources? Their data is lost.", yes, as_json)
+    if report is None:
         return
-    _confirm(yes, "Destroy these resources? Their data is lost.", as_json)
     err = console.stderr()
-    report = apply_plan(stack, result, aws, run, text.ConsoleReporter(err))
-    text.render_apply_report(report, err, "destroy")
     document = reports.apply_document("destroy", result.plan, report) if as_json else None
     if report.failures:
         raise with_report(ApplyFailed(f"{plural(len(report.failures), 'resource')} not deleted"),
@@ -277,13 +273,36 @@ def destroy(
         write_json(document)
 
 
-def _print_plan(plan, output: PlanOutput) -> None:
+def _confirm_and_execute(command: str, stack: Stack, result: PlanResult, aws: AwsContext,
+                         run: RunOptions, question: str | None, yes: bool,
+                         as_json: bool) -> ApplyReport | None:
+    """Show the plan; unless it changes nothing (None, after the JSON document of a plan
+    without changes), ask `question` (none: already confirmed), then execute it with
+    progress on stderr. The ApplyReport, its failures rendered."""
+    from awsprov.engine.executor import apply_plan
     from awsprov.render import console, text
 
-    if output is PlanOutput.json:
+    if not as_json:
+        text.render_plan(result.plan, console.stdout())
+    if not result.plan.has_changes:
+        if as_json:
+            write_json(reports.apply_document(command, result.plan))
+        return None
+    if question:
+        _confirm(yes, question, as_json)
+    err = console.stderr()
+    report = apply_plan(stack, result, aws, run, text.ConsoleReporter(err))
+    text.render_apply_report(report, err, command)
+    return report
+
+
+def _print_plan(plan, output: TextJsonOrMarkdown) -> None:
+    from awsprov.render import console, text
+
+    if output is TextJsonOrMarkdown.json:
         write_json(plan.to_json())
         return
-    if output is PlanOutput.markdown:
+    if output is TextJsonOrMarkdown.markdown:
         from awsprov.render.markdown import render_plan_markdown
 
         sys.stdout.write(render_plan_markdown(plan))

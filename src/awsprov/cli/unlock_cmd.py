@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from awsprov.cli import context
-from awsprov.cli.commands import OUTPUT_OPT, TextOrJson, _confirm
+from awsprov.cli.commands import OUTPUT_OPT, YES_OPT, TextOrJson, _confirm
 from awsprov.errors import AwsprovError
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def unlock(
                                 help="The stack's name, or its spec file or folder."),
     env: str | None = typer.Option(None, "--env", "-e", help="The environment whose lease "
                                    "to break (a lease is per stack, env and region)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = YES_OPT,
     output: TextOrJson = OUTPUT_OPT,
 ) -> None:
     """Break a stale apply lease (its holder was killed), after confirmation."""
