@@ -20,11 +20,12 @@ import argparse
 import statistics
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from harness import REGION, apply_untimed, latency_context, median_time
 
-PARALLELISM = 16
+from awsprov.core.run import DEFAULT_PARALLELISM
+
+PARALLELISM = DEFAULT_PARALLELISM
 SUB_READS = 10
 
 
@@ -64,6 +65,7 @@ def _spec(n: int) -> str:
 def run(sizes: list[int], repeats: int, latency: float) -> tuple[list[dict], list[dict]]:
     from moto import mock_aws
 
+    from awsprov.aws.sub_reads import SubReadPool
     from awsprov.engine.planner import PlanOptions, make_plan
     from awsprov.resources import registry, sub_reads
     from awsprov.spec.loader import load_stack
@@ -76,15 +78,16 @@ def run(sizes: list[int], repeats: int, latency: float) -> tuple[list[dict], lis
         assert not report.failures, report.failures
         aws, calls = latency_context(latency)
         aws.account_id  # noqa: B018 - STS outside the timings
-        for mode, workers in (("concurrent", sub_reads.WORKERS), ("serial", 1)):
-            sub_reads._pool = ThreadPoolExecutor(max_workers=workers)
+        for mode, workers in (("concurrent", DEFAULT_PARALLELISM), ("serial", 1)):
+            aws.sub_reads = SubReadPool(workers)
+            sub_reads._pool = aws.sub_reads  # transitional: callers not yet on aws.sub_reads
             calls.clear()
             median = median_time(lambda: buckets.read(aws, "bench-bucket-000"), repeats)
             per_read = sum(calls.values()) / repeats
             read_rows.append({"mode": mode, "median_s": median, "calls": per_read,
                               "slowest_call_s": latency, "sum_s": per_read * latency})
             print(f"read {mode}: {median:.3f}s for {per_read:.0f} calls", file=sys.stderr)
-        sub_reads._pool = None
+        sub_reads._pool = SubReadPool()
         for n in sizes:
             subset = load_stack("bench.yaml", sources={"bench.yaml": _spec(n)})
             times, total, per_bucket = [], 0, 0.0

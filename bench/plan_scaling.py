@@ -23,8 +23,9 @@ import time
 
 from harness import REGION, apply_untimed, latency_context
 
+from awsprov.core.run import DEFAULT_PARALLELISM
+
 LATENCY = 0.020
-DEFAULT_PARALLELISM = 16
 
 
 def _spec(n: int) -> str:

@@ -25,9 +25,11 @@ from pathlib import Path
 
 from harness import apply_untimed
 
+from awsprov.core.run import DEFAULT_PARALLELISM
+
 HERE = Path(__file__).resolve().parent
 LATENCY = 0.020
-PARALLELISM = 16
+PARALLELISM = DEFAULT_PARALLELISM
 
 
 def _spec(n: int) -> str:

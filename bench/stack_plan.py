@@ -28,10 +28,11 @@ from pathlib import Path
 
 from harness import REGION, apply_untimed
 
+from awsprov.core.run import DEFAULT_PARALLELISM
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.test_examples.EXAMPLE_ENV: the seeds' secret values
 
-DEFAULT_PARALLELISM = 16
 SECTION_OF_SERVICE = {"kms": "keys", "dynamodb": "tables", "s3": "buckets",
                       "secretsmanager": "secrets", "sns": "topics", "sqs": "queues",
                       "logs": "log_groups", "sts": "(stack)", "resourcegroupstaggingapi":

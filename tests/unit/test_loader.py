@@ -338,7 +338,7 @@ def test_reference_to_undefined_resource():
 
 
 def test_reference_resolves_at_plan_time_and_is_unknown_before_create():
-    from awsprov.engine.planner import build_desired
+    from awsprov.engine.resolve import build_desired
     from awsprov.resources import registry
 
     stack = load(REFS % "name")

@@ -135,15 +135,14 @@ def test_planfile_round_trip_and_staleness(tmp_path):
     path = tmp_path / "plan.json"
     place = {"account": "123456789012", "partition": "aws", "region": "eu-west-2",
              "endpoint": "aws"}
-    settings = {"env": "prod", "spec": "s.yaml", "region": "eu-west-2", "targets": [],
-                "force_adopt": False}
+    settings = planfile.PlanSettings(env="prod", spec="s.yaml", region="eu-west-2")
     planfile.save(path, result, {"s.yaml": "stack: shop\n"}, settings, place)
     assert path.stat().st_mode & 0o777 == 0o600
     assert planfile.is_plan_file(path)
     assert not planfile.is_plan_file(tmp_path / "nope.json")
     saved = planfile.load(path)
-    assert saved["sources"] == {"s.yaml": "stack: shop\n"}
-    assert saved["settings"]["env"] == "prod"
+    assert saved.sources == {"s.yaml": "stack: shop\n"}
+    assert saved.settings == settings
     assert "s3cr3t" not in path.read_text()
     planfile.check_fresh(saved, _result(_plan()))  # same live: accepted
     moved = _result(_plan())
@@ -158,4 +157,49 @@ def test_planfile_refuses_what_is_not_a_plan(tmp_path):
     path = tmp_path / "x.json"
     path.write_text('{"format": "something-else"}')
     with pytest.raises(SpecError, match="not an awsprov plan file"):
+        planfile.load(path)
+
+
+def _saved_file(tmp_path, settings: planfile.PlanSettings):
+    path = tmp_path / "plan.json"
+    place = {"account": "123456789012", "partition": "aws", "region": "eu-west-2",
+             "endpoint": "aws"}
+    planfile.save(path, _result(_plan()), {"s.yaml": "stack: shop\n"}, settings, place)
+    return path
+
+
+def test_plan_settings_come_back_typed(tmp_path):
+    settings = planfile.PlanSettings(spec="s.yaml", env=None, region="eu-west-2",
+                                     targets=("tables.users",), force_adopt=True, prune=True,
+                                     profile="ops", local=False, endpoint_url="http://e:1")
+    saved = planfile.load(_saved_file(tmp_path, settings))
+    assert saved.settings == settings
+    assert saved.settings.targets == ("tables.users",)
+    assert json.loads((tmp_path / "plan.json").read_text())["settings"]["targets"] == \
+        ["tables.users"]
+
+
+def test_plan_settings_of_an_older_file_default_what_it_lacks(tmp_path):
+    """A version-2 file saved before --prune, --profile and the endpoint were kept."""
+    path = _saved_file(tmp_path, planfile.PlanSettings(spec="s.yaml", env="prod",
+                                                       region="eu-west-2"))
+    document = json.loads(path.read_text())
+    for key in ("prune", "profile", "local", "endpoint_url"):
+        del document["settings"][key]
+    body = {k: v for k, v in document.items() if k != "digest"}
+    document["digest"] = planfile._sha256(planfile._canonical(body))
+    path.write_text(json.dumps(document))
+    assert planfile.load(path).settings == planfile.PlanSettings(spec="s.yaml", env="prod",
+                                                                 region="eu-west-2")
+
+
+@pytest.mark.parametrize("edit", [lambda s: s.pop("spec"), lambda s: s.update(targets="a"),
+                                  lambda s: s.update(targets=[1])])
+def test_malformed_plan_settings_are_refused(tmp_path, edit):
+    path = _saved_file(tmp_path, planfile.PlanSettings(spec="s.yaml", env="prod",
+                                                       region="eu-west-2"))
+    document = json.loads(path.read_text())
+    edit(document["settings"])
+    path.write_text(json.dumps(document))
+    with pytest.raises(PlanStaleError, match="missing or malformed"):
         planfile.load(path)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from awsprov.aws import arns, errors
 from awsprov.aws.session import ClientFactory
+from awsprov.aws.sub_reads import SubReadPool
 from awsprov.aws.waiters import WaitPolicy
 
 if TYPE_CHECKING:
@@ -22,7 +23,19 @@ class AwsContext:
     _account_id: str | None = None
     # Set by the planner while it reads: the stack's tags from one GetResources pagination.
     tag_index: TagIndex | None = None
+    # The run's: sized from its --parallelism, shut down when it ends (`close`).
+    sub_reads: SubReadPool = field(default_factory=SubReadPool)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __enter__(self) -> AwsContext:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """The run is over: its sub-read threads go."""
+        self.sub_reads.shutdown()
 
     def client(self, service: str, region: str | None = None, *,
                single_attempt: bool = False) -> Any:

@@ -76,8 +76,9 @@ def global_options(
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="%(asctime)s %(name)s %(message)s")
         logging.getLogger("botocore").setLevel(logging.WARNING)
-    ctx.obj = GlobalOptions(profile, region, endpoint_url, local, no_color, verbose,
-                            allow_outside_files)
+    ctx.obj = GlobalOptions(profile=profile, region=region, endpoint_url=endpoint_url,
+                            local=local, verbose=verbose,
+                            allow_outside_files=allow_outside_files)
 
 
 GLOBAL_FLAGS = {"--local", "--no-color", "--verbose", "-v", "--allow-outside-files"}

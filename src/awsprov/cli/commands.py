@@ -6,18 +6,27 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from awsprov.cli import context, reports
 from awsprov.cli.json_output import with_report, write_json
 from awsprov.cli.lease_cmd import LOCK_TIMEOUT_OPT, NO_LOCK_OPT, hold_lease
+from awsprov.core.run import DEFAULT_PARALLELISM, RunOptions
 from awsprov.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ApplyFailed, AwsprovError
 from awsprov.resources.sizes import plural
 
+if TYPE_CHECKING:
+    from awsprov.aws.context import AwsContext
+    from awsprov.engine.executor import ApplyReport
+    from awsprov.engine.planner import PlanResult
+    from awsprov.spec.model import Stack
+
 SPEC_ARG = typer.Argument(..., help="A spec file, or a folder of *.yaml forming one stack.")
 ENV_OPT = typer.Option(None, "--env", "-e", help="Environment from the spec's environments.")
-PARALLELISM_OPT = typer.Option(16, "--parallelism", min=1, max=64,
+YES_OPT = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+PARALLELISM_OPT = typer.Option(DEFAULT_PARALLELISM, "--parallelism", min=1, max=64,
                                help="Resources read or changed at once.")
 
 
@@ -33,7 +42,7 @@ class JsonOnly(str, Enum):
 OUTPUT_OPT = typer.Option(TextOrJson.text, "--output", "-o", help="text, or one JSON document.")
 
 
-class PlanOutput(str, Enum):
+class TextJsonOrMarkdown(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
@@ -86,7 +95,7 @@ def plan(
     out: Path | None = typer.Option(None, "--out", help="Save the plan for `apply PLAN`."),
     target: list[str] = typer.Option([], "--target", help="Only this address (and what it "
                                      "references); repeatable."),
-    output: PlanOutput = typer.Option(PlanOutput.text, "--output", "-o",
+    output: TextJsonOrMarkdown = typer.Option(TextJsonOrMarkdown.text, "--output", "-o",
                                       help="markdown: for a pull-request comment."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                            help="Exit 2 when there are changes."),
@@ -100,23 +109,24 @@ def plan(
 ) -> None:
     """Show what apply would change, against live AWS."""
     from awsprov.engine import planfile
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.engine.planner import make_plan
 
     options = _options(ctx)
+    run = RunOptions(targets=tuple(target), force_adopt=force_adopt, prune=prune,
+                     parallelism=parallelism)
     stack = context.load(spec, env, options)
-    aws = context.aws_context(stack.region, options, parallelism)
-    plan_options = PlanOptions(tuple(target), force_adopt, prune, parallelism)
-    result = make_plan(stack, aws, plan_options)
+    aws = context.run_context(ctx, stack.region, options, run)
+    result = make_plan(stack, aws, run)
     if not no_cost:
         from awsprov.cli.cost_cmd import plan_cost
 
         result.plan.cost_delta = plan_cost(stack, result, aws.region)
     _print_plan(result.plan, output)
     if out:
-        settings = {"env": env, "region": aws.region, "targets": list(target),
-                    "force_adopt": force_adopt, "prune": prune, "spec": str(spec),
-                    "profile": options.profile, "local": options.local,
-                    "endpoint_url": None if options.local else options.endpoint_url}
+        settings = planfile.PlanSettings(
+            spec=str(spec), env=env, region=aws.region, targets=run.targets,
+            force_adopt=run.force_adopt, prune=run.prune, profile=options.profile,
+            local=options.local, endpoint_url=None if options.local else options.endpoint_url)
         planfile.save(out, result, stack.sources, settings, planfile.place_of(aws))
         _stderr(f"Plan saved to {out}; apply it with: {_apply_command(out, options)}")
     if detailed_exitcode and result.plan.has_changes:
@@ -127,7 +137,7 @@ def apply(
     ctx: typer.Context,
     spec: Path = typer.Argument(..., help="A spec file or folder, or a plan saved by --out."),
     env: str | None = ENV_OPT,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = YES_OPT,
     allow_replace: bool = typer.Option(False, "--allow-replace",
                                        help="Allow replacements that lose data."),
     allow_irreversible: bool = typer.Option(False, "--allow-irreversible",
@@ -145,46 +155,40 @@ def apply(
 ) -> None:
     """Converge live AWS to the spec, wait for it to settle, then verify."""
     from awsprov.engine import planfile
-    from awsprov.engine.executor import ApplyOptions, apply_plan
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.engine.planner import make_plan
     from awsprov.engine.verify import verify
     from awsprov.render import console, text
 
     options = _options(ctx)
     saved = planfile.load(spec) if planfile.is_plan_file(spec) else None
     if saved:
-        settings = saved["settings"]
+        settings = saved.settings
         planfile.adopt_options(saved, options, env, target, prune, force_adopt)
-        env, target, force_adopt = settings["env"], settings["targets"], settings["force_adopt"]
-        prune = settings.get("prune", False)  # a plan saved with --prune deletes
-        stack = context.load(Path(settings["spec"]), env, options, sources=saved["sources"])
+        env, target, force_adopt = settings.env, list(settings.targets), settings.force_adopt
+        prune = settings.prune  # a plan saved with --prune deletes
+        stack = context.load(Path(settings.spec), env, options, sources=saved.sources)
     else:
         stack = context.load(spec, env, options)
-    aws = context.aws_context(stack.region, options, parallelism)
+    run = RunOptions(targets=tuple(target), force_adopt=force_adopt, prune=prune,
+                     parallelism=parallelism, allow_replace=allow_replace,
+                     allow_irreversible=allow_irreversible, allow_data_loss=allow_data_loss)
+    aws = context.run_context(ctx, stack.region, options, run)
     if saved:  # bound to where it was made and the values it was made with: no write yet
         planfile.check_place(saved, aws)
         planfile.check_inputs(saved, stack)
     hold_lease(ctx, stack, aws, "apply", no_lock, lock_timeout)  # held until apply ends
-    plan_options = PlanOptions(tuple(target), force_adopt, prune, parallelism)
-    result = make_plan(stack, aws, plan_options)
+    result = make_plan(stack, aws, run)
     if saved:  # and to what was reviewed, or refused before any write
         planfile.check_fresh(saved, result)
         planfile.check_reviewed(saved, result)
     as_json = output is TextOrJson.json
-    if not as_json:
-        text.render_plan(result.plan, console.stdout())
-    if not result.plan.has_changes:
-        if as_json:
-            write_json(reports.apply_document("apply", result.plan))
+    # a saved plan was confirmed when it was reviewed
+    question = None if saved else "Apply these changes?"
+    report = _confirm_and_execute("apply", stack, result, aws, run, question, yes, as_json)
+    if report is None:
         return
-    if not saved:
-        _confirm(yes, "Apply these changes?", as_json)
     err = console.stderr()
-    apply_options = ApplyOptions(allow_replace, allow_irreversible, prune, parallelism,
-                                 allow_data_loss=allow_data_loss)
-    report = apply_plan(stack, result, aws, apply_options, text.ConsoleReporter(err))
-    text.render_apply_report(report, err)
-    after = verify(make_plan(stack, aws, plan_options), include_orphans=prune)
+    after = verify(make_plan(stack, aws, run), include_orphans=prune)
     document = reports.apply_document("apply", result.plan, report, after) if as_json else None
     failed = {o.address for o in report.failures}
     unexpected = [c for c in after.drift if c.address not in failed]
@@ -210,14 +214,15 @@ def verify(
     parallelism: int = PARALLELISM_OPT,
 ) -> None:
     """Re-read live AWS; exit 2 when it differs from the spec."""
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.engine.planner import make_plan
     from awsprov.engine.verify import verify as run_verify
     from awsprov.render import console, junit, text
 
     options = _options(ctx)
+    run = RunOptions(parallelism=parallelism)
     stack = context.load(spec, env, options)
-    aws = context.aws_context(stack.region, options, parallelism)
-    result = make_plan(stack, aws, PlanOptions(parallelism=parallelism))
+    aws = context.run_context(ctx, stack.region, options, run)
+    result = make_plan(stack, aws, run)
     report = run_verify(result, baseline=baseline)
     if output is VerifyOutput.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
@@ -233,7 +238,7 @@ def destroy(
     ctx: typer.Context,
     spec: Path = SPEC_ARG,
     env: str | None = ENV_OPT,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = YES_OPT,
     target: list[str] = typer.Option([], "--target", help="This address and everything "
                                      "that depends on it (never what it references); "
                                      "repeatable."),
@@ -243,27 +248,22 @@ def destroy(
     lock_timeout: str = LOCK_TIMEOUT_OPT,
 ) -> None:
     """Delete the stack's resources, dependents first, under the data-loss guards."""
-    from awsprov.engine.executor import ApplyOptions, apply_plan
-    from awsprov.engine.planner import PlanOptions, make_destroy_plan
+    from awsprov.engine.planner import make_destroy_plan
     from awsprov.render import console, text
 
     options = _options(ctx)
+    # prune: the destroy plan's orphans are deleted too
+    run = RunOptions(targets=tuple(target), prune=True, parallelism=parallelism)
     stack = context.load(spec, env, options, inputs=False)
-    aws = context.aws_context(stack.region, options, parallelism)
+    aws = context.run_context(ctx, stack.region, options, run)
     hold_lease(ctx, stack, aws, "destroy", no_lock, lock_timeout)  # held until destroy ends
-    result = make_destroy_plan(stack, aws, PlanOptions(tuple(target), parallelism=parallelism))
+    result = make_destroy_plan(stack, aws, run)
     as_json = output is TextOrJson.json
-    if not as_json:
-        text.render_plan(result.plan, console.stdout())
-    if not result.plan.has_changes:
-        if as_json:
-            write_json(reports.apply_document("destroy", result.plan))
+    report = _confirm_and_execute("destroy", stack, result, aws, run,
+                                  "Destroy these resources? Their data is lost.", yes, as_json)
+    if report is None:
         return
-    _confirm(yes, "Destroy these resources? Their data is lost.", as_json)
     err = console.stderr()
-    report = apply_plan(stack, result, aws, ApplyOptions(prune=True, parallelism=parallelism),
-                        text.ConsoleReporter(err))
-    text.render_apply_report(report, err, "destroy")
     document = reports.apply_document("destroy", result.plan, report) if as_json else None
     if report.failures:
         raise with_report(ApplyFailed(f"{plural(len(report.failures), 'resource')} not deleted"),
@@ -273,13 +273,36 @@ def destroy(
         write_json(document)
 
 
-def _print_plan(plan, output: PlanOutput) -> None:
+def _confirm_and_execute(command: str, stack: Stack, result: PlanResult, aws: AwsContext,
+                         run: RunOptions, question: str | None, yes: bool,
+                         as_json: bool) -> ApplyReport | None:
+    """Show the plan; unless it changes nothing (None, after the JSON document of a plan
+    without changes), ask `question` (none: already confirmed), then execute it with
+    progress on stderr. The ApplyReport, its failures rendered."""
+    from awsprov.engine.executor import apply_plan
     from awsprov.render import console, text
 
-    if output is PlanOutput.json:
+    if not as_json:
+        text.render_plan(result.plan, console.stdout())
+    if not result.plan.has_changes:
+        if as_json:
+            write_json(reports.apply_document(command, result.plan))
+        return None
+    if question:
+        _confirm(yes, question, as_json)
+    err = console.stderr()
+    report = apply_plan(stack, result, aws, run, text.ConsoleReporter(err))
+    text.render_apply_report(report, err, command)
+    return report
+
+
+def _print_plan(plan, output: TextJsonOrMarkdown) -> None:
+    from awsprov.render import console, text
+
+    if output is TextJsonOrMarkdown.json:
         write_json(plan.to_json())
         return
-    if output is PlanOutput.markdown:
+    if output is TextJsonOrMarkdown.markdown:
         from awsprov.render.markdown import render_plan_markdown
 
         sys.stdout.write(render_plan_markdown(plan))

@@ -8,22 +8,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from awsprov.core.run import DEFAULT_PARALLELISM, RunOptions
 from awsprov.errors import AwsprovError
 
 if TYPE_CHECKING:
+    import typer
+
     from awsprov.aws.context import AwsContext
     from awsprov.spec.model import Stack
 
 log = logging.getLogger("awsprov")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class GlobalOptions:
     profile: str | None = None
     region: str | None = None
     endpoint_url: str | None = None
     local: bool = False
-    no_color: bool = False
     verbose: bool = False
     allow_outside_files: bool = False
 
@@ -63,10 +65,19 @@ def _print_warnings(warnings: list[str]) -> None:
         err.print(f"[warn]warning:[/] {escape(warning)}", markup=True, highlight=False)
 
 
+def run_context(ctx: typer.Context, stack_region: str | None, options: GlobalOptions,
+                run: RunOptions) -> AwsContext:
+    """The AWS context of one run, sized from its options and owned by the command: it is
+    closed (its sub-read threads shut down) when the command ends, however it ends."""
+    return ctx.with_resource(aws_context(stack_region, options, run.parallelism))
+
+
 def aws_context(stack_region: str | None, options: GlobalOptions,
-                parallelism: int = 16) -> AwsContext:
+                parallelism: int = DEFAULT_PARALLELISM) -> AwsContext:
+    """A context manager: the caller closes it (`run_context` has the command do it)."""
     from awsprov.aws.context import AwsContext
     from awsprov.aws.session import ClientFactory, Target
+    from awsprov.aws.sub_reads import SubReadPool
 
     endpoint = explicit_endpoint(options)
     if options.local:
@@ -78,11 +89,14 @@ def aws_context(stack_region: str | None, options: GlobalOptions,
     region = options.region or stack_region or configured_region(options)
     if not region:
         raise AwsprovError("no AWS region: set `region:` in the spec, --region, or AWS_REGION")
+    # A connection for each read thread and each sub-read thread (both `parallelism`),
+    # and never fewer than a default run has.
+    connections = max(DEFAULT_PARALLELISM, parallelism * 2)
     factory = ClientFactory(Target(region, options.profile, endpoint),
-                            max_pool_connections=max(16, parallelism * 2))
+                            max_pool_connections=connections)
     if options.verbose:
         factory.on("before-call", _log_call)
-    return AwsContext(factory, region)
+    return AwsContext(factory, region, sub_reads=SubReadPool(parallelism))
 
 
 def explicit_endpoint(options: GlobalOptions) -> str | None:

@@ -13,18 +13,13 @@ from typing import TYPE_CHECKING
 import typer
 
 from awsprov.cli import context
+from awsprov.cli.commands import TextJsonOrMarkdown
 from awsprov.errors import AwsprovError
 
 if TYPE_CHECKING:
     from awsprov.cost.catalogue import Prices
     from awsprov.cost.model import Estimate
     from awsprov.spec.model import Stack
-
-
-class CostOutput(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
 
 
 class PricingSource(str, Enum):
@@ -41,7 +36,7 @@ def cost_estimate(
                                        help="A second environment, shown side by side."),
     usage: Path | None = typer.Option(None, "--usage", help="YAML map of address → usage "
                                       "figures; wins over the spec's usage: blocks."),
-    output: CostOutput = typer.Option(CostOutput.text, "--output", "-o"),
+    output: TextJsonOrMarkdown = typer.Option(TextJsonOrMarkdown.text, "--output", "-o"),
     pricing: PricingSource = typer.Option(
         PricingSource.catalogue, "--pricing",
         help="catalogue: the dated figures shipped with awsprov (offline); api: refresh "
@@ -99,8 +94,8 @@ def prices_for(stack: Stack, options: context.GlobalOptions,
     if pricing is PricingSource.api:
         from awsprov.cost import price_list
 
-        aws = context.aws_context(region, options)
-        data = price_list.refresh(aws.client("pricing", price_list.PRICING_REGION), region)
+        with context.aws_context(region, options) as aws:
+            data = price_list.refresh(aws.client("pricing", price_list.PRICING_REGION), region)
         typer.echo(f"Fetched {len(data['prices'])} prices for {region} from the AWS Price "
                    f"List into {price_list.cache_path(region)}", err=True)
     return load_prices(region)
@@ -118,13 +113,13 @@ def plan_cost(stack: Stack, result, region: str) -> dict | None:
         return None
 
 
-def _print(left: Estimate, right: Estimate | None, output: CostOutput) -> None:
+def _print(left: Estimate, right: Estimate | None, output: TextJsonOrMarkdown) -> None:
     from awsprov.render import console
     from awsprov.render import cost as render
 
-    if output is CostOutput.json:
+    if output is TextJsonOrMarkdown.json:
         sys.stdout.write(json.dumps(render.estimate_json(left, right), indent=2) + "\n")
-    elif output is CostOutput.markdown:
+    elif output is TextJsonOrMarkdown.markdown:
         sys.stdout.write(render.render_compare_markdown(left, right) if right
                          else render.render_markdown(left))
     elif right is not None:
@@ -134,13 +129,13 @@ def _print(left: Estimate, right: Estimate | None, output: CostOutput) -> None:
 
 
 def _print_diff(before: Estimate, after: Estimate, labels: tuple[str, str],
-                output: CostOutput) -> None:
+                output: TextJsonOrMarkdown) -> None:
     from awsprov.render import console
     from awsprov.render import cost as render
 
-    if output is CostOutput.json:
+    if output is TextJsonOrMarkdown.json:
         sys.stdout.write(json.dumps(render.diff_json(before, after, labels), indent=2) + "\n")
-    elif output is CostOutput.markdown:
+    elif output is TextJsonOrMarkdown.markdown:
         sys.stdout.write(render.render_diff_markdown(before, after, labels))
     else:
         render.render_diff_text(before, after, labels, console.stdout())

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from awsprov.cli import context
 from awsprov.cli.commands import ENV_OPT, PARALLELISM_OPT, SPEC_ARG, TextOrJson
 from awsprov.cli.json_output import write_json
+from awsprov.core.run import RunOptions
+
+if TYPE_CHECKING:
+    from awsprov.engine.planfile import PlanSettings, SavedPlan
 
 OUTPUT_OPT = typer.Option(TextOrJson.text, "--output", "-o", help="text, or one JSON document.")
 
@@ -29,28 +33,26 @@ def show(
     from awsprov.render import console, text
 
     out = console.stdout()
-    text.render_plan(planfiles.saved_plan(saved), out)
-    cost_delta = saved["plan"].get("cost_delta")
+    text.render_plan(planfiles.shown_plan(saved), out)
+    cost_delta = saved.plan.get("cost_delta")
     if cost_delta:
         from awsprov.render.cost import plan_cost_line
 
         out.print(plan_cost_line(cost_delta))
-    out.print(f"Saved from {_saved_from(saved['settings'])}; apply it with: "
+    out.print(f"Saved from {_saved_from(saved.settings)}; apply it with: "
               f"awsprov apply {planfile}", highlight=False)
 
 
-def show_document(saved: dict[str, Any]) -> dict[str, Any]:
+def show_document(saved: SavedPlan) -> dict[str, Any]:
     """The plan document (docs/plan-output.schema.json) plus what the plan was made from."""
-    settings = saved.get("settings", {})
-    return {**saved["plan"], "planfile": {"spec": settings.get("spec"),
-                                          "targets": list(settings.get("targets") or []),
-                                          "force_adopt": bool(settings.get("force_adopt"))}}
+    settings = saved.settings
+    return {**saved.plan, "planfile": {"spec": settings.spec, "targets": list(settings.targets),
+                                       "force_adopt": settings.force_adopt}}
 
 
-def _saved_from(settings: dict[str, Any]) -> str:
-    targets = settings.get("targets") or []
-    scope = f", targets {', '.join(targets)}" if targets else ""
-    return f"{settings.get('spec')}{scope}"
+def _saved_from(settings: PlanSettings) -> str:
+    scope = f", targets {', '.join(settings.targets)}" if settings.targets else ""
+    return f"{settings.spec}{scope}"
 
 
 def output(
@@ -61,14 +63,14 @@ def output(
     parallelism: int = PARALLELISM_OPT,
 ) -> None:
     """ARNs, names, URLs and ids of the stack's live resources (like `terraform output`)."""
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.engine.planner import make_plan
 
     options = ctx.obj or context.GlobalOptions()
-    stack = context.load(spec, env, options, inputs=False)
-    aws = context.aws_context(stack.region, options, parallelism)
     # compare=False: read and locate only; no diff, so no secret inputs are needed
-    result = make_plan(stack, aws, PlanOptions(parallelism=parallelism, find_orphans=False,
-                                               compare=False))
+    run = RunOptions(parallelism=parallelism, find_orphans=False, compare=False)
+    stack = context.load(spec, env, options, inputs=False)
+    aws = context.run_context(ctx, stack.region, options, run)
+    result = make_plan(stack, aws, run)
     document = outputs_document(stack, result, aws.region)
     if output is TextOrJson.json:
         write_json(document)

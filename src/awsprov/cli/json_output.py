@@ -12,10 +12,6 @@ from typing import Any
 
 from awsprov.errors import AwsprovError, SpecError, SpecErrors
 
-# What the error boundary knows about the run it reports on.
-ERROR_KINDS = ("spec", "usage", "aws", "stale-plan", "apply-failed", "locked", "interrupted",
-               "internal", "error")
-
 
 def wants_json(argv: list[str]) -> bool:
     """`--output json`, `--output=json`, `-o json` or `-ojson` before any `--`."""

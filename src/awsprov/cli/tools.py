@@ -58,7 +58,7 @@ def export(
     # `--region` is hoisted to the global option before parsing; here for --help and for
     # a caller that builds argv without the hoist
     options.region = options.region or region
-    aws = context.aws_context(None, options)
+    aws = ctx.with_resource(context.aws_context(None, options))
     document = export_resources(aws, section, names)
     if output is YamlOrJson.json:
         write_json({"version": 1, "section": section, "region": aws.region, "spec": document})

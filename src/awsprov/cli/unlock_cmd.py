@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from awsprov.cli import context
-from awsprov.cli.commands import OUTPUT_OPT, TextOrJson, _confirm
+from awsprov.cli.commands import OUTPUT_OPT, YES_OPT, TextOrJson, _confirm
 from awsprov.errors import AwsprovError
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def unlock(
                                 help="The stack's name, or its spec file or folder."),
     env: str | None = typer.Option(None, "--env", "-e", help="The environment whose lease "
                                    "to break (a lease is per stack, env and region)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = YES_OPT,
     output: TextOrJson = OUTPUT_OPT,
 ) -> None:
     """Break a stale apply lease (its holder was killed), after confirmation."""
@@ -31,7 +31,7 @@ def unlock(
     as_json = output is TextOrJson.json
     options = ctx.obj or context.GlobalOptions()
     name, env, region = _stack_named(stack, env, options)
-    aws = context.aws_context(region, options)
+    aws = ctx.with_resource(context.aws_context(region, options))
     key = lease.LeaseKey(name, env, aws.region)
     holder = lease.read(aws, key)
     if holder is None:

@@ -1,3 +1,3 @@
-"""The vocabulary every layer shares: changes, actions, field kinds, severities and the
-reference syntax. It imports nothing of awsprov but `awsprov.errors`, so anything may
-import it (tests/test_layers.py keeps the package layers acyclic)."""
+"""The vocabulary every layer shares: changes, actions, field kinds, severities, the
+reference syntax and a run's options. It imports nothing of awsprov but `awsprov.errors`,
+so anything may import it (tests/test_layers.py keeps the package layers acyclic)."""

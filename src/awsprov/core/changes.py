@@ -141,8 +141,6 @@ class ResourceChange:
     data_loss: list[str] = field(default_factory=list)
     orphan: bool = False
     warnings: list[str] = field(default_factory=list)
-    fingerprint: str | None = None
-    depends_on: tuple[str, ...] = ()
     key: str = ""
     # Another live resource tagged with a spec address that the spec's name does not
     # resolve to (a second key from a lost CreateKey answer); always an orphan too.

@@ -6,7 +6,6 @@ win over the shipped figures they replace."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -108,10 +107,3 @@ def load_prices(region: str, home: Path | None = None) -> Prices:
         return Prices(region, cached["prices"], "AWS Price List API (cached)", cached["as_of"])
     return Prices(region)
 
-
-def catalogue_regions() -> list[str]:
-    return list(raw_catalogue()["regions"])
-
-
-def catalogue_json() -> str:
-    return json.dumps(raw_catalogue(), indent=2, default=str)

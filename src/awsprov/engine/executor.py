@@ -27,21 +27,17 @@ from typing import Any
 from awsprov.aws import errors, waiters
 from awsprov.aws.context import AwsContext
 from awsprov.core.changes import Action, FieldKind, ResourceChange
+from awsprov.core.run import RunOptions
 from awsprov.engine import guards
-from awsprov.engine.planner import PlannedResource, PlanResult, build_desired, diff_with_tags
+from awsprov.engine.planner import PlannedResource, PlanResult
+from awsprov.engine.resolve import build_desired, diff_with_tags
 from awsprov.errors import AwsprovError
 from awsprov.resources.base import Owner
 from awsprov.spec import graph
 from awsprov.spec.model import Stack
 
-
-@dataclass
-class ApplyOptions:
-    allow_replace: bool = False
-    allow_irreversible: bool = False
-    prune: bool = False
-    parallelism: int = 16
-    allow_data_loss: bool = False
+# The name the tests (and benches) build the options by; one object serves plan and apply.
+ApplyOptions = RunOptions
 
 
 @dataclass
@@ -118,7 +114,7 @@ def _interrupted_message(report: ApplyReport, not_started: list[str],
     return "\n".join(lines)
 
 
-def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: ApplyOptions,
+def apply_plan(stack: Stack, result: PlanResult, aws: AwsContext, options: RunOptions,
                reporter: Reporter | None = None) -> ApplyReport:
     reporter = reporter or Reporter()
     report = ApplyReport()
@@ -292,7 +288,7 @@ def _wait_for_in_flight(futures: list[Future], running: set[str]) -> None:
 
 
 def _interrupted(report: ApplyReport, layers: list[list[str]],
-                 changes: dict[str, ResourceChange], options: ApplyOptions,
+                 changes: dict[str, ResourceChange], options: RunOptions,
                  running: set[str]) -> Interrupted:
     recorded = {o.key for o in report.outcomes}
     wanted = [k for layer in layers for k in layer if _needs_work(changes[k], options)]
@@ -301,14 +297,14 @@ def _interrupted(report: ApplyReport, layers: list[list[str]],
     return Interrupted(report, [k for k in left if k not in in_flight], in_flight)
 
 
-def _needs_work(change: ResourceChange, options: ApplyOptions) -> bool:
+def _needs_work(change: ResourceChange, options: RunOptions) -> bool:
     if change.orphan:
         return options.prune and change.action in (Action.DELETE, Action.REFUSED)
     return change.action is not Action.NOOP
 
 
 def _execute(stack: Stack, change: ResourceChange, planned: PlannedResource,
-             attributes: dict[str, dict[str, Any]], aws: AwsContext, options: ApplyOptions,
+             attributes: dict[str, dict[str, Any]], aws: AwsContext, options: RunOptions,
              progress: Callable[[str], None]) -> None:
     rtype, live = planned.rtype, planned.live
     if change.action is Action.REFUSED:

@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,67 @@ PLAN_AGAIN = "run plan again"
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
 
 
+# ---- what a plan file holds ------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class PlanSettings:
+    """What the plan was made with: the command line `apply PLAN` runs as."""
+
+    spec: str
+    env: str | None
+    region: str
+    targets: tuple[str, ...] = ()
+    force_adopt: bool = False
+    prune: bool = False
+    profile: str | None = None
+    local: bool = False
+    endpoint_url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"env": self.env, "region": self.region, "targets": list(self.targets),
+                "force_adopt": self.force_adopt, "prune": self.prune, "spec": self.spec,
+                "profile": self.profile, "local": self.local,
+                "endpoint_url": self.endpoint_url}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> PlanSettings:
+        """KeyError or TypeError when a part apply reads is missing or of another type."""
+        targets = doc["targets"]
+        if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+            raise TypeError("targets")
+        if not isinstance(doc["spec"], str) or not isinstance(doc["region"], str):
+            raise TypeError("spec")
+        return cls(spec=doc["spec"], env=doc["env"], region=doc["region"],
+                   targets=tuple(targets), force_adopt=bool(doc["force_adopt"]),
+                   # an older plan file may lack the keys below: they were added later
+                   prune=bool(doc.get("prune", False)), profile=doc.get("profile"),
+                   local=bool(doc.get("local")), endpoint_url=doc.get("endpoint_url"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SavedPlan:
+    """A plan file's parts. `binding` is what apply must find again (place, stack, source
+    and input digests, the reviewed digest); `plan` the plan document as it was shown."""
+
+    settings: PlanSettings
+    binding: dict[str, Any]
+    sources: dict[str, str]
+    fingerprints: dict[str, str]
+    plan: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The document without its digest (which is taken over this)."""
+        return {"format": FORMAT, "version": VERSION, "binding": self.binding,
+                "settings": self.settings.to_json(), "sources": self.sources,
+                "fingerprints": self.fingerprints, "plan": self.plan}
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> SavedPlan:
+        return cls(settings=PlanSettings.from_json(document["settings"]),
+                   binding=document["binding"], sources=document["sources"],
+                   fingerprints=document["fingerprints"], plan=document["plan"])
+
+
 # ---- saving ---------------------------------------------------------------------------
 
 def place_of(aws: Any) -> dict[str, str]:
@@ -69,7 +131,7 @@ def endpoint_of(aws: Any) -> str:
     return " ".join(f"{k}={v}" for k, v in configured) or "aws"
 
 
-def save(path: Path, result: PlanResult, sources: dict[str, str], settings: dict[str, Any],
+def save(path: Path, result: PlanResult, sources: dict[str, str], settings: PlanSettings,
          place: dict[str, str]) -> None:
     salt = secrets.token_bytes(16)
     plan = result.plan.to_json()
@@ -82,10 +144,9 @@ def save(path: Path, result: PlanResult, sources: dict[str, str], settings: dict
         "salt": salt.hex(), "inputs": inputs,
         "changes": reviewed_digest(plan, inputs),
     }
-    document: dict[str, Any] = {
-        "format": FORMAT, "version": VERSION, "binding": binding, "settings": settings,
-        "sources": sources, "fingerprints": result.fingerprints, "plan": plan,
-    }
+    saved = SavedPlan(settings=settings, binding=binding, sources=sources,
+                      fingerprints=result.fingerprints, plan=plan)
+    document = saved.to_json()
     document["digest"] = _sha256(_canonical(document))
     _write_private(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
 
@@ -154,7 +215,7 @@ def is_plan_file(path: Path) -> bool:
     return head.lstrip().startswith("{") and FORMAT in head
 
 
-def load(path: Path) -> dict[str, Any]:
+def load(path: Path) -> SavedPlan:
     """The saved plan, once its parts are shown to agree with their digests."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -169,23 +230,23 @@ def load(path: Path) -> dict[str, Any]:
         raise SpecError(f"{path}: not an awsprov plan file (format {FORMAT}, version {VERSION})")
     try:
         _check_shape(document)
+        saved = SavedPlan.from_json(document)
         _check_integrity(document)
     except (KeyError, TypeError, AttributeError, ValueError):
         raise PlanStaleError(f"{path}: the plan file was edited: parts of it are missing or "
                              f"malformed") from None
-    return document
+    return saved
 
 
 _BINDING_KEYS = ("account", "partition", "region", "endpoint", "stack", "env", "sources",
                  "salt", "inputs", "changes")
-_SETTINGS_KEYS = ("env", "region", "targets", "force_adopt", "spec")
 
 
 def _check_shape(document: dict[str, Any]) -> None:
-    """Every part apply reads is there, with its type (else KeyError/TypeError)."""
-    binding, settings = document["binding"], document["settings"]
-    missing = [k for k in _BINDING_KEYS if k not in binding] + \
-        [k for k in _SETTINGS_KEYS if k not in settings]
+    """Every part apply reads is there, with its type (else KeyError/TypeError); the
+    settings are checked as they are read (PlanSettings.from_json)."""
+    binding = document["binding"]
+    missing = [k for k in _BINDING_KEYS if k not in binding]
     if missing:
         raise KeyError(missing[0])
     bytes.fromhex(binding["salt"])
@@ -193,8 +254,8 @@ def _check_shape(document: dict[str, Any]) -> None:
                  document["fingerprints"], document["plan"]):
         if not isinstance(part, dict):
             raise TypeError(part)
-    if not isinstance(settings["targets"], list) or not isinstance(document["digest"], str):
-        raise TypeError(settings["targets"])
+    if not isinstance(document["digest"], str):
+        raise TypeError(document["digest"])
 
 
 def _check_integrity(document: dict[str, Any]) -> None:
@@ -216,42 +277,42 @@ def _check_integrity(document: dict[str, Any]) -> None:
 
 # ---- applying: here is where it was planned, and nothing moved --------------------------
 
-def adopt_options(saved: dict[str, Any], options: Any, env: str | None,
+def adopt_options(saved: SavedPlan, options: Any, env: str | None,
                   targets: list[str], prune: bool = False, force_adopt: bool = False) -> None:
     """Apply goes where the plan was made: --region, --profile and the endpoint (--local,
     --endpoint-url) default to the plan's; a value given that contradicts it is refused,
     never silently honoured (nor silently overridden). So are --prune and --force-adopt
     on a plan saved without them: they would make changes nobody reviewed."""
-    settings, binding = saved["settings"], saved["binding"]
-    for flag, given, planned in (("--prune", prune, settings.get("prune")),
-                                 ("--force-adopt", force_adopt, settings["force_adopt"])):
+    settings, binding = saved.settings, saved.binding
+    for flag, given, planned in (("--prune", prune, settings.prune),
+                                 ("--force-adopt", force_adopt, settings.force_adopt)):
         if given and not planned:
             raise PlanStaleError(f"{flag}: the plan was saved without it; plan again with "
                                  f"{flag} to review what it changes")
-    if env is not None and env != settings["env"]:
+    if env is not None and env != settings.env:
         raise PlanStaleError(f"--env {env} differs from the plan's "
-                             f"{settings['env'] or '(no env)'}")
-    if targets and sorted(targets) != sorted(settings["targets"]):
+                             f"{settings.env or '(no env)'}")
+    if targets and sorted(targets) != sorted(settings.targets):
         raise PlanStaleError(f"--target {' '.join(targets)} differs from the plan's "
-                             f"{' '.join(settings['targets']) or '(no target)'}")
+                             f"{' '.join(settings.targets) or '(no target)'}")
     if options.region and options.region != binding["region"]:
         raise PlanStaleError(f"region {options.region} differs from the plan's "
                              f"{binding['region']}")
-    planned_profile = settings.get("profile")
+    planned_profile = settings.profile
     if options.profile and options.profile != planned_profile:
         raise PlanStaleError(f"--profile {options.profile} differs from the plan's "
                              f"{planned_profile or '(none: default credentials)'}")
     options.region = binding["region"]
     options.profile = options.profile or planned_profile
     if not (options.local or options.endpoint_url):
-        options.local = bool(settings.get("local"))
-        options.endpoint_url = settings.get("endpoint_url")
+        options.local = settings.local
+        options.endpoint_url = settings.endpoint_url
 
 
-def check_place(saved: dict[str, Any], aws: Any) -> None:
+def check_place(saved: SavedPlan, aws: Any) -> None:
     """Refuse another endpoint, region, partition or account than the plan's (the
     endpoint first: asking another endpoint for the account is already a call to it)."""
-    binding = saved["binding"]
+    binding = saved.binding
     endpoint = endpoint_of(aws)
     if endpoint != binding["endpoint"]:
         raise PlanStaleError(f"endpoint differs: the plan was made against "
@@ -266,12 +327,12 @@ def check_place(saved: dict[str, Any], aws: Any) -> None:
                              f"is {aws.account_id}; {PLAN_AGAIN} with these credentials")
 
 
-def check_inputs(saved: dict[str, Any], stack: Stack) -> None:
+def check_inputs(saved: SavedPlan, stack: Stack) -> None:
     """Refuse when a secret input (environment variable, file) is not the planned value.
     Needs no AWS call: the planned resources are those the plan fingerprinted."""
-    binding = saved["binding"]
+    binding = saved.binding
     planned: dict[str, str] = binding["inputs"]
-    selected = [(a, spec) for a, spec in stack.resources.items() if a in saved["fingerprints"]]
+    selected = [(a, spec) for a, spec in stack.resources.items() if a in saved.fingerprints]
     now = input_digests(selected, bytes.fromhex(binding["salt"]))
     for key in sorted(set(planned) | set(now)):
         if planned.get(key) != now.get(key):
@@ -280,9 +341,9 @@ def check_inputs(saved: dict[str, Any], stack: Stack) -> None:
                                  f"{PLAN_AGAIN} to review a new value")
 
 
-def check_fresh(saved: dict[str, Any], result: PlanResult) -> None:
+def check_fresh(saved: SavedPlan, result: PlanResult) -> None:
     """Refuse when live state moved under any resource since the plan was made."""
-    before: dict[str, str] = saved["fingerprints"]
+    before = saved.fingerprints
     after = result.fingerprints
     moved = sorted(a for a in set(before) | set(after) if before.get(a) != after.get(a))
     if moved:
@@ -290,9 +351,9 @@ def check_fresh(saved: dict[str, Any], result: PlanResult) -> None:
                              f"changed since it was planned; {PLAN_AGAIN}")
 
 
-def check_reviewed(saved: dict[str, Any], result: PlanResult) -> None:
+def check_reviewed(saved: SavedPlan, result: PlanResult) -> None:
     """The authority: the plan made now from the stored spec must be the reviewed one."""
-    binding = saved["binding"]
+    binding = saved.binding
     plan = result.plan
     if (plan.stack, plan.env) != (binding["stack"], binding["env"]):
         raise PlanStaleError(f"stack {plan.stack} (env {plan.env}) differs from the plan's "
@@ -300,7 +361,7 @@ def check_reviewed(saved: dict[str, Any], result: PlanResult) -> None:
     now = plan.to_json()
     if reviewed_digest(now, binding["inputs"]) == binding["changes"]:
         return
-    differ = _differing(saved["plan"].get("changes", []), now["changes"])
+    differ = _differing(saved.plan.get("changes", []), now["changes"])
     raise PlanStaleError(f"the changes to make differ from the reviewed plan at "
                          f"{_listed(differ) or 'its header'}; {PLAN_AGAIN} and review it")
 
@@ -333,18 +394,18 @@ def _sha256(text: str) -> str:
 
 # ---- showing ----------------------------------------------------------------------------
 
-def saved_plan(saved: dict[str, Any]) -> Plan:
+def shown_plan(saved: SavedPlan) -> Plan:
     """The Plan a saved file shows (`awsprov show`), rebuilt from its JSON: only the
     changes are stored, so the summary (which counts the unchanged) is the stored one."""
-    document = saved["plan"]
+    document = saved.plan
     changes = [_change(c) for c in document.get("changes", [])]
-    plan = _SavedPlan(document["stack"], document.get("env"), document["region"], changes,
+    plan = _ShownPlan(document["stack"], document.get("env"), document["region"], changes,
                       cost_delta=document.get("cost_delta"))
     plan.saved_summary = dict(document.get("summary", {}))
     return plan
 
 
-class _SavedPlan(Plan):
+class _ShownPlan(Plan):
     saved_summary: dict[str, int]
 
     def summary(self) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from awsprov.aws import errors
@@ -20,27 +20,18 @@ from awsprov.core.changes import (
     Plan,
     ResourceChange,
 )
+from awsprov.core.run import RunOptions
 from awsprov.engine import guards
+from awsprov.engine.resolve import build_desired, diff_with_tags, managed_tags
 from awsprov.errors import AwsprovError, SpecError
 from awsprov.resources import registry
 from awsprov.resources import tags as tagging
-from awsprov.resources.base import Deletion, Desired, Live, Owner, ResourceType, leaf_diff
+from awsprov.resources.base import Deletion, Desired, Live, Owner, ResourceType
 from awsprov.spec import graph
 from awsprov.spec.model import ResourceSpec, Stack
 
-DEFAULT_PARALLELISM = 16
-
-
-@dataclass
-class PlanOptions:
-    targets: tuple[str, ...] = ()
-    force_adopt: bool = False
-    prune: bool = False
-    parallelism: int = DEFAULT_PARALLELISM
-    find_orphans: bool = True
-    # False for destroy: read live and locate everything, but diff nothing (a diff would
-    # need inputs such as secret values that destroy neither has nor needs).
-    compare: bool = True
+# The name the tests (and benches) build the options by; one object serves plan and apply.
+PlanOptions = RunOptions
 
 
 @dataclass
@@ -64,7 +55,7 @@ class PlanResult:
     fingerprints: dict[str, str] = field(default_factory=dict)
 
 
-def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult:
+def make_plan(stack: Stack, aws: AwsContext, options: RunOptions) -> PlanResult:
     aws.account_id  # noqa: B018 - proves credentials and endpoint before any other call
     deps = graph.dependencies(stack)
     selected = _select(stack, deps, options.targets)
@@ -94,7 +85,6 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
                     change = classify(stack, rtype, desired, live, options)
                 else:
                     change = ResourceChange(address, spec.section, desired.name, Action.NOOP)
-                change.depends_on = tuple(sorted(deps[address]))
                 attributes[address] = _attributes_after(change, desired, live)
                 resources[address] = PlannedResource(spec, rtype, desired, live)
                 changes.append(change)
@@ -109,8 +99,6 @@ def make_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult
         aws.tag_index = None  # apply's own reads must see tags as they are after its writes
     plan = Plan(stack.name, stack.env, aws.region, changes, prune=options.prune)
     fingerprints = {k: fingerprint(r.live) for k, r in resources.items()}
-    for change in changes:
-        change.fingerprint = fingerprints[change.key]
     result = PlanResult(plan, resources, deps, order, fingerprints)
     if options.compare:  # destroy decides its deletes first, then holds them
         guards.hold_deletes_for_users(result)
@@ -178,53 +166,8 @@ def _read_all(aws: AwsContext, items: list[ReadItem],
     return {address: live for batch in results for address, live in batch}
 
 
-def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: str,
-                  attributes: dict[str, dict[str, Any]], aws: AwsContext,
-                  live: Live | None = None) -> Desired:
-    """Resolve references with what is known now; unknown values stay (known after apply).
-    With `ignore_changes: [tags]`, an existing resource keeps its live tags; only the
-    awsprov:* ownership tags are still managed (they are its identity)."""
-    sections = set(registry.sections())
-
-    def lookup(expr: str) -> Any:
-        if expr == "account_id":
-            return aws.account_id
-        ref = references.parse_reference(expr, sections)
-        if ref is None:
-            return None
-        known = attributes.get(ref.address)
-        if known is None:
-            return KNOWN_AFTER_APPLY
-        return known.get(ref.attribute, KNOWN_AFTER_APPLY)
-
-    props = references.unescape(references.map_strings(
-        spec.props, lambda text, _path: references.substitute(text, lookup)))
-    if "name" in props:
-        props["name"] = name  # with ${account_id} resolved
-    user_tags = {**stack.tags, **{str(k): str(v) for k, v in (props.get("tags") or {}).items()}}
-    ignore = frozenset(props.get("ignore_changes") or ())
-    if "tags" in ignore and live is not None:
-        user_tags = {k: v for k, v in live.tags.items() if not tagging.is_ownership_key(k)}
-    return Desired(
-        section=spec.section, logical=spec.logical, name=name, props=props,
-        state=rtype.desired_state(props),
-        tags=tagging.desired_tags(stack.name, spec.address, {}, user_tags, stack.env),
-        ignore=ignore,
-    )
-
-
-def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:
-    """Every change from live to desired (update, replace, restore and verify all diff
-    through here), each under a sensitive property marked so whatever made it."""
-    changes = rtype.sensitive_marked(rtype.diff(desired, live))
-    if rtype.taggable:  # ignore_changes: [tags] is in desired.tags already (live's own)
-        changes.extend(AttributeChange(path, before, after) for path, before, after
-                       in leaf_diff("tags", _managed_tags(live.tags), desired.tags))
-    return changes
-
-
 def classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | None,
-             options: PlanOptions) -> ResourceChange:
+             options: RunOptions) -> ResourceChange:
     change = _classify(stack, rtype, desired, live, options)
     _show_file_sources(change, rtype, desired.props)
     return change
@@ -247,7 +190,7 @@ def _show_file_sources(change: ResourceChange, rtype: ResourceType, props: dict)
 
 
 def _classify(stack: Stack, rtype: ResourceType, desired: Desired, live: Live | None,
-              options: PlanOptions) -> ResourceChange:
+              options: RunOptions) -> ResourceChange:
     change = ResourceChange(desired.address, desired.section, desired.name, Action.NOOP)
     if live is None:
         change.action, change.reason = Action.CREATE, "not found"
@@ -324,16 +267,11 @@ def _start_tag_index(aws: AwsContext, stack: str) -> TagIndex:
     return TagIndex(lambda: dict(_tagged_with_stack(aws, stack, types)))
 
 
-def _managed_tags(tags: dict[str, str]) -> dict[str, str]:
-    """Live tags without a type's markers (a generated secret's): types manage those."""
-    return {k: v for k, v in tags.items() if not tagging.is_marker(k)}
-
-
 def _confirm_indexed_tags(aws: AwsContext, rtype: ResourceType, desired: Desired,
                           live: Live | None) -> None:
     """Tags from the Tagging API may lag behind: a difference is confirmed at the source
     (one call, only for resources whose tags seem to differ)."""
-    if live is not None and live.tags_indexed and _managed_tags(live.tags) != desired.tags:
+    if live is not None and live.tags_indexed and managed_tags(live.tags) != desired.tags:
         try:
             live.tags = rtype.read_tags(aws, live)
         except Exception as exc:
@@ -342,7 +280,7 @@ def _confirm_indexed_tags(aws: AwsContext, rtype: ResourceType, desired: Desired
 
 
 def _orphans(stack: Stack, aws: AwsContext, names: dict[str, str], claimed: set[str],
-             options: PlanOptions) -> list[tuple[ResourceChange, PlannedResource]]:
+             options: RunOptions) -> list[tuple[ResourceChange, PlannedResource]]:
     """Resources tagged with this stack that the spec's names do not resolve to: gone from
     the spec, the old half of a rename, or a duplicate. `claimed` are the ARNs the spec's
     own reads found (a key found by its tags while its alias is missing). Each gets a key
@@ -528,15 +466,13 @@ def fingerprint(live: Live | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def make_destroy_plan(stack: Stack, aws: AwsContext, options: PlanOptions) -> PlanResult:
+def make_destroy_plan(stack: Stack, aws: AwsContext, options: RunOptions) -> PlanResult:
     """Delete what this stack owns, dependents first; the data-loss guards still apply.
     With targets: the targets and what depends on them, never what they depend on. The
     whole stack is read even then, so that a resource still used by one left standing is
     refused rather than deleted under it."""
-    result = make_plan(stack, aws, PlanOptions(targets=(), force_adopt=False, prune=True,
-                                               parallelism=options.parallelism,
-                                               find_orphans=not options.targets,
-                                               compare=False))
+    result = make_plan(stack, aws, replace(options, targets=(), force_adopt=False, prune=True,
+                                           find_orphans=not options.targets, compare=False))
     chosen = guards.destroy_selection(stack, result.deps, options.targets)
     for change in result.plan.changes:
         if change.orphan:

@@ -13,7 +13,7 @@ from awsprov.resources import registry
 from awsprov.resources import tags as tagging
 from awsprov.spec import graph, validate
 from awsprov.spec.model import ResourceSpec, Stack
-from awsprov.spec.yamlfile import Positions, dotted, load_yaml, locate, parse_yaml
+from awsprov.spec.yamlfile import Positions, dotted, locate, parse_yaml
 
 TOP_LEVEL_MERGED = ("tags", "vars", "environments")
 
@@ -65,10 +65,6 @@ def load_stack(path: str | Path, env: str | None = None, region: str | None = No
     _resolve_relative_paths(stack, confine=inputs and not allow_outside_files)
     _check_semantics(stack, inputs)
     return stack
-
-
-def load_file(path: Path) -> tuple[Any, Positions]:
-    return load_yaml(path)
 
 
 # ---- merging files ----------------------------------------------------------------------
@@ -283,7 +279,7 @@ def _build_stack(doc: dict, positions: Positions, env: str | None, region: str |
     return Stack(
         name=doc["stack"], env=env, region=region,
         tags={str(k): str(v) for k, v in (doc.get("tags") or {}).items()},
-        vars=doc.get("vars") or {}, resources=resources, positions=positions,
+        resources=resources, positions=positions,
         sources=sources, uses_account_id=uses_account,
     )
 

@@ -26,7 +26,6 @@ class Stack:
     env: str | None
     region: str | None
     tags: dict[str, str]
-    vars: dict[str, Any]
     resources: dict[str, ResourceSpec]
     positions: Positions
     sources: dict[str, str] = field(default_factory=dict)
