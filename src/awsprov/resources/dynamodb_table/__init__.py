@@ -29,8 +29,7 @@ class DynamoDBTable(ResourceType):
     holds_data = True
     required = ("name", "hash_key")
     reference_attributes = ("arn", "name", "stream_arn")
-    properties = settings.PROPERTIES
-    fields = settings.FIELDS
+    props = settings.PROPS
     permissions = {
         "read": ("dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive",
                  "dynamodb:DescribeContinuousBackups", "dynamodb:ListTagsOfResource"),
@@ -68,7 +67,7 @@ class DynamoDBTable(ResourceType):
                     live: Live) -> list[AttributeChange]:
         if key == "global_indexes":
             return checks.index_changes(before or {}, after, "capacity" in desired.ignore)
-        if key == "encryption" and after in live.raw.get("encryption_names", ()):
+        if key == "encryption" and after in settings.details_of(live).encryption_names:
             return []  # the same key, named by alias or id
         return self.field_changes(key, before, after)
 
@@ -82,7 +81,7 @@ class DynamoDBTable(ResourceType):
 
     def change_notes(self, desired: Desired, live: Live,
                      changes: list[AttributeChange]) -> list[str]:
-        return checks.change_notes(live, changes)
+        return checks.change_notes(desired, live, changes)
 
     def baseline(self, live: Live) -> list[BaselineFinding]:
         return checks.baseline(live)
@@ -95,7 +94,7 @@ class DynamoDBTable(ResourceType):
         return [table, f"{table}/index/*"]
 
     def export(self, live: Live) -> dict[str, Any]:
-        return settings.export_spec(live.name, live.raw["table"], live.state, live.tags)
+        return settings.export_spec(live)
 
     # ---- AWS -------------------------------------------------------------------------
 

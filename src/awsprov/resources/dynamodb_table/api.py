@@ -38,7 +38,7 @@ def read(aws, name: str, keys: KeyNamer) -> Live | None:
     pitr = read_pitr(ddb, name)
     indexed = aws.indexed_tags(table["TableArn"])
     tags = indexed if indexed is not None else read_tags(ddb, table["TableArn"])
-    encryption, key_names = keys.encryption(aws, table.get("SSEDescription"))
+    encryption, encryption_names = keys.encryption(aws, table.get("SSEDescription"))
     state = settings.live_state(table, ttl, pitr, encryption)
     items, size = table.get("ItemCount", 0), table.get("TableSizeBytes", 0)
     return Live(
@@ -48,11 +48,8 @@ def read(aws, name: str, keys: KeyNamer) -> Live | None:
         data_at_risk=f"{plural(items, 'item')}, {human_bytes(size)} ({DATA_COUNT_NOTE})",
         deletion_protected=state["deletion_protection"],
         tags_indexed=indexed is not None,
-        raw={"table": table, "ttl_status": ttl.get("TimeToLiveStatus", "DISABLED"),
-             "encryption_names": key_names,
-             "last_switch_to_on_demand": (table.get("BillingModeSummary") or {}).get(
-                 "LastUpdateToPayPerRequestDateTime"),
-             "sample_expired": lambda attribute: count_expired(ddb, name, attribute)},
+        details=settings.live_details(
+            table, ttl, encryption_names, lambda attribute: count_expired(ddb, name, attribute)),
     )
 
 

@@ -1,14 +1,16 @@
 """What is known of a table's change before any AWS call: spec checks, the index diff,
 refusals, notes, data loss and the security baseline. Pure: a hook reads only the spec,
-the live state and what the live read left in the live object."""
+the live state and the live read's details (settings.TableDetails)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from awsprov.core.changes import AttributeChange, BaselineFinding, Severity
 from awsprov.resources.base import Desired, Live, Problem, leaf_diff
+from awsprov.resources.dynamodb_table import settings
 from awsprov.resources.sizes import plural
 
 MAX_PROJECTED_ATTRIBUTES = 100  # non-key attributes, summed over all indexes of a table
@@ -114,6 +116,43 @@ def index_identity(index: dict) -> tuple:
     return index["hash_key"], index["range_key"], str(index["projection"])
 
 
+@dataclass(frozen=True)
+class IndexOperations:
+    """The global index creates and deletes a change needs, in the order UpdateTable
+    takes them (one each): a rebuilt index is deleted, then created."""
+
+    deletes: tuple[str, ...] = ()  # the removed, then the rebuilt
+    creates: tuple[str, ...] = ()  # the new, then the rebuilt
+    resized: frozenset[str] = frozenset()  # kept, with a capacity change only
+
+    @property
+    def count(self) -> int:
+        """Index operations, a rebuild counted once (as the plan shows it)."""
+        return len({*self.deletes, *self.creates})
+
+
+def index_operations(want: dict, have: dict, changes: list[AttributeChange]) -> IndexOperations:
+    """From the desired and live states, for the indexes `changes` touch."""
+    wanted, had = want["global_indexes"], have["global_indexes"]
+    touched = {_index_of(c.path, {*wanted, *had}) for c in changes
+               if c.prop == "global_indexes" and c.path != "global_indexes"}
+    rebuilt = sorted(n for n in touched if n in had and n in wanted
+                     and index_identity(had[n]) != index_identity(wanted[n]))
+    deletes = (*sorted(n for n in touched if n not in wanted), *rebuilt)
+    creates = (*sorted(n for n in touched if n not in had), *rebuilt)
+    return IndexOperations(deletes, creates, frozenset(touched - {*deletes, *creates}))
+
+
+def _index_of(path: str, names: set[str]) -> str:
+    """The index a change path is under: "global_indexes.NAME" or a leaf of its capacity
+    (index names may hold dots)."""
+    rest = path.removeprefix("global_indexes.")
+    for suffix in ("", ".capacity", ".capacity.read", ".capacity.write"):
+        if rest.endswith(suffix) and rest[:len(rest) - len(suffix)] in names:
+            return rest[:len(rest) - len(suffix)]
+    return rest.split(".", 1)[0]
+
+
 def index_changes(before: dict, after: dict, ignore_capacity: bool) -> list[AttributeChange]:
     changes = []
     for name in sorted(set(before) | set(after)):
@@ -139,7 +178,7 @@ def refusal(live: Live, changes: list[AttributeChange]) -> str | None:
     ttl_changes = [c for c in changes if c.path == "ttl"]
     if not ttl_changes:
         return None
-    status = live.raw.get("ttl_status")
+    status = settings.details_of(live).ttl_status
     if status in TTL_IN_PROGRESS:
         return (f"TTL changed less than an hour ago (status {status}); AWS allows one TTL "
                 f"change per table per hour")
@@ -174,7 +213,7 @@ def data_loss(desired: Desired, live: Live, changes: list[AttributeChange]) -> l
     return reasons
 
 
-def change_notes(live: Live, changes: list[AttributeChange]) -> list[str]:
+def change_notes(desired: Desired, live: Live, changes: list[AttributeChange]) -> list[str]:
     notes = [c.note for c in changes if c.note]
     attribute = _ttl_added(changes)
     sampled = _sampled_expired(live, attribute) if attribute else None
@@ -183,9 +222,7 @@ def change_notes(live: Live, changes: list[AttributeChange]) -> list[str]:
                  if sampled == 0 else "not sampled (no dynamodb:Scan permission)")
         notes.append(f"data at risk: items whose `{attribute}` holds a past time (epoch "
                      f"seconds) are deleted within days; {known}")
-    index_ops = sum(1 for c in changes if c.path.startswith("global_indexes.")
-                    and c.note and ("create" in c.note or "delete" in c.note
-                                    or "rebuild" in c.note))
+    index_ops = index_operations(desired.state, live.state, changes).count
     if index_ops > 1:
         notes.append(f"{index_ops} index operations: one UpdateTable each, awaited in turn "
                      f"(AWS allows one index create or delete per UpdateTable)")
@@ -195,7 +232,7 @@ def change_notes(live: Live, changes: list[AttributeChange]) -> list[str]:
                      "a new ARN, and consumers (Lambda event sources) must be re-pointed")
     billing = next((c for c in changes if c.path == "billing_mode"), None)
     if billing and billing.after == "PAY_PER_REQUEST":
-        last = live.raw.get("last_switch_to_on_demand")
+        last = settings.details_of(live).last_switch_to_on_demand
         if last and _within_a_day(last):
             notes.append(f"last switched to on-demand at {last:%Y-%m-%d %H:%M} UTC: AWS "
                          f"allows {SWITCHES_TO_ON_DEMAND_PER_DAY} such switches per rolling "
@@ -210,13 +247,8 @@ def _ttl_added(changes: list[AttributeChange]) -> str | None:
 
 
 def _sampled_expired(live: Live, attribute: str) -> int | None:
-    """How many sampled items TTL would delete at once, None when unknown; read once per
-    plan (the sampler is the live read's; a live built by hand has none)."""
-    cache = live.raw.setdefault("expired_sample_counts", {})
-    if attribute not in cache:
-        sampler = live.raw.get("sample_expired")
-        cache[attribute] = sampler(attribute) if sampler else None
-    return cache[attribute]
+    """How many sampled items TTL would delete at once, None when unknown."""
+    return settings.details_of(live).expired_sample(attribute)
 
 
 def _within_a_day(when: Any) -> bool:

@@ -26,18 +26,9 @@ def update(aws, desired: Desired, live: Live, changes: list[AttributeChange],
            progress: Progress) -> None:
     name, want, have = desired.name, desired.state, live.state
     changed = {c.prop for c in changes}
-    index_changes = {c.path.split(".")[1] for c in changes
-                     if c.path.startswith("global_indexes.")}
-    rebuilt = {n for n in index_changes
-               if n in have["global_indexes"] and n in want["global_indexes"]
-               and checks.index_identity(have["global_indexes"][n])
-               != checks.index_identity(want["global_indexes"][n])}
-    deletes = sorted(n for n in index_changes if n not in want["global_indexes"]) \
-        + sorted(rebuilt)
-    creates = sorted(n for n in index_changes if n not in have["global_indexes"]) \
-        + sorted(rebuilt)
+    indexes = checks.index_operations(want, have, changes)
     api.wait_active(aws, name, progress, "table ACTIVE before changing it", after_change=False)
-    for index in deletes:
+    for index in indexes.deletes:
         _delete_index(aws, name, index, progress)
     if "table_class" in changed:
         _update_table(aws, name, progress, f"table class → {want['table_class']}",
@@ -45,9 +36,8 @@ def update(aws, desired: Desired, live: Live, changes: list[AttributeChange],
     if "stream" in changed and have["stream"] and want["stream"]:
         _update_table(aws, name, progress, "stream off (view type change)",
                       StreamSpecification=requests.stream(None))
-    _update_settings(aws, desired, live, changed, index_changes - set(creates), set(deletes),
-                     progress)
-    for index in creates:
+    _update_settings(aws, desired, live, changed, indexes, progress)
+    for index in indexes.creates:
         _create_index(aws, desired, index, progress)
     if "encryption" in changed:
         _update_table(aws, name, progress, "encryption",
@@ -63,7 +53,7 @@ def update(aws, desired: Desired, live: Live, changes: list[AttributeChange],
 
 
 def _update_settings(aws, desired: Desired, live: Live, changed: set[str],
-                     capacity_indexes: set[str], deleted: set[str], progress: Progress) -> None:
+                     indexes: checks.IndexOperations, progress: Progress) -> None:
     """Everything AWS accepts in one UpdateTable, sent as one call. A switch to
     PROVISIONED carries capacity for every index that exists at that moment: not for
     those just deleted (a rebuild's old half), which AWS would refuse as unknown, and
@@ -83,10 +73,11 @@ def _update_settings(aws, desired: Desired, live: Live, changed: set[str],
     if "stream" in changed:
         request["StreamSpecification"] = requests.stream(want["stream"])
     index_updates = []
-    for index in sorted(set(want["global_indexes"]) & set(have["global_indexes"]) - deleted):
+    kept = set(want["global_indexes"]) & set(have["global_indexes"]) - set(indexes.deletes)
+    for index in sorted(kept):
         capacity = want["global_indexes"][index]["capacity"]
         if capacity and ((switching and want["billing_mode"] == "PROVISIONED")
-                         or index in capacity_indexes):
+                         or index in indexes.resized):
             index_updates.append({"Update": {"IndexName": index,
                                              "ProvisionedThroughput": requests.throughput(
                                                  capacity)}})
