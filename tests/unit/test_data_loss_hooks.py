@@ -11,6 +11,7 @@ from awsprov.core.changes import Action, Plan, ResourceChange
 from awsprov.render import text
 from awsprov.resources import registry
 from awsprov.resources.base import Desired, Live
+from awsprov.resources.dynamodb_table.settings import TableDetails
 from awsprov.resources.log_group import LogGroupDetails
 from awsprov.resources.s3_bucket import BucketLive, ObjectCount
 from awsprov.resources.sqs_queue import QueueDetails
@@ -176,7 +177,7 @@ def test_table_ttl_added(sampled, lost, note):
         asked.append(attribute)
         return sampled
     rtype, desired, live, changes = _pair("tables", _table(), _table(ttl="expires_at"),
-                                          raw={"sample_expired": sampler})
+                                          details=TableDetails(expired_sampler=sampler))
     got = rtype.data_loss(desired, live, changes)
     notes = rtype.change_notes(desired, live, changes)
     assert bool(got) is lost
@@ -192,7 +193,7 @@ def test_table_ttl_added(sampled, lost, note):
 
 def test_table_ttl_removed_samples_nothing():
     rtype, desired, live, changes = _pair("tables", _table(ttl="expires_at"), _table(),
-                                          raw={"sample_expired": pytest.fail})
+                                          details=TableDetails(expired_sampler=pytest.fail))
     assert rtype.data_loss(desired, live, changes) == []
 
 
