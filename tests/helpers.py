@@ -174,7 +174,8 @@ REALISM_PENDING: list[tuple[str, str, str]] = [
      "an apply killed right after CreateKey and run again at once, inside both this lag and "
      "KMS's not-found window, finds the new key neither through the Tagging API nor through "
      "KMS's own ListKeys/ListResourceTags: it makes a second key (tests/cli/test_kill9.py, "
-     "CreateKey and CreateQueue kill points); the examples pass with it on",
+     "CreateKey and CreateQueue kill points); the examples and the lifecycle suites pass with "
+     "it on",
      "issue 12 item 2: a killed apply's key found while both listings still hide it"),
     ("kms.list-aliases-lag",
      "kept off with the Tagging API lag for the same kill -9 re-runs (not yet shown to pass "
