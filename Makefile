@@ -11,7 +11,9 @@ export AWSPROV_HOME ?= $(CURDIR)/.awsprov
 
 # The suites run a second time under the realism layer (docs/testing.md#the-realism-layer)
 REALISM_SUITES := tests/test_examples.py tests/cli/test_seed_stacks_e2e.py \
-                  tests/cli/test_kill9.py tests/cli/test_kill9_update.py
+                  tests/cli/test_kill9.py tests/cli/test_kill9_update.py \
+                  $(wildcard tests/resources/test_*_lifecycle.py) \
+                  tests/resources/test_kms_key.py tests/resources/test_secret.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

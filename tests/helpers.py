@@ -174,7 +174,8 @@ REALISM_PENDING: list[tuple[str, str, str]] = [
      "an apply killed right after CreateKey and run again at once, inside both this lag and "
      "KMS's not-found window, finds the new key neither through the Tagging API nor through "
      "KMS's own ListKeys/ListResourceTags: it makes a second key (tests/cli/test_kill9.py, "
-     "CreateKey and CreateQueue kill points); the examples pass with it on",
+     "CreateKey and CreateQueue kill points); the examples and the lifecycle suites pass with "
+     "it on",
      "issue 12 item 2: a killed apply's key found while both listings still hide it"),
     ("kms.list-aliases-lag",
      "kept off with the Tagging API lag for the same kill -9 re-runs (not yet shown to pass "
@@ -261,6 +262,32 @@ def make_context(region: str = "us-east-1", endpoint: str | None = None) -> tupl
     factory.on("before-call", log.record)
     install_current(factory)  # the realism layer, when a test has one active
     return AwsContext(factory, region, wait=FAST_WAITS), log
+
+
+def _tagged_arns(client, stack: str) -> set[str]:
+    pages = client.get_paginator("get_resources").paginate(
+        TagFilters=[{"Key": "awsprov:stack", "Values": [stack]}])
+    return {m["ResourceARN"] for page in pages for m in page["ResourceTagMappingList"]}
+
+
+def wait_for_tag_index(stack: str, region: str = "us-east-1", timeout: float = 30.0) -> None:
+    """Let time pass, as it does between two commands, until the Resource Groups Tagging
+    API lists every resource tagged with `stack`. AWS gives that index no freshness promise
+    (the realism layer's `tagging.get-resources-lag`), and a stateless plan finds through it
+    alone what the spec no longer names (a renamed resource's old name, one removed from
+    the spec): a plan at once after the apply that made them may not see them yet. The
+    index as awsprov sees it (through the active realism layer, on a context of its own so
+    no test's CallLog counts these reads) is compared with moto's own, unlagged, answer."""
+    import time
+
+    import boto3
+
+    seen = make_context(region)[0].client("resourcegroupstaggingapi")
+    truth = boto3.client("resourcegroupstaggingapi", region_name=region)
+    deadline = time.monotonic() + timeout
+    while not _tagged_arns(truth, stack) <= _tagged_arns(seen, stack):
+        assert time.monotonic() < deadline, f"the Tagging API never listed all of {stack}"
+        time.sleep(0.05)
 
 
 # apply and destroy take their lease in this table (src/awsprov/engine/lease.py): it is the

@@ -472,15 +472,50 @@ class KmsSlowToShow(Behaviour):
             meta["Enabled"], meta["KeyState"] = old[0], "Enabled" if old[0] else "Disabled"
 
 
-def _tagging_touches(call: Call, response: dict[str, Any]) -> list[str]:
-    """Resources made or tagged by this call, as (service-qualified) ids."""
-    op = call.operation
-    tag_write = op in ("TagResource", "UntagResource", "TagQueue", "UntagQueue",
-                       "PutBucketTagging", "TagLogGroup")
-    if not (tag_write or op in _CREATES):
-        return []
-    ids = created_ids(call, response) if op in _CREATES else call.ids()
-    return [f"{call.service}:{i}" for i in ids]
+class _TaggingTouches:
+    """Resources made or tagged by a call, as (service-qualified) ids. PutMetricAlarm and
+    PutDashboard create and update alike; only a create is new to the index ("If you are
+    using this operation to update an existing alarm, any tags you specify in this
+    parameter are ignored", CloudWatch API Reference, PutMetricAlarm), so the names already
+    seen (described, read, listed or put before) are updates."""
+
+    PUTS = {"PutMetricAlarm": "AlarmName", "PutDashboard": "DashboardName"}
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.known: set[str] = set()
+
+    def __call__(self, call: Call, response: dict[str, Any]) -> list[str]:
+        op = call.operation
+        if call.service == "cloudwatch":
+            self._learn(op, call, response)
+        if op in self.PUTS:
+            return self._put(call)
+        tag_write = op in ("TagResource", "UntagResource", "TagQueue", "UntagQueue",
+                           "PutBucketTagging", "TagLogGroup")
+        if not (tag_write or op in _CREATES):
+            return []
+        ids = created_ids(call, response) if op in _CREATES else call.ids()
+        return [f"{call.service}:{i}" for i in ids]
+
+    def _learn(self, op: str, call: Call, response: dict[str, Any]) -> None:
+        names = [a.get("AlarmName") for kind in ("MetricAlarms", "CompositeAlarms")
+                 for a in response.get(kind) or []] if op == "DescribeAlarms" else []
+        if op == "GetDashboard":
+            names.append(response.get("DashboardName"))
+        if op == "ListDashboards":
+            names += [d.get("DashboardName") for d in response.get("DashboardEntries") or []]
+        with self.lock:
+            self.known.update(n for n in names if isinstance(n, str))
+
+    def _put(self, call: Call) -> list[str]:
+        name = call.params.get(self.PUTS[call.operation])
+        if not isinstance(name, str):
+            return []
+        with self.lock:
+            new = name not in self.known
+            self.known.add(name)
+        return [f"{call.service}:{name}"] if new else []
 
 
 def _tagging_key(mapping: dict) -> str | None:
@@ -489,7 +524,7 @@ def _tagging_key(mapping: dict) -> str | None:
 
 
 _CREATES = frozenset({"CreateTable", "CreateQueue", "CreateKey", "CreateBucket", "CreateSecret",
-                      "CreateTopic", "CreateLogGroup", "PutMetricAlarm", "PutDashboard"})
+                      "CreateTopic", "CreateLogGroup"})
 _KMS_KEY_OPS = frozenset({
     "DescribeKey", "GetKeyPolicy", "PutKeyPolicy", "GetKeyRotationStatus", "EnableKeyRotation",
     "DisableKeyRotation", "ListResourceTags", "TagResource", "UntagResource", "CreateAlias",
@@ -553,7 +588,7 @@ def behaviours() -> list[Behaviour]:
                    "(no freshness promise) a resource created or tagged moments ago may be "
                    "missing from GetResources; the services' own tag APIs are current"),
             window=1.0, service="resourcegroupstaggingapi", list_operation="GetResources",
-            items="ResourceTagMappingList", key=_tagging_key, touches=_tagging_touches),
+            items="ResourceTagMappingList", key=_tagging_key, touches=_TaggingTouches()),
         TableStates(
             "dynamodb.table-states",
             Source("DynamoDB API Reference, CreateTable / UpdateTable / DeleteTable",

@@ -113,6 +113,30 @@ def test_tagging_api_lags_a_create(moto, realism):
     assert len(tagging.get_resources()["ResourceTagMappingList"]) == 1
 
 
+def test_tagging_api_lags_a_new_alarm_but_not_an_updated_one(moto, realism):
+    aws, _ = make_context()
+    cloudwatch, tagging = aws.client("cloudwatch"), aws.client("resourcegroupstaggingapi")
+    alarm = {"Namespace": "AWS/SQS", "MetricName": "m", "Threshold": 1.0, "Period": 60,
+             "ComparisonOperator": "GreaterThanThreshold", "EvaluationPeriods": 1,
+             "Statistic": "Sum", "Tags": [{"Key": "k", "Value": "v"}]}
+
+    def listed() -> list[str]:
+        return sorted(m["ResourceARN"].rsplit(":", 1)[-1]
+                      for m in tagging.get_resources()["ResourceTagMappingList"])
+
+    cloudwatch.put_metric_alarm(AlarmName="new", **alarm)
+    assert listed() == [] and realism["tagging.get-resources-lag"].fired == 1
+    time.sleep(1.0)
+    assert listed() == ["new"]
+    cloudwatch.put_metric_alarm(AlarmName="new", **{**alarm, "Threshold": 2.0})
+    # made without the layer, then described through it: known, so its put is an update
+    boto3.client("cloudwatch", region_name="us-east-1").put_metric_alarm(AlarmName="old",
+                                                                         **alarm)
+    cloudwatch.describe_alarms(AlarmNames=["old"])
+    cloudwatch.put_metric_alarm(AlarmName="old", **{**alarm, "Threshold": 2.0})
+    assert listed() == ["new", "old"]  # an update's Tags are ignored: nothing new to index
+
+
 PUBLIC = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                          "Resource": "arn:aws:s3:::b/*"}]}
 

@@ -8,6 +8,7 @@ from awsprov.core.changes import Action
 from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.resources import registry
+from tests.helpers import wait_for_tag_index
 from tests.resources import lifecycle as lc
 
 V1 = """
@@ -135,6 +136,7 @@ def _many_alarms(count: int) -> str:
 def test_no_op_plan_of_150_alarms_reads_them_in_batches(aws, tmp_path, monkeypatch):
     ctx, log = aws
     stack = lc.converge(ctx, log, tmp_path, _many_alarms(150))
+    wait_for_tag_index("mon")  # the index AWS promises no freshness of: these counts need it
     fresh = type(registry.get("alarms"))()  # a new process: nothing tagged here
     monkeypatch.setitem(registry.all_types(), "alarms", fresh)
     log.clear()

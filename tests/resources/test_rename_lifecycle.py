@@ -26,7 +26,7 @@ from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, make_plan
 from awsprov.resources import registry
 from awsprov.spec.loader import load_stack
-from tests.helpers import write_spec
+from tests.helpers import wait_for_tag_index, write_spec
 
 REGION = "us-east-1"
 STACK = "ren"
@@ -210,6 +210,9 @@ def _start(ctx, tmp_path, section: str, extra: str = ""):
     assert report.failures == []
     if case.fill:
         case.fill(case.old)
+    # A user's next command comes later: by then the Tagging API, through which alone the
+    # plan finds the old name, lists it (AWS promises no freshness; the realism layer lags)
+    wait_for_tag_index(STACK)
     return case
 
 
@@ -294,6 +297,7 @@ def test_a_bucket_with_objects_goes_on_rename_with_prune_once_force_destroy_was_
 def test_an_empty_queue_goes_on_rename_with_prune(aws, tmp_path):
     ctx, _log = aws
     _result, report = _apply(ctx, _spec(tmp_path, "queues", "ren-v1"))
+    wait_for_tag_index(STACK)
     _result, report = _apply(ctx, _spec(tmp_path, "queues", "ren-v2"), prune=True)
     assert report.failures == []
     assert _queues() == ["ren-v2"]

@@ -11,7 +11,7 @@ from awsprov.engine.executor import ApplyOptions, apply_plan
 from awsprov.engine.planner import PlanOptions, PlanResult, make_destroy_plan, make_plan
 from awsprov.engine.verify import verify
 from awsprov.spec.loader import load_stack
-from tests.helpers import write_spec
+from tests.helpers import wait_for_tag_index, write_spec
 
 REGION = "us-east-1"
 NAME = "life-orders"
@@ -324,6 +324,7 @@ TWO = spec() + "  archive:\n    name: life-archive\n    hash_key: id\n    attrib
 def test_orphan_is_found_by_tag_and_deleted_only_with_prune(h):
     h.converge(TWO)
     h.ddb.put_item(TableName="life-archive", Item={"id": {"S": "1"}})
+    wait_for_tag_index("life")  # an orphan is found through the Tagging API alone
     result = h.plan(spec())
     [orphan] = [c for c in result.plan.changes if c.orphan]
     assert (orphan.address, orphan.name, orphan.action) == ("tables.archive", "life-archive",
@@ -352,6 +353,7 @@ def test_renaming_a_logical_name_only_retags(h):
 def test_protected_orphan_is_refused_not_deleted(h):
     h.converge(TWO.replace("    attributes: {id: S}\n", "    attributes: {id: S}\n"
                            "    deletion_protection: true\n", 2))
+    wait_for_tag_index("life")  # an orphan is found through the Tagging API alone
     [orphan] = [c for c in h.plan(spec()).plan.changes if c.orphan]
     assert orphan.action is Action.REFUSED
     _result, report = h.apply(spec(), plan_options={"prune": True}, prune=True)
