@@ -41,7 +41,7 @@ from awsprov.core.changes import (
 from awsprov.core.references import REFERENCE
 from awsprov.cost import secrets as pricing
 from awsprov.errors import AwsprovError
-from awsprov.resources import kms_refs, sub_reads
+from awsprov.resources import kms_refs
 from awsprov.resources import service_access as access
 from awsprov.resources import tags as tagging
 from awsprov.resources.base import (
@@ -246,7 +246,7 @@ class Secret(ResourceType):
         key = secret.get("KmsKeyId")
         # The key's names (DescribeKey + ListAliases) beside the value: both need only
         # DescribeSecret's answer.
-        names_read = sub_reads.start(kms_refs.describe_key, aws, key) if key else None
+        names_read = aws.sub_reads.start(kms_refs.describe_key, aws, key) if key else None
         value_digest, version = (None, None) if pending else _read_value(sm, secret["ARN"])
         names = names_read.result() if names_read else None
         live_key = None
