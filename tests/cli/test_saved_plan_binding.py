@@ -103,7 +103,7 @@ def _edit(saved: Path, change, *, reseal: tuple[str, ...] = ()) -> None:
     if "changes" in reseal:
         binding["changes"] = planfile.reviewed_digest(document["plan"], binding["inputs"])
     if "digest" in reseal:
-        body = {k: v for k, v in document.items() if k != "digest"}
+        body = {k: v for k, v in document.items() if k not in ("digest", "signature")}
         document["digest"] = planfile._sha256(planfile._canonical(body))
     saved.write_text(json.dumps(document, indent=2, sort_keys=True))
 
@@ -369,3 +369,57 @@ def test_a_plan_file_missing_a_part_is_refused_in_one_line(moto, calls, capsys, 
     _edit(saved, lambda doc: doc["binding"].pop("salt"), reseal=("digest",))
     assert _refused(capsys, calls, "apply", str(saved)) == (
         f"error: {saved}: the plan file was edited: parts of it are missing or malformed")
+
+
+# ---- a signed plan (AWSPROV_PLAN_KEY) -------------------------------------------------------
+
+PLAN_KEY = "ci-signing-key-7c1e9d"
+
+
+def _forge_open_policy(document) -> None:
+    """A forgery a tamperer with the file can write: stored spec and reviewed changes
+    both opened, every digest redone to agree (see `_edit`'s reseal)."""
+    _open_the_stored_policy(document)
+    _open_the_planned_policy(document)
+
+
+def test_a_consistent_forgery_is_refused_by_the_signature(moto, calls, capsys, stack,
+                                                         monkeypatch):
+    monkeypatch.setenv("AWSPROV_PLAN_KEY", PLAN_KEY)
+    saved = _plan(capsys, stack)
+    text = saved.read_text()
+    assert json.loads(text)["signature"].startswith("hmac-sha256:")
+    assert PLAN_KEY not in text
+    _edit(saved, _forge_open_policy, reseal=("sources", "changes", "digest"))
+    line = _refused(capsys, calls, "apply", str(saved))
+    assert line == (f"error: {saved}: the plan's signature does not match "
+                    f"AWSPROV_PLAN_KEY: the file was changed after it was signed, or signed "
+                    f"with another key")
+    assert calls.operations == [] and _queues() == []
+
+
+def test_a_signed_plan_applies_with_its_key_only(moto, calls, capsys, stack, monkeypatch):
+    monkeypatch.setenv("AWSPROV_PLAN_KEY", PLAN_KEY)
+    saved = _plan(capsys, stack)
+    monkeypatch.setenv("AWSPROV_PLAN_KEY", "another-key")
+    assert "signed with another key" in _refused(capsys, calls, "apply", str(saved))
+    monkeypatch.delenv("AWSPROV_PLAN_KEY")
+    assert _refused(capsys, calls, "apply", str(saved)) == (
+        f"error: {saved}: the plan is signed: set AWSPROV_PLAN_KEY to the key it was "
+        f"signed with to apply it")
+    assert run_cli(capsys, "show", str(saved))[0] == 0  # shown without the key
+    monkeypatch.setenv("AWSPROV_PLAN_KEY", PLAN_KEY)
+    code, _out, err = run_cli(capsys, "apply", str(saved))
+    assert code == 0, err
+    assert len(_queues()) == 1
+
+
+def test_with_the_key_set_an_unsigned_plan_is_refused(moto, calls, capsys, stack,
+                                                      monkeypatch):
+    saved = _plan(capsys, stack)
+    assert "signature" not in json.loads(saved.read_text())
+    monkeypatch.setenv("AWSPROV_PLAN_KEY", PLAN_KEY)
+    assert _refused(capsys, calls, "apply", str(saved)) == (
+        f"error: {saved}: the plan is not signed, and AWSPROV_PLAN_KEY is set: only a "
+        f"plan saved with that key is applied")
+    assert _queues() == []

@@ -26,7 +26,8 @@ def show(
     """Print a saved plan as `plan` printed it (map keys sorted); no AWS call."""
     from awsprov.engine import planfile as planfiles
 
-    saved = planfiles.load(planfile)
+    # Showing a signed plan needs no key; with the key set, a forged one is refused here too.
+    saved = planfiles.load(planfile, check_signature=planfiles.plan_key() is not None)
     if output is TextOrJson.json:
         write_json(show_document(saved))
         return

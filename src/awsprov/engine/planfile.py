@@ -7,16 +7,21 @@ and a digest of its changes; a digest over the whole document ties these togethe
 re-plan from the stored spec gives exactly the stored changes, and no fingerprint of live
 state moved. The file holds spec text and digests only: never a secret value.
 
-The digests are not a signature: whoever can write the file can write a consistent one.
-They catch a file edited by hand or by a tool (its parts no longer agree), and the re-plan
-is the authority: whatever the file says, apply does only what the stored spec plans to,
-and only when that is what the file shows.
+The digests alone are not a signature: whoever can write the file can write a consistent
+one. They catch a file edited by hand or by a tool (its parts no longer agree), and the
+re-plan is the authority: whatever the file says, apply does only what the stored spec
+plans to, and only when that is what the file shows. Where the plan travels between
+machines (a CI plan job, a reviewed artifact, an apply job), AWSPROV_PLAN_KEY, a secret
+both jobs hold, signs it: `plan --out` adds an HMAC-SHA256 of the whole document, and
+apply with the key set refuses a plan without it or with another; a signed plan is not
+applied without the key.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -148,6 +153,9 @@ def save(path: Path, result: PlanResult, sources: dict[str, str], settings: Plan
                       fingerprints=result.fingerprints, plan=plan)
     document = saved.to_json()
     document["digest"] = _sha256(_canonical(document))
+    key = plan_key()
+    if key is not None:
+        document["signature"] = _signature(document, key)
     _write_private(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
@@ -215,8 +223,9 @@ def is_plan_file(path: Path) -> bool:
     return head.lstrip().startswith("{") and FORMAT in head
 
 
-def load(path: Path) -> SavedPlan:
-    """The saved plan, once its parts are shown to agree with their digests."""
+def load(path: Path, *, check_signature: bool = True) -> SavedPlan:
+    """The saved plan, once its parts are shown to agree with their digests (and its
+    signature with AWSPROV_PLAN_KEY: `check_signature=False` only to show it)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -229,13 +238,50 @@ def load(path: Path) -> SavedPlan:
     if document.get("version") != VERSION:
         raise SpecError(f"{path}: not an awsprov plan file (format {FORMAT}, version {VERSION})")
     try:
+        signature = document.pop("signature", None)
         _check_shape(document)
         saved = SavedPlan.from_json(document)
         _check_integrity(document)
     except (KeyError, TypeError, AttributeError, ValueError):
         raise PlanStaleError(f"{path}: the plan file was edited: parts of it are missing or "
                              f"malformed") from None
+    if check_signature:
+        _check_signature(path, document, signature)
     return saved
+
+
+# ---- signing: AWSPROV_PLAN_KEY ------------------------------------------------------------
+
+PLAN_KEY_ENV = "AWSPROV_PLAN_KEY"
+SIGNATURE_SCHEME = "hmac-sha256:"
+
+
+def plan_key() -> bytes | None:
+    """The signing key, when the environment gives one (never printed, never stored)."""
+    value = os.environ.get(PLAN_KEY_ENV)
+    return value.encode() if value else None
+
+
+def _signature(document: dict[str, Any], key: bytes) -> str:
+    body = {k: v for k, v in document.items() if k != "signature"}
+    return SIGNATURE_SCHEME + hmac.new(key, _canonical(body).encode(), "sha256").hexdigest()
+
+
+def _check_signature(path: Path, document: dict[str, Any], signature: Any) -> None:
+    key = plan_key()
+    if key is None and signature is None:
+        return
+    if key is None:
+        raise PlanStaleError(f"{path}: the plan is signed: set {PLAN_KEY_ENV} to the key it "
+                             f"was signed with to apply it")
+    if signature is None:
+        raise PlanStaleError(f"{path}: the plan is not signed, and {PLAN_KEY_ENV} is set: "
+                             f"only a plan saved with that key is applied")
+    if not (isinstance(signature, str)
+            and hmac.compare_digest(signature, _signature(document, key))):
+        raise PlanStaleError(f"{path}: the plan's signature does not match {PLAN_KEY_ENV}: "
+                             f"the file was changed after it was signed, or signed with "
+                             f"another key")
 
 
 _BINDING_KEYS = ("account", "partition", "region", "endpoint", "stack", "env", "sources",
