@@ -18,7 +18,7 @@ from awsprov.errors import AwsprovError
 from awsprov.render import text
 from awsprov.resources import s3_bucket
 from awsprov.resources.base import Desired
-from awsprov.resources.s3_bucket import TLS_SID, S3Bucket
+from awsprov.resources.s3_bucket import TLS_SID, S3Bucket, writes
 from tests.helpers import emulator_gap
 from tests.resources.bucket_harness import Harness
 
@@ -180,13 +180,13 @@ def test_a_name_owned_by_another_account_is_a_clear_error():
     with Stubber(client) as stub:
         stub.add_client_error("head_bucket", service_error_code="403", http_status_code=403)
         with pytest.raises(AwsprovError, match="another AWS account owns that name"):
-            s3_bucket._head_bucket(client, "taken-name")
+            s3_bucket.head_bucket(client, "taken-name")
 
 
 def test_sub_reads_right_after_create_retry_no_such_bucket(aws, tmp_path, monkeypatch):
     h = Harness(aws, tmp_path)
     h.converge({"data": {"name": "lagging-bucket"}})
-    real = s3_bucket._SUB_READS["cors"]
+    real = s3_bucket.SUB_READS["cors"]
     failures = []
 
     def lagging(s3, name):
@@ -195,7 +195,7 @@ def test_sub_reads_right_after_create_retry_no_such_bucket(aws, tmp_path, monkey
             s3.get_bucket_cors(Bucket="no-such-bucket-anywhere")  # raises NoSuchBucket
         return real(s3, name)
 
-    monkeypatch.setitem(s3_bucket._SUB_READS, "cors", lagging)
+    monkeypatch.setitem(s3_bucket.SUB_READS, "cors", lagging)
     live = BUCKETS.read(h.ctx, "lagging-bucket")
     assert failures == ["lagging-bucket"] and live.state["cors"] is None
 
@@ -221,11 +221,11 @@ def test_lifecycle_min_object_size_is_sent_and_read_back(aws, tmp_path):
     h.apply({"data": {"name": "min-size", "lifecycle_min_object_size": "varies_by_storage_class",
                       "lifecycle": [{"id": "x", "expiration_days": 3}]}})
     assert sent[0]["TransitionDefaultMinimumObjectSize"] == "varies_by_storage_class"
-    raw = {key: None for key in s3_bucket._SUB_READS}
-    raw.update(tags={}, lifecycle={"Rules": [{"ID": "x", "Status": "Enabled", "Filter": {
+    answers = {key: None for key in s3_bucket.SUB_READS}
+    answers.update(tags={}, lifecycle={"Rules": [{"ID": "x", "Status": "Enabled", "Filter": {
         "Prefix": ""}, "Expiration": {"Days": 3}}], "TransitionDefaultMinimumObjectSize":
         "varies_by_storage_class"})
-    live = BUCKETS._live("min-size", "us-east-1", "us-east-1", raw)
+    live = s3_bucket.live_of("min-size", "us-east-1", "us-east-1", answers)
     assert live.state["lifecycle_min_object_size"] == "varies_by_storage_class"
 
 
@@ -443,7 +443,7 @@ def test_create_falls_back_without_tags_where_create_tags_are_refused(aws, tmp_p
                                                                       monkeypatch):
     from botocore.exceptions import ClientError
 
-    real = S3Bucket._send_create
+    real = writes._send_create
     sent: list[bool] = []
 
     def refuse_tags(aws_ctx, s3, request):
@@ -452,9 +452,10 @@ def test_create_falls_back_without_tags_where_create_tags_are_refused(aws, tmp_p
             raise ClientError({"Error": {"Code": "InvalidArgument"}}, "CreateBucket")
         return real(aws_ctx, s3, request)
 
-    monkeypatch.setattr(S3Bucket, "_send_create", staticmethod(refuse_tags))
+    monkeypatch.setattr(writes, "_send_create", refuse_tags)
     Harness(aws, tmp_path).converge({"data": {"name": "no-create-tags"}})
     assert sent == [True, False]
     tags = {t["Key"] for t in boto3.client("s3", region_name="us-east-1").get_bucket_tagging(
         Bucket="no-create-tags")["TagSet"]}
     assert tags == {"awsprov:stack", "awsprov:address"}
+
