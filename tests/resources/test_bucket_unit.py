@@ -3,6 +3,7 @@ policies by meaning, references not known yet, regions, errors, concurrent sub-r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -18,7 +19,15 @@ from awsprov.errors import AwsprovError
 from awsprov.render import text
 from awsprov.resources import s3_bucket
 from awsprov.resources.base import Desired
-from awsprov.resources.s3_bucket import TLS_SID, S3Bucket, writes
+from awsprov.resources.s3_bucket import (
+    TLS_SID,
+    BucketDetails,
+    BucketLive,
+    Contents,
+    ObjectCount,
+    S3Bucket,
+    writes,
+)
 from tests.helpers import emulator_gap
 from tests.resources.bucket_harness import Harness
 
@@ -459,3 +468,46 @@ def test_create_falls_back_without_tags_where_create_tags_are_refused(aws, tmp_p
         Bucket="no-create-tags")["TagSet"]}
     assert tags == {"awsprov:stack", "awsprov:address"}
 
+
+# ---- the typed live shape ------------------------------------------------------------------
+
+def _listed_bucket(listed: list, count: ObjectCount) -> BucketLive:
+    def lister():
+        listed.append(1)
+        return count
+    return BucketLive(name="b", arn="arn:aws:s3:::b", state={}, tags={},
+                      details=BucketDetails(region="us-east-1", stack_region="us-east-1",
+                                            contents=Contents(lister)))
+
+
+def test_a_copy_of_a_live_bucket_keeps_its_object_count_and_lists_nothing():
+    listed: list = []
+    count = ObjectCount(1, 2, 0, 5, complete=True)
+    live = _listed_bucket(listed, count)
+    copy = dataclasses.replace(live, tags={"team": "data"})
+    assert listed == []  # neither making the live bucket nor copying it lists objects
+    assert copy.object_count() == count and copy.data_at_risk == str(count)
+    assert live.object_count() is copy.object_count() and live.data_at_risk == str(count)
+    assert listed == [1]  # one listing, shared by the copy
+    assert copy.tags == {"team": "data"} and copy.details is live.details
+
+
+def test_a_copy_of_a_read_bucket_still_refuses_its_delete(aws, tmp_path):
+    h = Harness(aws, tmp_path)
+    h.converge({"data": {"name": "copied-bucket", "enforce_tls": False}})
+    boto3.client("s3", region_name="us-east-1").put_object(Bucket="copied-bucket", Key="k",
+                                                           Body=b"123")
+    _ctx, log = aws
+    live = BUCKETS.read(h.ctx, "copied-bucket")
+    copy = dataclasses.replace(live, tags={})
+    before = log.count()["ListObjectVersions"]
+    how = BUCKETS.deletion(copy, {"name": "copied-bucket"})
+    assert how.refusal and "bucket holds 1 object" in how.refusal
+    assert copy.data_at_risk == live.data_at_risk == str(live.object_count())
+    assert log.count()["ListObjectVersions"] == before + 1  # listed once, for both
+
+
+def test_a_data_at_risk_is_never_written_over():
+    live = _listed_bucket([], ObjectCount(0, 0, 0, 0, complete=True))
+    with pytest.raises(AttributeError):
+        live.data_at_risk = "nothing"
