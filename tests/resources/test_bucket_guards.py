@@ -7,7 +7,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from awsprov.resources import s3_bucket
+from awsprov.resources.s3_bucket import api, empty
 from tests.helpers import run_cli, write_spec
 
 KEEP, DATA = "guard-keep-bucket", "guard-data-bucket"
@@ -79,7 +79,7 @@ def test_destroy_refuses_a_non_empty_bucket(s3, fast_cli, tmp_path, capsys):
 
 def test_force_destroy_empties_every_version_in_batches_then_deletes(s3, fast_cli, tmp_path,
                                                                     capsys, monkeypatch):
-    monkeypatch.setattr(s3_bucket, "DELETE_BATCH", 2)
+    monkeypatch.setattr(empty, "DELETE_BATCH", 2)
     spec = write_spec(tmp_path, _spec(DATA, force=True))
     assert run_cli(capsys, "apply", str(spec), "--yes")[0] == 0
     _fill(s3, DATA)
@@ -115,8 +115,8 @@ def test_destroy_refuses_when_the_spec_turned_force_destroy_off(s3, fast_cli, tm
 
 
 def test_the_object_count_is_a_bounded_listing(s3, fast_cli, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(s3_bucket, "COUNT_PAGE_SIZE", 2)
-    monkeypatch.setattr(s3_bucket, "COUNT_MAX_PAGES", 2)
+    monkeypatch.setattr(api, "COUNT_PAGE_SIZE", 2)
+    monkeypatch.setattr(api, "COUNT_MAX_PAGES", 2)
     spec = write_spec(tmp_path, _spec(DATA))
     assert run_cli(capsys, "apply", str(spec), "--yes")[0] == 0
     for i in range(7):

@@ -3,6 +3,7 @@ policies by meaning, references not known yet, regions, errors, concurrent sub-r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -18,7 +19,15 @@ from awsprov.errors import AwsprovError
 from awsprov.render import text
 from awsprov.resources import s3_bucket
 from awsprov.resources.base import Desired
-from awsprov.resources.s3_bucket import TLS_SID, S3Bucket
+from awsprov.resources.s3_bucket import (
+    TLS_SID,
+    BucketDetails,
+    BucketLive,
+    Contents,
+    ObjectCount,
+    S3Bucket,
+    writes,
+)
 from tests.helpers import emulator_gap
 from tests.resources.bucket_harness import Harness
 
@@ -180,13 +189,13 @@ def test_a_name_owned_by_another_account_is_a_clear_error():
     with Stubber(client) as stub:
         stub.add_client_error("head_bucket", service_error_code="403", http_status_code=403)
         with pytest.raises(AwsprovError, match="another AWS account owns that name"):
-            s3_bucket._head_bucket(client, "taken-name")
+            s3_bucket.head_bucket(client, "taken-name")
 
 
 def test_sub_reads_right_after_create_retry_no_such_bucket(aws, tmp_path, monkeypatch):
     h = Harness(aws, tmp_path)
     h.converge({"data": {"name": "lagging-bucket"}})
-    real = s3_bucket._SUB_READS["cors"]
+    real = s3_bucket.SUB_READS["cors"]
     failures = []
 
     def lagging(s3, name):
@@ -195,7 +204,7 @@ def test_sub_reads_right_after_create_retry_no_such_bucket(aws, tmp_path, monkey
             s3.get_bucket_cors(Bucket="no-such-bucket-anywhere")  # raises NoSuchBucket
         return real(s3, name)
 
-    monkeypatch.setitem(s3_bucket._SUB_READS, "cors", lagging)
+    monkeypatch.setitem(s3_bucket.SUB_READS, "cors", lagging)
     live = BUCKETS.read(h.ctx, "lagging-bucket")
     assert failures == ["lagging-bucket"] and live.state["cors"] is None
 
@@ -221,11 +230,11 @@ def test_lifecycle_min_object_size_is_sent_and_read_back(aws, tmp_path):
     h.apply({"data": {"name": "min-size", "lifecycle_min_object_size": "varies_by_storage_class",
                       "lifecycle": [{"id": "x", "expiration_days": 3}]}})
     assert sent[0]["TransitionDefaultMinimumObjectSize"] == "varies_by_storage_class"
-    raw = {key: None for key in s3_bucket._SUB_READS}
-    raw.update(tags={}, lifecycle={"Rules": [{"ID": "x", "Status": "Enabled", "Filter": {
+    answers = {key: None for key in s3_bucket.SUB_READS}
+    answers.update(tags={}, lifecycle={"Rules": [{"ID": "x", "Status": "Enabled", "Filter": {
         "Prefix": ""}, "Expiration": {"Days": 3}}], "TransitionDefaultMinimumObjectSize":
         "varies_by_storage_class"})
-    live = BUCKETS._live("min-size", "us-east-1", "us-east-1", raw)
+    live = s3_bucket.live_of("min-size", "us-east-1", "us-east-1", answers)
     assert live.state["lifecycle_min_object_size"] == "varies_by_storage_class"
 
 
@@ -443,7 +452,7 @@ def test_create_falls_back_without_tags_where_create_tags_are_refused(aws, tmp_p
                                                                       monkeypatch):
     from botocore.exceptions import ClientError
 
-    real = S3Bucket._send_create
+    real = writes._send_create
     sent: list[bool] = []
 
     def refuse_tags(aws_ctx, s3, request):
@@ -452,9 +461,53 @@ def test_create_falls_back_without_tags_where_create_tags_are_refused(aws, tmp_p
             raise ClientError({"Error": {"Code": "InvalidArgument"}}, "CreateBucket")
         return real(aws_ctx, s3, request)
 
-    monkeypatch.setattr(S3Bucket, "_send_create", staticmethod(refuse_tags))
+    monkeypatch.setattr(writes, "_send_create", refuse_tags)
     Harness(aws, tmp_path).converge({"data": {"name": "no-create-tags"}})
     assert sent == [True, False]
     tags = {t["Key"] for t in boto3.client("s3", region_name="us-east-1").get_bucket_tagging(
         Bucket="no-create-tags")["TagSet"]}
     assert tags == {"awsprov:stack", "awsprov:address"}
+
+
+# ---- the typed live shape ------------------------------------------------------------------
+
+def _listed_bucket(listed: list, count: ObjectCount) -> BucketLive:
+    def lister():
+        listed.append(1)
+        return count
+    return BucketLive(name="b", arn="arn:aws:s3:::b", state={}, tags={},
+                      details=BucketDetails(region="us-east-1", stack_region="us-east-1",
+                                            contents=Contents(lister)))
+
+
+def test_a_copy_of_a_live_bucket_keeps_its_object_count_and_lists_nothing():
+    listed: list = []
+    count = ObjectCount(1, 2, 0, 5, complete=True)
+    live = _listed_bucket(listed, count)
+    copy = dataclasses.replace(live, tags={"team": "data"})
+    assert listed == []  # neither making the live bucket nor copying it lists objects
+    assert copy.object_count() == count and copy.data_at_risk == str(count)
+    assert live.object_count() is copy.object_count() and live.data_at_risk == str(count)
+    assert listed == [1]  # one listing, shared by the copy
+    assert copy.tags == {"team": "data"} and copy.details is live.details
+
+
+def test_a_copy_of_a_read_bucket_still_refuses_its_delete(aws, tmp_path):
+    h = Harness(aws, tmp_path)
+    h.converge({"data": {"name": "copied-bucket", "enforce_tls": False}})
+    boto3.client("s3", region_name="us-east-1").put_object(Bucket="copied-bucket", Key="k",
+                                                           Body=b"123")
+    _ctx, log = aws
+    live = BUCKETS.read(h.ctx, "copied-bucket")
+    copy = dataclasses.replace(live, tags={})
+    before = log.count()["ListObjectVersions"]
+    how = BUCKETS.deletion(copy, {"name": "copied-bucket"})
+    assert how.refusal and "bucket holds 1 object" in how.refusal
+    assert copy.data_at_risk == live.data_at_risk == str(live.object_count())
+    assert log.count()["ListObjectVersions"] == before + 1  # listed once, for both
+
+
+def test_a_data_at_risk_is_never_written_over():
+    live = _listed_bucket([], ObjectCount(0, 0, 0, 0, complete=True))
+    with pytest.raises(AttributeError):
+        live.data_at_risk = "nothing"

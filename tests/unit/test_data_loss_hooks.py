@@ -13,7 +13,7 @@ from awsprov.resources import registry
 from awsprov.resources.base import Desired, Live
 from awsprov.resources.dynamodb_table.settings import TableDetails
 from awsprov.resources.log_group import LogGroupDetails
-from awsprov.resources.s3_bucket import BucketLive, ObjectCount
+from awsprov.resources.s3_bucket import BucketDetails, BucketLive, Contents, ObjectCount
 from awsprov.resources.sqs_queue import QueueDetails
 
 
@@ -134,7 +134,8 @@ def _counted(count: ObjectCount | None):
 def test_bucket_versioning_suspended(count, lost):
     counter, listed = _counted(count)
     assert _loss("buckets", _bucket(versioning=True), _bucket(versioning=False),
-                 live_cls=BucketLive, counter=counter) == lost
+                 live_cls=BucketLive,
+                 details=BucketDetails(contents=Contents(counter))) == lost
     assert listed == [1]
 
 
@@ -142,7 +143,8 @@ def test_bucket_without_versioning_change_never_lists_objects():
     counter, listed = _counted(ObjectCount(1, 1, 0, 1, complete=True))
     assert _loss("buckets", _bucket(versioning=True), _bucket(versioning=True,
                                                              public_access_block=False),
-                 live_cls=BucketLive, counter=counter) == []
+                 live_cls=BucketLive,
+                 details=BucketDetails(contents=Contents(counter))) == []
     assert listed == []
 
 
@@ -254,4 +256,4 @@ def test_log_group_retention_cut_counts_only_where_events_can_be(streams, lost):
 
 def test_a_bucket_whose_create_was_cut_short_loses_nothing():
     assert _loss("buckets", _bucket(), _bucket(lifecycle=[_rule(expiration_days=1)]),
-                 raw={"creating": True}) == []
+                 live_cls=BucketLive, details=BucketDetails(creating=True)) == []
