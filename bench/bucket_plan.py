@@ -66,8 +66,9 @@ def run(sizes: list[int], repeats: int, latency: float) -> tuple[list[dict], lis
     from moto import mock_aws
 
     from awsprov.aws.sub_reads import SubReadPool
-    from awsprov.engine.planner import PlanOptions, make_plan
-    from awsprov.resources import registry, sub_reads
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.planner import make_plan
+    from awsprov.resources import registry
     from awsprov.spec.loader import load_stack
 
     buckets = registry.get("buckets")
@@ -80,21 +81,19 @@ def run(sizes: list[int], repeats: int, latency: float) -> tuple[list[dict], lis
         aws.account_id  # noqa: B018 - STS outside the timings
         for mode, workers in (("concurrent", DEFAULT_PARALLELISM), ("serial", 1)):
             aws.sub_reads = SubReadPool(workers)
-            sub_reads._pool = aws.sub_reads  # transitional: callers not yet on aws.sub_reads
             calls.clear()
             median = median_time(lambda: buckets.read(aws, "bench-bucket-000"), repeats)
             per_read = sum(calls.values()) / repeats
             read_rows.append({"mode": mode, "median_s": median, "calls": per_read,
                               "slowest_call_s": latency, "sum_s": per_read * latency})
             print(f"read {mode}: {median:.3f}s for {per_read:.0f} calls", file=sys.stderr)
-        sub_reads._pool = SubReadPool()
         for n in sizes:
             subset = load_stack("bench.yaml", sources={"bench.yaml": _spec(n)})
             times, total, per_bucket = [], 0, 0.0
             for _ in range(repeats):
                 ctx, counted = latency_context(latency)
                 start = time.perf_counter()
-                result = make_plan(subset, ctx, PlanOptions(parallelism=PARALLELISM,
+                result = make_plan(subset, ctx, RunOptions(parallelism=PARALLELISM,
                                                             find_orphans=False))
                 times.append(time.perf_counter() - start)
                 assert not result.plan.has_changes, "bench plan should be a no-op"

@@ -46,12 +46,13 @@ def latency_context(latency: float, region: str = REGION):
 
 def apply_untimed(stack, parallelism: int):
     """Create the stack to benchmark against, with no latency; returns the apply report."""
-    from awsprov.engine.executor import ApplyOptions, apply_plan
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.executor import apply_plan
+    from awsprov.engine.planner import make_plan
 
     setup, _ = latency_context(0.0)
-    return apply_plan(stack, make_plan(stack, setup, PlanOptions()), setup,
-                      ApplyOptions(parallelism=parallelism))
+    return apply_plan(stack, make_plan(stack, setup, RunOptions()), setup,
+                      RunOptions(parallelism=parallelism))
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> float:

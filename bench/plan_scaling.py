@@ -40,7 +40,8 @@ def run(sizes: list[int], repeats: int,
         parallelisms: tuple[int, ...] = (1, DEFAULT_PARALLELISM)) -> list[dict]:
     from moto import mock_aws
 
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.planner import make_plan
     from awsprov.spec.loader import load_stack
 
     rows = []
@@ -54,7 +55,7 @@ def run(sizes: list[int], repeats: int,
                 for _ in range(repeats):
                     aws, calls = latency_context(LATENCY)
                     start, cpu = time.perf_counter(), time.process_time()
-                    result = make_plan(stack, aws, PlanOptions(parallelism=parallelism))
+                    result = make_plan(stack, aws, RunOptions(parallelism=parallelism))
                     times.append(time.perf_counter() - start)
                     cpus.append(time.process_time() - cpu)
                     assert not result.plan.has_changes, "bench plan should be a no-op"

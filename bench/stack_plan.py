@@ -90,13 +90,14 @@ def stacks(only: set[str] | None):
 
 
 def measure_plan(stack, parallelism: int, repeats: int, latency: float) -> dict:
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.planner import make_plan
 
     times, counted = [], Counter()
     for _ in range(repeats):
         aws, calls = traced_context(latency)
         start = time.perf_counter()
-        result = make_plan(stack, aws, PlanOptions(parallelism=parallelism))
+        result = make_plan(stack, aws, RunOptions(parallelism=parallelism))
         times.append(time.perf_counter() - start)
         assert not result.plan.has_changes, [c.address for c in result.plan.changes
                                              if c.is_change]
@@ -189,8 +190,9 @@ def run_apply(latency: float) -> list[dict]:
     """vaultlink prod from empty, then again (zero writes expected)."""
     from moto import mock_aws
 
-    from awsprov.engine.executor import ApplyOptions, apply_plan
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.executor import apply_plan
+    from awsprov.engine.planner import make_plan
     from awsprov.spec.loader import load_stack
 
     rows = []
@@ -199,8 +201,8 @@ def run_apply(latency: float) -> list[dict]:
         for attempt in ("first (from empty)", "second"):
             aws, calls = traced_context(latency)
             start = time.perf_counter()
-            result = make_plan(stack, aws, PlanOptions())
-            report = apply_plan(stack, result, aws, ApplyOptions(parallelism=DEFAULT_PARALLELISM))
+            result = make_plan(stack, aws, RunOptions())
+            report = apply_plan(stack, result, aws, RunOptions(parallelism=DEFAULT_PARALLELISM))
             wall = time.perf_counter() - start
             assert not report.failures, report.failures
             writes = Counter({k: n for k, n in calls.items() if is_write(k[1])})

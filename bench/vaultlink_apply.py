@@ -58,16 +58,16 @@ def one_run(apply_plan) -> dict[str, float]:
 
     from awsprov.aws.context import AwsContext
     from awsprov.aws.session import ClientFactory, Target
-    from awsprov.engine.executor import ApplyOptions
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.planner import make_plan
     from awsprov.spec.loader import load_stack
 
     with mock_aws():
         stack = load_stack(SPEC, env="dev")
         aws = AwsContext(ClientFactory(Target(stack.region)), stack.region)
-        result = make_plan(stack, aws, PlanOptions())
+        result = make_plan(stack, aws, RunOptions())
         start = time.perf_counter()
-        report = apply_plan(stack, result, aws, ApplyOptions())
+        report = apply_plan(stack, result, aws, RunOptions())
         wall = time.perf_counter() - start
     assert not report.failures, [(o.key, o.message) for o in report.failures]
     seconds = {o.key: o.seconds for o in report.outcomes}

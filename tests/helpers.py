@@ -401,8 +401,9 @@ def apply_killing_at(path: Path, kill_at: int | None = None, *, region: str = "u
     """Plan and apply the spec at `path` with one worker, so the order of writes is the
     same every run. With `kill_at`, a botocore before-call hook raises Killed just before
     the write with that index (0-based). Returns the writes sent, in order."""
-    from awsprov.engine.executor import ApplyOptions, apply_plan
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.executor import apply_plan
+    from awsprov.engine.planner import make_plan
     from awsprov.spec.loader import load_stack
 
     stack = load_stack(path)
@@ -416,8 +417,8 @@ def apply_killing_at(path: Path, kill_at: int | None = None, *, region: str = "u
             writes.append(model.name)
 
     ctx.clients.on("before-call", maybe_kill)
-    result = make_plan(stack, ctx, PlanOptions(parallelism=1, prune=prune))
-    report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=1, prune=prune,
+    result = make_plan(stack, ctx, RunOptions(parallelism=1, prune=prune))
+    report = apply_plan(stack, result, ctx, RunOptions(parallelism=1, prune=prune,
                                                          allow_replace=allow_replace,
                                                          allow_data_loss=allow_data_loss))
     assert report.failures == []
@@ -427,11 +428,12 @@ def apply_killing_at(path: Path, kill_at: int | None = None, *, region: str = "u
 def assert_plans_clean(path: Path, region: str = "us-east-1", *, prune: bool = False) -> None:
     """A fresh plan of the spec at `path` shows no change and sends no write (with
     `prune`, no orphan left to delete either)."""
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.planner import make_plan
     from awsprov.spec.loader import load_stack
 
     ctx, log = make_context(region)
-    assert not make_plan(load_stack(path), ctx, PlanOptions(prune=prune)).plan.has_changes
+    assert not make_plan(load_stack(path), ctx, RunOptions(prune=prune)).plan.has_changes
     assert log.writes == []
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import emulator_gap, make_context
 
@@ -71,11 +72,11 @@ def test_example_applies_and_converges(moto, path, env, request, monkeypatch):
     if not source.resources:
         pytest.skip("a folder stack whose parts have not landed yet")
     ctx, log = make_context(source.region or "us-east-1")
-    result = make_plan(source, ctx, PlanOptions())
+    result = make_plan(source, ctx, RunOptions())
     assert result.plan.has_changes
-    report = apply_plan(source, result, ctx, ApplyOptions())
+    report = apply_plan(source, result, ctx, RunOptions())
     assert report.failures == []
     log.clear()
-    again = make_plan(source, ctx, PlanOptions())
+    again = make_plan(source, ctx, RunOptions())
     assert [c.address for c in again.plan.changes if c.is_change] == []
     assert log.writes == []

@@ -35,8 +35,9 @@ from urllib.parse import parse_qs
 import boto3
 import pytest
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import (
     LOCK_TABLE,
@@ -349,8 +350,8 @@ def apply_in_process(url: str, switch: KillSwitch, version: Version, monkeypatch
     monkeypatch.setenv("KILLTEST_API_TOKEN", version.token)
     stack = load_stack(version.spec)
     aws, _log = make_context(REGION, endpoint=url)
-    options = ApplyOptions(allow_data_loss="--allow-data-loss" in version.apply_flags)
-    report = apply_plan(stack, make_plan(stack, aws, PlanOptions()), aws, options)
+    options = RunOptions(allow_data_loss="--allow-data-loss" in version.apply_flags)
+    report = apply_plan(stack, make_plan(stack, aws, RunOptions()), aws, options)
     assert report.failures == []
 
 

@@ -123,11 +123,12 @@ def _start(endpoint: str, env: dict, spec: Path, timeout: str) -> subprocess.Pop
 
 
 def _converged(endpoint: str, spec: Path) -> bool:
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.planner import make_plan
     from awsprov.spec.loader import load_stack
 
     aws, _log = make_context("us-east-1", endpoint)
-    return not make_plan(load_stack(spec), aws, PlanOptions()).plan.has_changes
+    return not make_plan(load_stack(spec), aws, RunOptions()).plan.has_changes
 
 
 def test_ten_rounds_of_two_applies_at_once_make_no_duplicate(endpoint, tmp_path,

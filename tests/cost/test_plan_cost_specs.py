@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from awsprov.core.run import RunOptions
 from awsprov.cost.catalogue import Prices
 from awsprov.engine.estimate import estimate, plan_cost_delta
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import make_context
 from tests.test_examples import EXAMPLE_ENV, GAPS, ROOT, STACKS
@@ -29,7 +30,7 @@ def test_plan_cost_of_every_spec(moto, monkeypatch, path, env):
     prices = Prices(stack.region or "us-east-1")
     expected = estimate(stack, prices)
     ctx, log = make_context(stack.region or "us-east-1")
-    result = make_plan(stack, ctx, PlanOptions())
+    result = make_plan(stack, ctx, RunOptions())
     log.clear()
     delta = plan_cost_delta(stack, result, prices)
     assert log.operations == []  # the cost line reads nothing more than the plan did
@@ -38,8 +39,8 @@ def test_plan_cost_of_every_spec(moto, monkeypatch, path, env):
     assert delta["after"]["complete"] == expected.complete
     if str(path.relative_to(ROOT)) in GAPS:
         return  # moto cannot converge it (test_examples xfails it)
-    assert apply_plan(stack, result, ctx, ApplyOptions()).failures == []
-    replanned = make_plan(stack, ctx, PlanOptions())
+    assert apply_plan(stack, result, ctx, RunOptions()).failures == []
+    replanned = make_plan(stack, ctx, RunOptions())
     log.clear()
     again = plan_cost_delta(stack, replanned, prices)
     assert log.operations == []

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from awsprov.aws import waiters
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import make_context
 from tests.realism import Realism, activate, behaviours
@@ -34,12 +35,12 @@ def layer(request):
 def _apply(spec: Path):
     stack = load_stack(spec)
     aws, log = make_context(stack.region or "us-east-1")
-    report = apply_plan(stack, make_plan(stack, aws, PlanOptions()), aws, ApplyOptions())
+    report = apply_plan(stack, make_plan(stack, aws, RunOptions()), aws, RunOptions())
     return report, aws, stack, log
 
 
 def _converged(stack, aws) -> list[str]:
-    again = make_plan(stack, aws, PlanOptions())
+    again = make_plan(stack, aws, RunOptions())
     return [c.address for c in again.plan.changes if c.is_change]
 
 
@@ -110,10 +111,10 @@ def test_a_resource_never_readable_after_its_create_fails_with_one_line(moto, la
     monkeypatch.setitem(waiters.VISIBILITY, "any", waiters.Visibility((), 1.0, "test"))
     stack = load_stack(EXAMPLES / "secret-generated.yaml")
     aws, _ = make_context()
-    result = make_plan(stack, aws, PlanOptions())
+    result = make_plan(stack, aws, RunOptions())
     key_type = result.resources["keys.secrets"].rtype
     monkeypatch.setattr(type(key_type), "read", lambda self, aws, name, owner=None: None)
-    report = apply_plan(stack, result, aws, ApplyOptions())
+    report = apply_plan(stack, result, aws, RunOptions())
     failures = {o.address: o.message for o in report.failures}
     assert failures["keys.secrets"] == (
         "keys.secrets was written but AWS still does not show it after 1 s (eventual "

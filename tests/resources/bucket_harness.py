@@ -6,8 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from awsprov.engine.executor import ApplyOptions, ApplyReport, apply_plan
-from awsprov.engine.planner import PlanOptions, PlanResult, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import ApplyReport, apply_plan
+from awsprov.engine.planner import PlanResult, make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
 
@@ -24,13 +25,13 @@ class Harness:
         return load_stack(write_spec(self.tmp_path, yaml.safe_dump(doc, sort_keys=False)))
 
     def plan(self, buckets: dict, **options) -> PlanResult:
-        return make_plan(self.load(buckets), self.ctx, PlanOptions(**options))
+        return make_plan(self.load(buckets), self.ctx, RunOptions(**options))
 
     def apply(self, buckets: dict, **options) -> tuple[PlanResult, ApplyReport]:
         stack = self.load(buckets)
         prune = options.get("prune", False)
-        result = make_plan(stack, self.ctx, PlanOptions(prune=prune))
-        return result, apply_plan(stack, result, self.ctx, ApplyOptions(**options))
+        result = make_plan(stack, self.ctx, RunOptions(prune=prune))
+        return result, apply_plan(stack, result, self.ctx, RunOptions(**options))
 
     def converge(self, buckets: dict, **options) -> PlanResult:
         """Apply, then plan again: no change, and not one write call."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, PlanResult, make_destroy_plan, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import PlanResult, make_destroy_plan, make_plan
 from awsprov.engine.verify import verify
 from awsprov.spec.loader import load_stack
 from awsprov.spec.model import Stack
@@ -18,7 +19,7 @@ def load(tmp_path: Path, text: str, env: str | None = None) -> Stack:
 
 
 def plan(ctx, stack: Stack) -> PlanResult:
-    return make_plan(stack, ctx, PlanOptions())
+    return make_plan(stack, ctx, RunOptions())
 
 
 def changed(result: PlanResult) -> dict[str, Action]:
@@ -31,7 +32,7 @@ def paths(result: PlanResult, address: str) -> set[str]:
 
 def apply(ctx, stack: Stack, **options) -> PlanResult:
     result = plan(ctx, stack)
-    report = apply_plan(stack, result, ctx, ApplyOptions(**options))
+    report = apply_plan(stack, result, ctx, RunOptions(**options))
     assert report.failures == [], [(o.address, o.message) for o in report.failures]
     return result
 
@@ -57,7 +58,7 @@ def drift_paths(ctx, stack: Stack) -> dict[str, set[str]]:
 
 
 def destroy(ctx, stack: Stack) -> PlanResult:
-    result = make_destroy_plan(stack, ctx, PlanOptions())
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    result = make_destroy_plan(stack, ctx, RunOptions())
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     assert report.failures == [], [(o.address, o.message) for o in report.failures]
     return result

@@ -5,8 +5,9 @@ from __future__ import annotations
 import boto3
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.resources import registry
 from tests.helpers import wait_for_tag_index
 from tests.resources import lifecycle as lc
@@ -120,7 +121,7 @@ def test_same_named_alarm_made_elsewhere_follows_ownership(aws, tmp_path):
         """)
     result = lc.plan(ctx, stack)
     assert lc.changed(result) == {"alarms.mine": Action.ADOPT, "alarms.theirs": Action.REFUSED}
-    report = apply_plan(stack, result, ctx, ApplyOptions())
+    report = apply_plan(stack, result, ctx, RunOptions())
     assert [o.address for o in report.failures] == ["alarms.theirs"]
     assert _alarm("mon-theirs")["ComparisonOperator"] == "LessThanThreshold"  # untouched
     assert _alarm("mon-mine")["ComparisonOperator"] == "GreaterThanThreshold"
@@ -158,7 +159,7 @@ def test_no_op_plan_of_150_alarms_reads_them_in_batches(aws, tmp_path, monkeypat
     # AWS; 2 on moto, which pages each answer at 100 tags (2 per alarm).
     fresh.tags_from_tagging_api = True
     log.clear()
-    targeted = make_plan(stack, ctx, PlanOptions(targets=("alarms.a000", "alarms.a001")))
+    targeted = make_plan(stack, ctx, RunOptions(targets=("alarms.a000", "alarms.a001")))
     assert lc.changed(targeted) == {}
     assert log.count()["GetResources"] == 1 and log.count()["ListTagsForResource"] == 0
 

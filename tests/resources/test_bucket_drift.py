@@ -8,8 +8,9 @@ import json
 import boto3
 import pytest
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.engine.verify import verify
 from awsprov.spec.loader import load_stack
 from tests.helpers import run_cli, write_spec
@@ -113,17 +114,17 @@ def test_one_drift_is_found_and_reverted(aws, tmp_path, drift):
     """The same, one setting at a time, through the engine (the CLI is proven above)."""
     stack = load_stack(write_spec(tmp_path, SPEC))
     ctx, log = aws
-    assert apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx,
-                      ApplyOptions()).failures == []
+    assert apply_plan(stack, make_plan(stack, ctx, RunOptions()), ctx,
+                      RunOptions()).failures == []
     change, path = DRIFTS[drift]
     change(boto3.client("s3", region_name="us-east-1"))
-    report = verify(make_plan(stack, ctx, PlanOptions()))
+    report = verify(make_plan(stack, ctx, RunOptions()))
     [drifted] = report.drift
     paths = {a.path for a in drifted.attributes}
     assert drifted.address == "buckets.data"
     assert path in paths or any(p.startswith(path + ".") for p in paths), paths
-    result = make_plan(stack, ctx, PlanOptions())
-    assert apply_plan(stack, result, ctx, ApplyOptions()).failures == []
+    result = make_plan(stack, ctx, RunOptions())
+    assert apply_plan(stack, result, ctx, RunOptions()).failures == []
     log.clear()
-    assert verify(make_plan(stack, ctx, PlanOptions())).clean
+    assert verify(make_plan(stack, ctx, RunOptions())).clean
     assert log.writes == []

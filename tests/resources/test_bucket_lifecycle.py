@@ -223,18 +223,19 @@ def test_object_lock_at_create_and_on_an_existing_bucket(region_aws, tmp_path):
 
 
 def test_destroy_deletes_empty_buckets(region_aws, tmp_path):
-    from awsprov.engine.executor import ApplyOptions, apply_plan
-    from awsprov.engine.planner import PlanOptions, make_destroy_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.executor import apply_plan
+    from awsprov.engine.planner import make_destroy_plan
 
     h = Harness(region_aws, tmp_path)
     name = f"life-{h.region}-gone"
     h.converge({"data": {"name": name, "versioning": True}})
     stack = h.load({"data": {"name": name, "versioning": True}})
-    result = make_destroy_plan(stack, h.ctx, PlanOptions())
+    result = make_destroy_plan(stack, h.ctx, RunOptions())
     [change] = result.plan.changes
     assert change.action is Action.DELETE
     assert change.data_at_risk == "empty (no objects, versions or delete markers)"
-    report = apply_plan(stack, result, h.ctx, ApplyOptions(prune=True))
+    report = apply_plan(stack, result, h.ctx, RunOptions(prune=True))
     assert report.failures == []
     s3 = boto3.client("s3", region_name=h.region)
     assert name not in {b["Name"] for b in s3.list_buckets()["Buckets"]}

@@ -14,7 +14,8 @@ from botocore.stub import Stubber
 from rich.console import Console
 
 from awsprov.core.changes import KNOWN_AFTER_APPLY, Action
-from awsprov.engine.planner import PlanOptions, classify
+from awsprov.core.run import RunOptions
+from awsprov.engine.planner import classify
 from awsprov.errors import AwsprovError
 from awsprov.render import text
 from awsprov.resources import s3_bucket
@@ -147,7 +148,7 @@ def test_a_kms_key_not_created_yet_shows_known_after_apply(aws, tmp_path):
     props = {"name": "later-key", "encryption": {"kms_key": KNOWN_AFTER_APPLY,
                                                  "bucket_key": True}}
     desired = Desired("buckets", "data", "later-key", props, BUCKETS.desired_state(props), {})
-    change = classify(stack, BUCKETS, desired, None, PlanOptions())
+    change = classify(stack, BUCKETS, desired, None, RunOptions())
     console = Console(record=True, width=200)
     text.render_plan(_plan_of(change), console)
     shown = console.export_text()
@@ -298,7 +299,8 @@ def test_an_exported_bucket_whose_policy_already_denies_plain_http_plans_only_ta
         aws, tmp_path, monkeypatch):
     import yaml
 
-    from awsprov.engine.executor import ApplyOptions, apply_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.executor import apply_plan
     from awsprov.engine.export import export_resources
     from awsprov.spec.loader import load_stack
 
@@ -323,7 +325,7 @@ def test_an_exported_bucket_whose_policy_already_denies_plain_http_plans_only_ta
     assert {a.path for a in change.attributes} == {"tags.awsprov:stack", "tags.awsprov:address"}
     log.clear()
     stack = load_stack(spec)
-    report = apply_plan(stack, make_plan_for(stack, ctx), ctx, ApplyOptions())
+    report = apply_plan(stack, make_plan_for(stack, ctx), ctx, RunOptions())
     assert report.failures == []
     assert "PutBucketPolicy" not in log.operations
     statements = json.loads(s3.get_bucket_policy(Bucket="hand-tls-export")["Policy"])
@@ -356,7 +358,7 @@ def test_enforce_tls_recognises_an_equivalent_statement_whatever_its_sid(change,
 def make_plan_for(stack, ctx):
     from awsprov.engine.planner import make_plan
 
-    return make_plan(stack, ctx, PlanOptions())
+    return make_plan(stack, ctx, RunOptions())
 
 
 def test_iam_policy_scopes_bucket_actions_to_the_spec_buckets(capsys):

@@ -14,7 +14,8 @@ import boto3
 import pytest
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
 from tests.resources import lifecycle as lc
 
 OTHER = """
@@ -55,7 +56,7 @@ def assert_guarded(ctx, tmp_path, before: str, after: str, address: str, reason:
     doc = change.to_json()
     assert doc["data_loss"] == change.data_loss and reason in doc["data_at_risk"]
 
-    report = apply_plan(stack, result, ctx, ApplyOptions())
+    report = apply_plan(stack, result, ctx, RunOptions())
     [failure] = report.failures
     assert failure.address == address
     assert "--allow-data-loss" in failure.message and reason in failure.message
@@ -63,7 +64,7 @@ def assert_guarded(ctx, tmp_path, before: str, after: str, address: str, reason:
     assert _other_retention() == 60  # the independent resource still applied
 
     again = lc.plan(ctx, stack)
-    report = apply_plan(stack, again, ctx, ApplyOptions(allow_data_loss=True))
+    report = apply_plan(stack, again, ctx, RunOptions(allow_data_loss=True))
     assert report.failures == [], [(o.address, o.message) for o in report.failures]
     changed()
     assert lc.changed(lc.plan(ctx, stack)) == {}

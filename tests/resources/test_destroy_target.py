@@ -10,8 +10,9 @@ import boto3
 import pytest
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_destroy_plan, make_plan
 from awsprov.errors import SpecError
 from awsprov.spec.loader import load_stack
 from tests.helpers import run_cli
@@ -32,13 +33,13 @@ def vaultlink(aws, monkeypatch):
         monkeypatch.setenv(name, value)
     ctx, _log = aws
     stack = load_stack(VAULTLINK, env="dev")
-    report = apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx, ApplyOptions())
+    report = apply_plan(stack, make_plan(stack, ctx, RunOptions()), ctx, RunOptions())
     assert report.failures == []
     return ctx, stack
 
 
 def _destroy_plan(ctx, stack, *targets: str):
-    return make_destroy_plan(stack, ctx, PlanOptions(targets=targets))
+    return make_destroy_plan(stack, ctx, RunOptions(targets=targets))
 
 
 def _planned(result) -> dict[str, Action]:
@@ -46,12 +47,12 @@ def _planned(result) -> dict[str, Action]:
 
 
 def _destroy(ctx, stack, result):
-    return apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    return apply_plan(stack, result, ctx, RunOptions(prune=True))
 
 
 def _live_after(ctx, stack) -> dict[str, Action]:
     """What a plan would do now: deleted resources come back as create/restore."""
-    return _planned(make_plan(stack, ctx, PlanOptions()))
+    return _planned(make_plan(stack, ctx, RunOptions()))
 
 
 def test_the_dashboard_a_leaf_is_destroyed_alone(vaultlink):
@@ -145,6 +146,6 @@ def test_an_unknown_destroy_target_is_a_spec_error(vaultlink):
 
 def test_plan_target_keeps_its_meaning_the_target_and_what_it_needs(vaultlink):
     ctx, stack = vaultlink
-    result = make_plan(stack, ctx, PlanOptions(targets=("alarms.dead_letters",)))
+    result = make_plan(stack, ctx, RunOptions(targets=("alarms.dead_letters",)))
     assert {c.address for c in result.plan.changes} == {
         "alarms.dead_letters", "queues.prism_dlq", "topics.alerts", "keys.messaging"}

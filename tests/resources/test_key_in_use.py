@@ -7,8 +7,9 @@ from __future__ import annotations
 import boto3
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.engine.verify import verify
 from awsprov.resources import registry
 from tests.helpers import run_cli, write_spec
@@ -62,16 +63,16 @@ def test_an_orphan_key_a_table_still_uses_is_refused_naming_the_table(aws, tmp_p
     arn = _converged(ctx, log, tmp_path)
     # The key leaves the spec; the table still names it (by ARN): it stays encrypted with it.
     stack = lc.load(tmp_path, _spec(arn))
-    result = make_plan(stack, ctx, PlanOptions(prune=True))
+    result = make_plan(stack, ctx, RunOptions(prune=True))
     key = _entry(result, "keys.old")
     assert key.orphan and key.action is Action.REFUSED
     assert "still used by tables.docs" in key.reason
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     assert [o.address for o in report.failures] == ["keys.old"]
     assert _key_state(arn) == "Enabled"
 
     # verify --baseline says so too
-    findings = verify(make_plan(stack, ctx, PlanOptions()), baseline=True).findings
+    findings = verify(make_plan(stack, ctx, RunOptions()), baseline=True).findings
     in_use = [f for f in findings if f.rule == "orphan-in-use"]
     assert [(f.address, f.severity) for f in in_use] == [("keys.old", "warning")]
     assert "tables.docs" in in_use[0].message
@@ -81,11 +82,11 @@ def test_a_table_moved_off_the_key_in_the_same_apply_goes_first_then_the_key(aws
     ctx, log = aws
     arn = _converged(ctx, log, tmp_path)
     stack = lc.load(tmp_path, _spec("aws-owned"))
-    result = make_plan(stack, ctx, PlanOptions(prune=True))
+    result = make_plan(stack, ctx, RunOptions(prune=True))
     assert lc.changed(result) == {"tables.docs": Action.UPDATE, "keys.old": Action.DELETE}
     assert result.deps[_entry(result, "keys.old").key] == {"tables.docs"}
     log.clear()
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     assert report.failures == []
     assert [o.address for o in report.outcomes] == ["tables.docs", "keys.old"]
     assert _key_state(arn) == "PendingDeletion"
@@ -99,14 +100,14 @@ def test_the_key_is_skipped_when_moving_its_user_off_it_fails(aws, tmp_path, mon
     ctx, log = aws
     arn = _converged(ctx, log, tmp_path)
     stack = lc.load(tmp_path, _spec("aws-owned"))
-    result = make_plan(stack, ctx, PlanOptions(prune=True))
+    result = make_plan(stack, ctx, RunOptions(prune=True))
     tables = type(registry.get("tables"))
 
     def failing_update(*_args, **_kwargs):
         raise RuntimeError("UpdateTable failed")
 
     monkeypatch.setattr(tables, "update", failing_update)
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     failures = {o.address: o.message for o in report.failures}
     assert set(failures) == {"tables.docs", "keys.old"}
     assert failures["keys.old"].startswith("skipped: depends on tables.docs")
@@ -117,10 +118,10 @@ def test_an_orphan_key_and_its_orphan_table_the_table_goes_first(aws, tmp_path):
     ctx, log = aws
     arn = _converged(ctx, log, tmp_path)
     stack = lc.load(tmp_path, HEAD)
-    result = make_plan(stack, ctx, PlanOptions(prune=True))
+    result = make_plan(stack, ctx, RunOptions(prune=True))
     assert lc.changed(result) == {"tables.docs": Action.DELETE, "keys.old": Action.DELETE}
     assert result.deps[_entry(result, "keys.old").key] == {_entry(result, "tables.docs").key}
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     assert report.failures == []
     assert [o.address for o in report.outcomes] == ["tables.docs", "keys.old"]
     assert _key_state(arn) == "PendingDeletion"

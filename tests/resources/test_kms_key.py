@@ -9,8 +9,9 @@ import boto3
 import pytest
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_destroy_plan, make_plan
 from awsprov.resources import policy as policies
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
@@ -55,12 +56,12 @@ keys:
 
 def _plan(ctx, path, **options):
     stack = load_stack(path)
-    return stack, make_plan(stack, ctx, PlanOptions(**options))
+    return stack, make_plan(stack, ctx, RunOptions(**options))
 
 
 def _apply(ctx, path, **options):
     stack, result = _plan(ctx, path, **options)
-    report = apply_plan(stack, result, ctx, ApplyOptions(**options))
+    report = apply_plan(stack, result, ctx, RunOptions(**options))
     assert report.failures == []
     return result
 
@@ -203,11 +204,11 @@ def test_delete_removes_alias_first_then_schedules_deletion(aws, tmp_path):
     _apply(ctx, path)
     key_id = _key_id()
     stack = load_stack(path)
-    result = make_destroy_plan(stack, ctx, PlanOptions())
+    result = make_destroy_plan(stack, ctx, RunOptions())
     assert _changes(result)["keys.data"].action is Action.DELETE
     assert "unreadable" in _changes(result)["keys.data"].data_at_risk
     log.clear()
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     assert report.failures == []
     assert log.writes == ["DeleteAlias", "ScheduleKeyDeletion"]
     kms = boto3.client("kms", region_name="us-east-1")
@@ -217,7 +218,7 @@ def test_delete_removes_alias_first_then_schedules_deletion(aws, tmp_path):
     assert 6 <= days <= 7  # the spec's deletion_window_days, not the default 30
     assert kms.list_aliases(KeyId=key_id)["Aliases"] == []
     # destroy again: nothing to do (a pending key is not an orphan, not re-deleted)
-    again = make_destroy_plan(stack, ctx, PlanOptions())
+    again = make_destroy_plan(stack, ctx, RunOptions())
     assert again.plan.has_changes is False
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
 
@@ -131,7 +132,7 @@ keys:
 
 def _converge(ctx, tmp_path, text: str) -> None:
     stack = load_stack(write_spec(tmp_path, text))
-    report = apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx, ApplyOptions())
+    report = apply_plan(stack, make_plan(stack, ctx, RunOptions()), ctx, RunOptions())
     assert report.failures == [], report.failures
 
 
@@ -140,5 +141,5 @@ def test_the_plan_right_after_a_policy_and_state_change_is_clean(aws, kms_lag, t
     _converge(ctx, tmp_path, BEFORE)
     _converge(ctx, tmp_path, AFTER)
     assert kms_lag.stale_served > 0  # the model did lag during the apply
-    again = make_plan(load_stack(write_spec(tmp_path, AFTER)), ctx, PlanOptions())
+    again = make_plan(load_stack(write_spec(tmp_path, AFTER)), ctx, RunOptions())
     assert not again.plan.has_changes, [c.attributes for c in again.plan.changes]

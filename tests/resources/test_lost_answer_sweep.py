@@ -23,8 +23,9 @@ import pytest
 import yaml
 from moto import mock_aws
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_destroy_plan, make_plan
 from awsprov.spec.loader import load_stack
 from tests.cli.kill9 import assert_exactly_one_of_everything
 from tests.helpers import (
@@ -75,11 +76,11 @@ def _run(scenario: str, step: str, monkeypatch, hook: LoseAnswer | None = None):
     if hook is not None:
         hook.install(ctx.clients)
     if scenario == "destroy" and step == "swept":
-        result = make_destroy_plan(stack, ctx, PlanOptions(parallelism=1))
-        options = ApplyOptions(parallelism=1, prune=True)
+        result = make_destroy_plan(stack, ctx, RunOptions(parallelism=1))
+        options = RunOptions(parallelism=1, prune=True)
     else:
-        result = make_plan(stack, ctx, PlanOptions(parallelism=1))
-        options = ApplyOptions(parallelism=1, allow_data_loss=True)
+        result = make_plan(stack, ctx, RunOptions(parallelism=1))
+        options = RunOptions(parallelism=1, allow_data_loss=True)
     return apply_plan(stack, result, ctx, options), log
 
 
@@ -153,7 +154,7 @@ def _assert_converged(scenario: str, monkeypatch) -> None:
     spec = _spec(scenario, "swept")
     monkeypatch.setenv("KILLTEST_API_TOKEN", TOKENS[spec])
     ctx, log = make_context()
-    again = make_plan(load_stack(spec), ctx, PlanOptions())
+    again = make_plan(load_stack(spec), ctx, RunOptions())
     changes = [c.address for c in again.plan.changes if c.is_change]
     assert changes == [], [a.to_json() for c in again.plan.changes for a in c.attributes]
     assert log.writes == []
@@ -164,7 +165,7 @@ def _assert_converged(scenario: str, monkeypatch) -> None:
 
 def _assert_nothing_live(monkeypatch) -> None:
     ctx, _ = make_context()
-    again = make_plan(load_stack(DESTROYABLE), ctx, PlanOptions())
+    again = make_plan(load_stack(DESTROYABLE), ctx, RunOptions())
     left = [c.address for c in again.plan.changes if c.action.value not in ("create", "restore")]
     assert left == []
     assert _live_keys() == 0

@@ -13,8 +13,9 @@ import boto3
 import pytest
 
 from awsprov.aws.waiters import WaitPolicy
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import make_context, write_spec
 from tests.lost_answers import LoseAnswer, no_retry_backoff
@@ -52,13 +53,13 @@ def _apply(ctx, path, hook: LoseAnswer | None = None):
     if hook is not None:
         hook.install(ctx.clients)
     stack = load_stack(path)
-    report = apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx, ApplyOptions())
+    report = apply_plan(stack, make_plan(stack, ctx, RunOptions()), ctx, RunOptions())
     return report
 
 
 def _assert_converged(path) -> None:
     ctx, log = make_context()
-    again = make_plan(load_stack(path), ctx, PlanOptions())
+    again = make_plan(load_stack(path), ctx, RunOptions())
     assert not again.plan.has_changes
     assert log.writes == []
 
@@ -154,7 +155,7 @@ def test_looking_for_a_key_by_its_tags_reads_only_keys_without_an_alias(moto, tm
     kms.create_key(Description="someone's key without an alias")
     _hide_from_tagging_api(monkeypatch)
     ctx, log = make_context()
-    make_plan(load_stack(write_spec(tmp_path, KEY)), ctx, PlanOptions())
+    make_plan(load_stack(write_spec(tmp_path, KEY)), ctx, RunOptions())
     assert log.count()["ListResourceTags"] == 1
     assert log.count()["ListKeys"] == 1
 
@@ -165,7 +166,7 @@ def test_already_exists_for_what_another_made_after_the_plan_still_fails(moto, t
     path = write_spec(tmp_path, TABLE_AND_LOGS)
     stack = load_stack(path)
     ctx, _ = make_context()
-    result = make_plan(stack, ctx, PlanOptions())
+    result = make_plan(stack, ctx, RunOptions())
     if section == "tables":  # made between plan and apply, by someone else (no tags of ours)
         boto3.client("dynamodb", region_name="us-east-1").create_table(
             TableName="vault-orders", BillingMode="PAY_PER_REQUEST",
@@ -173,7 +174,7 @@ def test_already_exists_for_what_another_made_after_the_plan_still_fails(moto, t
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
     else:
         boto3.client("logs", region_name="us-east-1").create_log_group(logGroupName="/vault/app")
-    report = apply_plan(stack, result, ctx, ApplyOptions())
+    report = apply_plan(stack, result, ctx, RunOptions())
     failed = {o.address: o.message for o in report.failures}
     address = "tables.orders" if section == "tables" else "log_groups.app"
     assert list(failed) == [address]

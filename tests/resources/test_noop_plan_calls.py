@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
 
@@ -17,10 +18,10 @@ from tests.helpers import write_spec
 def _noop_plan_calls(aws, tmp_path, body: str) -> Counter:
     ctx, log = aws
     stack = load_stack(write_spec(tmp_path, "stack: calls\nregion: us-east-1\n" + body))
-    assert apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx,
-                      ApplyOptions()).failures == []
+    assert apply_plan(stack, make_plan(stack, ctx, RunOptions()), ctx,
+                      RunOptions()).failures == []
     log.clear()
-    assert not make_plan(stack, ctx, PlanOptions()).plan.has_changes
+    assert not make_plan(stack, ctx, RunOptions()).plan.has_changes
     counts = Counter(log.operations)
     counts.pop("GetResources", None)  # the stack's one orphan search / tag index
     return counts

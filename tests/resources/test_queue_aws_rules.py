@@ -10,8 +10,9 @@ import time
 import pytest
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_destroy_plan, make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
 
@@ -53,12 +54,12 @@ def test_a_plan_right_after_destroy_does_not_see_the_deleted_queue(aws, deletion
                                                                    tmp_path):
     ctx, _ = aws
     stack = load_stack(write_spec(tmp_path, SPEC))
-    report = apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx, ApplyOptions())
+    report = apply_plan(stack, make_plan(stack, ctx, RunOptions()), ctx, RunOptions())
     assert report.failures == []
-    destroy = make_destroy_plan(stack, ctx, PlanOptions())
-    report = apply_plan(stack, destroy, ctx, ApplyOptions(prune=True))
+    destroy = make_destroy_plan(stack, ctx, RunOptions())
+    report = apply_plan(stack, destroy, ctx, RunOptions(prune=True))
     assert report.failures == [], report.failures
     assert "lag-jobs" in deletion_lag
     # right after: the queue is to be created again, not "unchanged"
-    again = make_plan(stack, ctx, PlanOptions())
+    again = make_plan(stack, ctx, RunOptions())
     assert [c.action for c in again.plan.changes] == [Action.CREATE]

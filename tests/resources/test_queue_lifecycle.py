@@ -9,7 +9,8 @@ import pytest
 from botocore.stub import Stubber
 
 from awsprov.core.changes import Action
-from awsprov.engine.planner import PlanOptions, make_destroy_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.planner import make_destroy_plan
 from awsprov.resources import registry
 from awsprov.resources.base import Desired
 from tests.helpers import make_context
@@ -105,7 +106,7 @@ def test_a_queue_holding_messages_is_not_deleted(aws, tmp_path):
     sqs = boto3.client("sqs", region_name="us-east-1")
     url = sqs.get_queue_url(QueueName="msg-dlq")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="poison")
-    result = make_destroy_plan(stack, ctx, PlanOptions())
+    result = make_destroy_plan(stack, ctx, RunOptions())
     change = result.plan.by_address()["queues.dlq"]
     assert change.action is Action.REFUSED
     assert "holds about 1 messages" in change.reason and "force_destroy" in change.reason

@@ -22,8 +22,9 @@ import boto3
 import pytest
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.resources import registry
 from awsprov.spec.loader import load_stack
 from tests.helpers import wait_for_tag_index, write_spec
@@ -199,8 +200,8 @@ def _spec(tmp_path, section: str, name: str, extra: str = ""):
 
 
 def _apply(ctx, stack, prune: bool = False):
-    result = make_plan(stack, ctx, PlanOptions(prune=prune))
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=prune))
+    result = make_plan(stack, ctx, RunOptions(prune=prune))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=prune))
     return result, report
 
 
@@ -225,7 +226,7 @@ def test_rename_without_prune_creates_the_new_one_and_keeps_the_old(aws, tmp_pat
     case = _start(ctx, tmp_path, section)
     address = ADDRESS.format(section=section)
     new = _spec(tmp_path, section, case.new)
-    result = make_plan(new, ctx, PlanOptions())
+    result = make_plan(new, ctx, RunOptions())
     entry = result.plan.by_address()[address]
     orphans = [c for c in result.plan.changes if c.orphan]
     if case.mode == "same-resource":
@@ -248,7 +249,7 @@ def test_rename_without_prune_creates_the_new_one_and_keeps_the_old(aws, tmp_pat
     if case.holds:
         assert case.holds(case.old if case.mode != "same-resource" else case.new)
 
-    again = make_plan(new, ctx, PlanOptions())
+    again = make_plan(new, ctx, RunOptions())
     assert not again.plan.has_changes
     assert [e.address for e in again.plan.changes if not e.orphan] == [address]
     kept = [(c.address, c.name) for c in again.plan.changes if c.orphan]
@@ -281,7 +282,7 @@ def test_rename_with_prune_deletes_the_old_one_after_the_new_one_exists(aws, tmp
     assert report.failures == [], [(o.key, o.message) for o in report.failures]
     assert creates and deletes and max(creates) < min(deletes), writes
     assert inventory == [case.new]
-    assert not make_plan(new, ctx, PlanOptions(prune=True)).plan.has_changes
+    assert not make_plan(new, ctx, RunOptions(prune=True)).plan.has_changes
 
 
 def test_a_bucket_with_objects_goes_on_rename_with_prune_once_force_destroy_was_applied(

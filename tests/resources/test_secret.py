@@ -6,8 +6,9 @@ import boto3
 import pytest
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_destroy_plan, make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import wait_for_tag_index, write_spec
 
@@ -48,14 +49,14 @@ def spec(tmp_path, monkeypatch):
 
 def _apply(ctx, path, **options):
     stack = load_stack(path)
-    result = make_plan(stack, ctx, PlanOptions(**options))
-    report = apply_plan(stack, result, ctx, ApplyOptions(**options))
+    result = make_plan(stack, ctx, RunOptions(**options))
+    report = apply_plan(stack, result, ctx, RunOptions(**options))
     assert report.failures == []
     return result
 
 
 def _changes(ctx, path):
-    result = make_plan(load_stack(path), ctx, PlanOptions())
+    result = make_plan(load_stack(path), ctx, RunOptions())
     return {c.address: c for c in result.plan.changes if c.is_change}
 
 
@@ -202,10 +203,10 @@ def test_destroy_honours_the_recovery_window(aws, spec):
                                                    "    recovery_window_days: 7"))
     _apply(ctx, path)
     stack = load_stack(path)
-    result = make_destroy_plan(stack, ctx, PlanOptions())
+    result = make_destroy_plan(stack, ctx, RunOptions())
     api = next(c for c in result.plan.changes if c.address == "secrets.api")
     assert api.action is Action.DELETE and "1 secret version" in api.data_at_risk
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     assert report.failures == []
     with pytest.raises(_sm().exceptions.ResourceNotFoundException):
         _sm().describe_secret(SecretId="vault/slot")  # forced: gone at once
@@ -214,7 +215,7 @@ def test_destroy_honours_the_recovery_window(aws, spec):
     api_deleted = _sm().describe_secret(SecretId="vault/api")
     assert (api_deleted["DeletedDate"] - api_deleted["LastChangedDate"]).days >= 29
     log.clear()
-    assert not make_destroy_plan(stack, ctx, PlanOptions()).plan.has_changes
+    assert not make_destroy_plan(stack, ctx, RunOptions()).plan.has_changes
 
 
 def test_ignore_changes_leaves_a_value_managed_elsewhere(aws, spec):
@@ -270,7 +271,7 @@ def test_a_changed_value_is_marked_sensitive_by_the_table_on_update_and_restore(
     props = {"name": "vault/api", "value": {"from_env": "VAULT_API"}}
     desired = Desired("secrets", "api", "vault/api", props, rtype.desired_state(props),
                       dict(live.tags))
-    change = classify(stack, rtype, desired, live, PlanOptions())
+    change = classify(stack, rtype, desired, live, RunOptions())
     assert change.action is (Action.RESTORE if pending else Action.UPDATE)
     value = next(a for a in change.attributes if a.path == "value")
     assert value.sensitive

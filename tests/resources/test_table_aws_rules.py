@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_destroy_plan, make_plan
 from awsprov.resources import registry
 from awsprov.spec.loader import load_stack
 from tests.helpers import make_context, write_spec
@@ -32,8 +33,8 @@ from tests.resources.test_table_gsi_sequence import (  # transitions: a fixture
 
 def _apply(ctx, tmp_path, text: str, **options):
     stack = load_stack(write_spec(tmp_path, text))
-    result = make_plan(stack, ctx, PlanOptions(**options.pop("plan", {})))
-    report = apply_plan(stack, result, ctx, ApplyOptions(**options))
+    result = make_plan(stack, ctx, RunOptions(**options.pop("plan", {})))
+    report = apply_plan(stack, result, ctx, RunOptions(**options))
     return result, report
 
 
@@ -117,7 +118,7 @@ def test_switch_to_provisioned_while_rebuilding_an_index(aws, index_update_rules
     assert created["ProvisionedThroughput"] == {"ReadCapacityUnits": 2,
                                                 "WriteCapacityUnits": 2}
     again = make_plan(load_stack(write_spec(tmp_path, PROVISIONED_WITH_REBUILD)), ctx,
-                      PlanOptions())
+                      RunOptions())
     assert not again.plan.has_changes
 
 
@@ -265,10 +266,10 @@ def test_destroy_of_a_table_deleting_already_only_waits(aws, transitions,  # noq
     ctx, log = aws
     _apply(ctx, tmp_path, REPLACED)
     stack = load_stack(write_spec(tmp_path, REPLACED))
-    result = make_destroy_plan(stack, ctx, PlanOptions())
+    result = make_destroy_plan(stack, ctx, RunOptions())
     ctx.clients.client("dynamodb").delete_table(TableName="repl-docs")  # a killed destroy
     log.clear()
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     assert report.failures == [], report.failures
     assert "DeleteTable" not in log.operations
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_destroy_plan, make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
 
@@ -154,8 +155,8 @@ tables:
 
 def _apply(ctx, tmp_path, text: str):
     stack = load_stack(write_spec(tmp_path, text))
-    result = make_plan(stack, ctx, PlanOptions())
-    report = apply_plan(stack, result, ctx, ApplyOptions())
+    result = make_plan(stack, ctx, RunOptions())
+    report = apply_plan(stack, result, ctx, RunOptions())
     assert report.failures == [], report.failures
     return result
 
@@ -205,7 +206,7 @@ def test_two_index_creates_and_one_delete_are_three_waited_update_tables(aws, tr
     assert transitions.refused == []  # never sent an UpdateTable while UPDATING
     # and it converged
     log.clear()
-    again = make_plan(load_stack(write_spec(tmp_path, AFTER)), ctx, PlanOptions())
+    again = make_plan(load_stack(write_spec(tmp_path, AFTER)), ctx, RunOptions())
     assert not again.plan.has_changes
     assert log.writes == []
 
@@ -241,8 +242,8 @@ def test_destroy_waits_out_deleting(aws, transitions, tmp_path):
     _apply(ctx, tmp_path, BEFORE)
     transitions.shown.clear()
     stack = load_stack(write_spec(tmp_path, BEFORE))
-    result = make_destroy_plan(stack, ctx, PlanOptions())
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    result = make_destroy_plan(stack, ctx, RunOptions())
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     assert report.failures == []
     assert transitions.shown == [("seq-docs", "DELETING")] * POLLS
     assert log.operations[-1] == "DescribeTable"

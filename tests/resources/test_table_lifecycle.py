@@ -7,8 +7,9 @@ import boto3
 import pytest
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, PlanResult, make_destroy_plan, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import PlanResult, make_destroy_plan, make_plan
 from awsprov.engine.verify import verify
 from awsprov.spec.loader import load_stack
 from tests.helpers import wait_for_tag_index, write_spec
@@ -41,13 +42,13 @@ class Harness:
         return load_stack(write_spec(self.tmp_path, text))
 
     def plan(self, text: str, **options) -> PlanResult:
-        return make_plan(self.stack(text), self.ctx, PlanOptions(**options))
+        return make_plan(self.stack(text), self.ctx, RunOptions(**options))
 
     def apply(self, text: str, plan_options: dict | None = None, **options):
         stack = self.stack(text)
-        result = make_plan(stack, self.ctx, PlanOptions(**(plan_options or {})))
+        result = make_plan(stack, self.ctx, RunOptions(**(plan_options or {})))
         self.log.clear()
-        report = apply_plan(stack, result, self.ctx, ApplyOptions(**options))
+        report = apply_plan(stack, result, self.ctx, RunOptions(**options))
         return result, report
 
     def converge(self, text: str, **options) -> PlanResult:
@@ -405,11 +406,11 @@ def test_destroy_honours_deletion_protection(h):
                            "    attributes: {id: S}\n    deletion_protection: true\n"))
     _make_by_hand(h.ddb, "life-unmanaged")
     stack = h.stack(TWO)
-    result = make_destroy_plan(stack, h.ctx, PlanOptions())
+    result = make_destroy_plan(stack, h.ctx, RunOptions())
     actions = {c.address: c.action for c in result.plan.changes}
     assert actions == {"tables.orders": Action.DELETE, "tables.archive": Action.REFUSED}
     h.log.clear()
-    report = apply_plan(stack, result, h.ctx, ApplyOptions(prune=True))
+    report = apply_plan(stack, result, h.ctx, RunOptions(prune=True))
     assert h.log.writes == ["DeleteTable"]
     assert [o.address for o in report.failures] == ["tables.archive"]
     assert sorted(h.ddb.list_tables()["TableNames"]) == ["life-archive", "life-unmanaged"]

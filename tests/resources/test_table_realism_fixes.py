@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import make_context, write_spec
 from tests.realism import Realism, activate
@@ -29,7 +30,7 @@ def layer(moto, monkeypatch, request):
 
 def _apply(ctx, tmp_path, text: str, **options):
     stack = load_stack(write_spec(tmp_path, text))
-    report = apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx, ApplyOptions(**options))
+    report = apply_plan(stack, make_plan(stack, ctx, RunOptions()), ctx, RunOptions(**options))
     assert report.failures == [], report.failures
     return stack
 
@@ -51,7 +52,7 @@ def test_many_indexed_tables_converge_under_the_creating_limit(layer, tmp_path):
     realism, (ctx, _) = layer
     stack = _apply(ctx, tmp_path, _indexed(5))
     assert realism["dynamodb.indexed-table-creating-limit"].fired > 0  # the limit was hit
-    assert not make_plan(stack, ctx, PlanOptions()).plan.has_changes
+    assert not make_plan(stack, ctx, RunOptions()).plan.has_changes
 
 
 @pytest.mark.parametrize("layer", [("dynamodb.table-states",)], indirect=True)

@@ -11,7 +11,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from awsprov.core.changes import KNOWN_AFTER_APPLY, Action
-from awsprov.engine.planner import PlanOptions, _attributes_after, classify, diff_with_tags
+from awsprov.core.run import RunOptions
+from awsprov.engine.planner import _attributes_after, classify, diff_with_tags
 from awsprov.resources import registry
 from awsprov.resources.base import Desired
 from awsprov.spec.loader import load_stack
@@ -94,7 +95,7 @@ def plan_and_update(script: Script, extra: str):
     """Read live (scripted), diff, and run the update; returns (change, steps)."""
     stack, want = desired(extra)
     live = TABLES.read(script.ctx, NAME)
-    change = classify(stack, TABLES, want, live, PlanOptions())
+    change = classify(stack, TABLES, want, live, RunOptions())
     steps: list[str] = []
     if change.action is Action.UPDATE:
         TABLES.update(script.ctx, want, live, diff_with_tags(TABLES, want, live), steps.append)
@@ -187,7 +188,7 @@ def test_stream_view_type_change_disables_then_enables(script):
     script.describe(2)
     stack, want = desired("    stream: KEYS_ONLY\n")
     live = TABLES.read(script.ctx, NAME)
-    change = classify(stack, TABLES, want, live, PlanOptions())
+    change = classify(stack, TABLES, want, live, RunOptions())
     assert any("new ARN" in w for w in change.warnings)
     # what references see before apply: the stream ARN is not known yet
     assert _attributes_after(change, want, live)["stream_arn"] is KNOWN_AFTER_APPLY
@@ -289,7 +290,7 @@ def test_switch_to_on_demand_within_a_day_of_the_last_one_is_noted(script):
         "BillingMode": "PROVISIONED", "LastUpdateToPayPerRequestDateTime": recent},
         "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}})
     stack, want = desired("")
-    change = classify(stack, TABLES, want, TABLES.read(script.ctx, NAME), PlanOptions())
+    change = classify(stack, TABLES, want, TABLES.read(script.ctx, NAME), RunOptions())
     assert change.action is Action.UPDATE
     assert any("allows 4 such switches per rolling 24 hours" in w for w in change.warnings)
     script.done()

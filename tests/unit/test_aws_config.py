@@ -14,9 +14,10 @@ import pytest
 from awsprov.aws import arns
 from awsprov.aws.session import DEFAULT_MAX_ATTEMPTS, ClientFactory, Target
 from awsprov.cli import context
-from awsprov.engine.executor import ApplyOptions, apply_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
 from awsprov.engine.iam import stack_policy
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.engine.planner import make_plan
 from awsprov.errors import AwsprovError
 from awsprov.resources import policy
 from awsprov.spec.loader import load_stack
@@ -299,10 +300,10 @@ def test_apply_then_plan_is_clean_in_another_partition(region, partition, moto, 
     aws, _ = make_context(region)
     stack = load_stack(write_spec(tmp_path, PARTITION_SPEC), region=region)
     assert stack_policy(stack, region)  # offline, no AWS call
-    result = make_plan(stack, aws, PlanOptions())
-    report = apply_plan(stack, result, aws, ApplyOptions())
+    result = make_plan(stack, aws, RunOptions())
+    report = apply_plan(stack, result, aws, RunOptions())
     assert not report.failures, report.failures
-    again = make_plan(stack, aws, PlanOptions())
+    again = make_plan(stack, aws, RunOptions())
     assert not again.plan.has_changes, [(c.address, c.action) for c in again.plan.changes]
     assert aws.arn("sns", "pt-alerts") == f"arn:{partition}:sns:{region}:123456789012:pt-alerts"
 

@@ -15,7 +15,8 @@ import pytest
 from rich.console import Console
 
 from awsprov.core.changes import Action, FieldKind, Plan
-from awsprov.engine.planner import PlanOptions, classify
+from awsprov.core.run import RunOptions
+from awsprov.engine.planner import classify
 from awsprov.render import text
 from awsprov.resources import registry
 from awsprov.resources.base import Deletion, Desired, Live, ResourceType, contract_problems
@@ -160,7 +161,7 @@ def test_a_sensitive_property_never_shows_its_value(how):
     if how == "replace":
         after["size"] = 2
     change = classify(STACK, rtype, _desired(rtype, after), None if how == "create" else live,
-                      PlanOptions())
+                      RunOptions())
     shown = _rendered(change)
     assert change.action is Action(how), change.reason
     assert [a.path for a in change.attributes if a.sensitive] == ["token"]

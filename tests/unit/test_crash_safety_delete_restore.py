@@ -169,8 +169,9 @@ def test_replace_killed_while_the_old_table_is_deleting_creates_on_rerun(transit
     from moto.dynamodb.exceptions import ResourceInUseException
     from moto.dynamodb.models import DynamoDBBackend
 
-    from awsprov.engine.executor import ApplyOptions, apply_plan
-    from awsprov.engine.planner import PlanOptions, make_plan
+    from awsprov.core.run import RunOptions
+    from awsprov.engine.executor import apply_plan
+    from awsprov.engine.planner import make_plan
     from awsprov.spec.loader import load_stack
     from tests.helpers import Killed, assert_plans_clean, is_write, make_context
 
@@ -197,8 +198,8 @@ def test_replace_killed_while_the_old_table_is_deleting_creates_on_rerun(transit
     ctx.clients.on("before-call", kill_in_the_delete_wait)
     stack = load_stack(new)
     with pytest.raises(Killed):
-        apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx,
-                   ApplyOptions(allow_replace=True))
+        apply_plan(stack, make_plan(stack, ctx, RunOptions()), ctx,
+                   RunOptions(allow_replace=True))
     assert transitions.busy("killpaths-events")  # the old table is still DELETING
 
     writes = apply_killing_at(new, allow_replace=True)

@@ -17,13 +17,12 @@ from awsprov.resources.s3_bucket import BucketDetails, BucketLive, Contents, Obj
 from awsprov.resources.sqs_queue import QueueDetails
 
 
-def _pair(section: str, before: dict, after: dict, live_cls=Live, raw: dict | None = None,
-          **live_extra):
+def _pair(section: str, before: dict, after: dict, live_cls=Live, **live_extra):
     """(rtype, desired, live, changes) for a resource going from props `before` to `after`."""
     rtype = registry.get(section)
     desired = Desired(section, "x", after["name"], after, rtype.desired_state(after), {})
     live = live_cls(name=before["name"], arn="arn:aws:x", state=rtype.desired_state(before),
-                    tags={}, raw=dict(raw or {}), **live_extra)
+                    tags={}, **live_extra)
     return rtype, desired, live, rtype.diff(desired, live)
 
 

@@ -7,8 +7,9 @@ stack, and `apply --prune` would delete what it could of prod.
 from __future__ import annotations
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.resources import tags as tagging
 from awsprov.spec.loader import load_stack
 from tests.helpers import make_context, write_spec
@@ -43,8 +44,8 @@ tables:
 def _apply(path, env):
     stack = load_stack(path, env=env)
     ctx, _ = make_context("us-east-1")
-    result = make_plan(stack, ctx, PlanOptions(prune=True))
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    result = make_plan(stack, ctx, RunOptions(prune=True))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     assert report.failures == []
     return stack, ctx
 
@@ -56,7 +57,7 @@ def test_each_environment_sees_only_its_own_resources(moto, tmp_path):
     for env in ("dev", "prod"):
         stack = load_stack(path, env=env)
         ctx, _log = make_context("us-east-1")
-        plan = make_plan(stack, ctx, PlanOptions(prune=True)).plan
+        plan = make_plan(stack, ctx, RunOptions(prune=True)).plan
         assert [c.address for c in plan.changes if c.orphan] == []
         assert not plan.has_changes
     live = ctx.client("dynamodb").list_tags_of_resource(
@@ -69,8 +70,8 @@ def test_a_resource_of_another_environment_is_refused_not_taken(moto, tmp_path):
     _apply(path, "dev")
     stack = load_stack(path, env="prod")
     ctx, _ = make_context("us-east-1")
-    change = make_plan(stack, ctx, PlanOptions()).plan.by_address()["tables.orders"]
+    change = make_plan(stack, ctx, RunOptions()).plan.by_address()["tables.orders"]
     assert change.action is Action.REFUSED
     assert "environment 'dev'" in change.reason
-    forced = make_plan(stack, ctx, PlanOptions(force_adopt=True)).plan
+    forced = make_plan(stack, ctx, RunOptions(force_adopt=True)).plan
     assert forced.by_address()["tables.orders"].action is Action.ADOPT

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from awsprov.core.changes import Action
+from awsprov.core.run import RunOptions
 from awsprov.engine.export import export_resources
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
 
@@ -60,7 +61,7 @@ def test_exported_spec_adopts_with_only_ownership_tags(aws, tmp_path, section, n
     [props] = document[section].values()
     assert {k: props[k] for k in expect} == expect
     spec = write_spec(tmp_path, yaml.safe_dump({**document, "stack": "adopted"}))
-    plan = make_plan(load_stack(spec), ctx, PlanOptions()).plan
+    plan = make_plan(load_stack(spec), ctx, RunOptions()).plan
     [change] = [c for c in plan.changes if not c.orphan]
     if section == "dashboards":
         assert change.action is Action.NOOP

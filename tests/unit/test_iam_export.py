@@ -9,8 +9,9 @@ import yaml
 
 from awsprov.cli.app import main
 from awsprov.core.changes import Action
+from awsprov.core.run import RunOptions
 from awsprov.engine.export import export_resources, logical_name
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
 
@@ -72,7 +73,7 @@ def test_exported_spec_adopts_hand_made_tables_with_only_tag_changes(aws, tmp_pa
     assert exported["global_indexes"]["by-g"]["projection"] == ["x"]
     assert exported["tags"] == {"Owner": "ops"}
     spec = write_spec(tmp_path, yaml.safe_dump({**document, "stack": "adopted"}))
-    plan = make_plan(load_stack(spec), ctx, PlanOptions()).plan
+    plan = make_plan(load_stack(spec), ctx, RunOptions()).plan
     [change] = plan.changes
     assert change.action is Action.ADOPT
     assert {a.path for a in change.attributes} == {"tags.awsprov:stack", "tags.awsprov:address"}
@@ -118,7 +119,7 @@ def test_exported_key_and_secret_adopt_with_only_tag_changes(aws, tmp_path):
         document = export_resources(ctx, section, [name])
         assert "never-exported" not in yaml.safe_dump(document)
         path = write_spec(tmp_path, yaml.safe_dump(document), f"{section}.yaml")
-        result = make_plan(load_stack(path), ctx, PlanOptions())
+        result = make_plan(load_stack(path), ctx, RunOptions())
         change = next(c for c in result.plan.changes if not c.orphan)
         assert change.action is Action.ADOPT, change
         assert {a.path.split(".")[0] for a in change.attributes} == {"tags"}

@@ -13,8 +13,9 @@ import pytest
 from rich.console import Console
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_destroy_plan, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_destroy_plan, make_plan
 from awsprov.engine.verify import verify
 from awsprov.render.text import render_plan
 from awsprov.resources import registry
@@ -50,12 +51,12 @@ def _stack(tmp_path, text: str, **values):
 
 
 def _plan(ctx, stack, **options):
-    return make_plan(stack, ctx, PlanOptions(**options))
+    return make_plan(stack, ctx, RunOptions(**options))
 
 
 def _apply(ctx, stack, prune: bool = False):
     result = _plan(ctx, stack, prune=prune)
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=prune))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=prune))
     return result, report
 
 
@@ -217,11 +218,11 @@ def test_destroy_deletes_the_key_and_its_duplicate_without_crashing(aws, tmp_pat
     _apply(ctx, stack)
     real = _aliased_key_arn()
     duplicate = _second_key_tagged_like("ident", "keys.messaging")
-    result = make_destroy_plan(stack, ctx, PlanOptions())
+    result = make_destroy_plan(stack, ctx, RunOptions())
     entries = sorted((c.address, c.arn, c.action) for c in result.plan.changes)
     assert entries == sorted([("keys.messaging", real, Action.DELETE),
                               ("keys.messaging", duplicate, Action.DELETE)])
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=True))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=True))
     assert report.failures == []
     kms = boto3.client("kms", region_name=REGION)
     for arn in (real, duplicate):
@@ -238,7 +239,7 @@ def test_two_orphans_on_one_address_are_both_listed(aws, tmp_path):
     assert sorted((c.address, c.name) for c in result.plan.changes if c.orphan) == [
         ("queues.jobs", "ident-jobs-v1"), ("queues.jobs", "ident-jobs-v2"),
         ("tables.docs", "ident-docs-v1"), ("tables.docs", "ident-docs-v2")]
-    report = apply_plan(empty, result, ctx, ApplyOptions(prune=True))
+    report = apply_plan(empty, result, ctx, RunOptions(prune=True))
     assert report.failures == []
     assert _tables() == [] and _queues() == []
 

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import make_context, thread_safe_moto, write_spec
 
@@ -148,9 +149,9 @@ def _step(tmp_path, ctx, spec: dict[str, Resource], prune: bool,
     stack = load_stack(write_spec(tmp_path, _spec_text(spec)))
     before = _inventory()
     wanted = {(a.split(".")[0], r.name) for a, r in spec.items()}
-    result = make_plan(stack, ctx, PlanOptions(prune=prune))
+    result = make_plan(stack, ctx, RunOptions(prune=prune))
     assert set(result.plan.by_address()) == set(spec)
-    report = apply_plan(stack, result, ctx, ApplyOptions(prune=prune))
+    report = apply_plan(stack, result, ctx, RunOptions(prune=prune))
     # The only failures allowed: orphans holding data (queues with messages) kept by the guard.
     for outcome in report.failures:
         assert outcome.key != outcome.address and outcome.key.split("#", 1)[1] in holding, \
@@ -160,7 +161,7 @@ def _step(tmp_path, ctx, spec: dict[str, Resource], prune: bool,
     expected = (wanted | guarded) if prune else (before | wanted)
     assert live == expected, {"missing": expected - live, "extra": live - expected}
 
-    again = make_plan(stack, ctx, PlanOptions(prune=prune))
+    again = make_plan(stack, ctx, RunOptions(prune=prune))
     entries = [c for c in again.plan.changes if not c.orphan]
     assert sorted(c.address for c in entries) == sorted(spec)  # one entry per address
     assert [c.address for c in entries if c.is_change] == []

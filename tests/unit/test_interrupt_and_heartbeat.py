@@ -19,8 +19,9 @@ from awsprov.aws.waiters import (
     wait_until,
     watching,
 )
-from awsprov.engine.executor import ApplyOptions, Interrupted, Reporter, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import Interrupted, Reporter, apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
 
@@ -60,10 +61,10 @@ class CtrlCWhenStarting(Reporter):
 def test_ctrl_c_starts_nothing_more_and_names_done_and_not_done(aws, tmp_path):
     ctx, log = aws
     stack = load_stack(write_spec(tmp_path, SPEC))
-    result = make_plan(stack, ctx, PlanOptions())
+    result = make_plan(stack, ctx, RunOptions())
     reporter = CtrlCWhenStarting("tables.b")
     with pytest.raises(Interrupted) as caught:
-        apply_plan(stack, result, ctx, ApplyOptions(parallelism=1), reporter)
+        apply_plan(stack, result, ctx, RunOptions(parallelism=1), reporter)
     interrupted = caught.value
     assert interrupted.exit_code == 130
     # b was in flight: its calls finished; c (queued) and the alarm (next batch) never began
@@ -81,15 +82,15 @@ def test_the_run_after_an_interrupt_does_the_rest(aws, tmp_path):
     ctx, _log = aws
     stack = load_stack(write_spec(tmp_path, SPEC))
     with pytest.raises(Interrupted) as caught:
-        apply_plan(stack, make_plan(stack, ctx, PlanOptions()), ctx,
-                   ApplyOptions(parallelism=1), CtrlCWhenStarting("tables.a"))
+        apply_plan(stack, make_plan(stack, ctx, RunOptions()), ctx,
+                   RunOptions(parallelism=1), CtrlCWhenStarting("tables.a"))
     assert [o.address for o in caught.value.report.done] == ["tables.a"]
-    again = make_plan(stack, ctx, PlanOptions())
+    again = make_plan(stack, ctx, RunOptions())
     assert [c.address for c in again.plan.changes if c.is_change] == [
         "tables.b", "tables.c", "alarms.throttles"]
-    report = apply_plan(stack, again, ctx, ApplyOptions())
+    report = apply_plan(stack, again, ctx, RunOptions())
     assert report.failures == []
-    assert not make_plan(stack, ctx, PlanOptions()).plan.has_changes
+    assert not make_plan(stack, ctx, RunOptions()).plan.has_changes
 
 
 class FakeClock:
@@ -190,13 +191,13 @@ queues:
 def test_apply_passes_heartbeats_of_a_resource_wait_to_the_reporter(aws, tmp_path):
     ctx, _log = aws
     first = load_stack(write_spec(tmp_path, QUEUE.replace("VT", "30")))
-    apply_plan(first, make_plan(first, ctx, PlanOptions()), ctx, ApplyOptions())
+    apply_plan(first, make_plan(first, ctx, RunOptions()), ctx, RunOptions())
     changed = load_stack(write_spec(tmp_path, QUEUE.replace("VT", "60")))
     every_pause = dataclasses.replace(ctx, wait=WaitPolicy(delay=0.01, timeout=10,
                                                            heartbeat=0))
     reporter = Steps()
-    report = apply_plan(changed, make_plan(changed, every_pause, PlanOptions()), every_pause,
-                        ApplyOptions(), reporter)
+    report = apply_plan(changed, make_plan(changed, every_pause, RunOptions()), every_pause,
+                        RunOptions(), reporter)
     assert report.failures == []
     beats = [m for a, m in reporter.steps if m.startswith("still ")]
     assert beats and all(a == "queues.work" for a, m in reporter.steps if m in beats)

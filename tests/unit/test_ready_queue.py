@@ -9,9 +9,10 @@ import threading
 
 import pytest
 
+from awsprov.core.run import RunOptions
 from awsprov.engine import executor
-from awsprov.engine.executor import ApplyOptions, Reporter, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.engine.executor import Reporter, apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.errors import AwsprovError
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
@@ -87,7 +88,7 @@ def fake_writes(monkeypatch, events: Events, behaviour: dict) -> None:
 def _plan(aws, tmp_path, text: str):
     ctx, _log = aws
     stack = load_stack(write_spec(tmp_path, text))
-    return stack, make_plan(stack, ctx, PlanOptions()), ctx
+    return stack, make_plan(stack, ctx, RunOptions()), ctx
 
 
 def test_a_resource_starts_when_its_dependency_ends_not_when_its_layer_does(
@@ -100,7 +101,7 @@ def test_a_resource_starts_when_its_dependency_ends_not_when_its_layer_does(
     saw_c_start: list[bool] = []
     fake_writes(monkeypatch, events,
                 {"tables.a": lambda: saw_c_start.append(c_started.wait(PATIENCE_S))})
-    report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=2))
+    report = apply_plan(stack, result, ctx, RunOptions(parallelism=2))
     assert report.failures == []
     assert saw_c_start == [True]  # a was still running when c started
     log = events.log
@@ -118,7 +119,7 @@ def test_a_failure_skips_only_what_depends_on_it(aws, tmp_path, monkeypatch):
         raise AwsprovError("boom")
 
     fake_writes(monkeypatch, events, {"tables.a": fail_once_on_b_started})
-    report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=4))
+    report = apply_plan(stack, result, ctx, RunOptions(parallelism=4))
     outcomes = {o.address: (o.ok, o.message) for o in report.outcomes}
     assert outcomes["tables.a"] == (False, "boom")
     assert outcomes["alarms.on_a"] == (False, "skipped: depends on tables.a, which failed")
@@ -134,7 +135,7 @@ def test_parallelism_bounds_what_runs_at_once(aws, tmp_path, monkeypatch):
     events = Events()
     together = threading.Barrier(2, timeout=PATIENCE_S)  # each table overlaps another
     fake_writes(monkeypatch, events, {f"tables.{t}": together.wait for t in tables})
-    report = apply_plan(stack, result, ctx, ApplyOptions(parallelism=2))
+    report = apply_plan(stack, result, ctx, RunOptions(parallelism=2))
     assert report.failures == []
     assert len(report.outcomes) == 7
     assert events.most_running == 2
@@ -144,7 +145,7 @@ def test_parallelism_one_runs_in_plan_order(aws, tmp_path, monkeypatch):
     stack, result, ctx = _plan(aws, tmp_path, _spec(["a", "b", "c"], {"on_a": "a"}))
     events = Events()
     fake_writes(monkeypatch, events, {})
-    apply_plan(stack, result, ctx, ApplyOptions(parallelism=1))
+    apply_plan(stack, result, ctx, RunOptions(parallelism=1))
     assert [e for e in events.log if e.startswith("start")] == [
         "start tables.a", "start tables.b", "start tables.c", "start alarms.on_a"]
     assert events.most_running == 1
@@ -163,5 +164,5 @@ def test_progress_says_what_waits_on_what(aws, tmp_path, monkeypatch, parallelis
     stack, result, ctx = _plan(aws, tmp_path, _spec(["a", "b"], {"on_a": "a"}))
     fake_writes(monkeypatch, Events(), {})
     reporter = Waits()
-    apply_plan(stack, result, ctx, ApplyOptions(parallelism=parallelism), reporter)
+    apply_plan(stack, result, ctx, RunOptions(parallelism=parallelism), reporter)
     assert reporter.waits == [("alarms.on_a", ["tables.a"])]

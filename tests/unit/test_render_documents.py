@@ -9,8 +9,9 @@ import io
 from rich.console import Console
 
 from awsprov.core.changes import Action, AttributeChange, Plan, ResourceChange
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.render import text
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
@@ -91,19 +92,19 @@ keys:
 def test_key_policy_diff_shows_actions_as_written_and_case_alone_is_no_change(aws, tmp_path):
     ctx, _log = aws
     stack = load_stack(write_spec(tmp_path, POLICY_SPEC))
-    created = make_plan(stack, ctx, PlanOptions())
+    created = make_plan(stack, ctx, RunOptions())
     assert any('"kms:Decrypt",' in line for line in _render(created.plan))
-    assert apply_plan(stack, created, ctx, ApplyOptions()).failures == []
+    assert apply_plan(stack, created, ctx, RunOptions()).failures == []
 
     recased = POLICY_SPEC.replace("[kms:Decrypt, kms:DescribeKey]",
                                   "[KMS:decrypt, kms:describekey]")
     assert not make_plan(load_stack(write_spec(tmp_path, recased)), ctx,
-                         PlanOptions()).plan.has_changes
+                         RunOptions()).plan.has_changes
 
     grown = POLICY_SPEC.replace("[kms:Decrypt, kms:DescribeKey]",
                                 "[kms:Decrypt, kms:DescribeKey, kms:GenerateDataKey]")
     lines = _render(make_plan(load_stack(write_spec(tmp_path, grown)), ctx,
-                              PlanOptions()).plan)
+                              RunOptions()).plan)
     added = [line.strip() for line in lines if line.strip().startswith("+ ")]
     removed = [line.strip() for line in lines if line.strip().startswith("- ")]
     assert any('"kms:GenerateDataKey"' in line for line in added), lines

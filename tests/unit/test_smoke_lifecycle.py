@@ -1,8 +1,9 @@
 """A first end-to-end pass through the engine against in-process moto."""
 
 from awsprov.core.changes import Action
-from awsprov.engine.executor import ApplyOptions, apply_plan
-from awsprov.engine.planner import PlanOptions, make_plan
+from awsprov.core.run import RunOptions
+from awsprov.engine.executor import apply_plan
+from awsprov.engine.planner import make_plan
 from awsprov.spec.loader import load_stack
 from tests.helpers import write_spec
 
@@ -20,11 +21,11 @@ tables:
 def test_create_then_no_op_with_zero_writes(aws, tmp_path):
     ctx, log = aws
     stack = load_stack(write_spec(tmp_path, SPEC))
-    result = make_plan(stack, ctx, PlanOptions())
+    result = make_plan(stack, ctx, RunOptions())
     assert [c.action for c in result.plan.changes] == [Action.CREATE]
-    report = apply_plan(stack, result, ctx, ApplyOptions())
+    report = apply_plan(stack, result, ctx, RunOptions())
     assert not report.failures
     log.clear()
-    again = make_plan(stack, ctx, PlanOptions())
+    again = make_plan(stack, ctx, RunOptions())
     assert not again.plan.has_changes
     assert log.writes == []

@@ -36,9 +36,6 @@ from awsprov.resources.base import Owner
 from awsprov.spec import graph
 from awsprov.spec.model import Stack
 
-# The name the tests (and benches) build the options by; one object serves plan and apply.
-ApplyOptions = RunOptions
-
 
 @dataclass
 class Outcome:

@@ -30,9 +30,6 @@ from awsprov.resources.base import Deletion, Desired, Live, Owner, ResourceType
 from awsprov.spec import graph
 from awsprov.spec.model import ResourceSpec, Stack
 
-# The name the tests (and benches) build the options by; one object serves plan and apply.
-PlanOptions = RunOptions
-
 
 @dataclass
 class PlannedResource:

@@ -64,7 +64,6 @@ class Live:
     # What else the type's own calls need to know of this resource (a queue's URL, a
     # key's id): a frozen dataclass of the type's own, never read by generic code.
     details: Any = field(default=None, repr=False)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # going: see `details`
     # True when `tags` came from aws.indexed_tags (the stack's one Tagging API read)
     tags_indexed: bool = False
 

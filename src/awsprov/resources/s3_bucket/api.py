@@ -10,7 +10,6 @@ from typing import Any
 from awsprov.aws import errors
 from awsprov.aws.waiters import retry_when
 from awsprov.errors import AwsprovError
-from awsprov.resources import sub_reads
 from awsprov.resources import tags as tagging
 from awsprov.resources.s3_bucket import settings
 from awsprov.resources.s3_bucket.lifecycle import DEFAULT_MIN_OBJECT_SIZE
@@ -47,7 +46,7 @@ def read(aws, name: str, owner=None) -> BucketLive | None:
     if region != aws.region and owner is None:
         return None  # an orphan search looks at this region's buckets only
     s3 = aws.client("s3", region)
-    futures = {key: sub_reads.start(_settled_read, reader, s3, name, aws.wait)
+    futures = {key: aws.sub_reads.start(_settled_read, reader, s3, name, aws.wait)
                for key, reader in SUB_READS.items()}
     answers = {key: future.result() for key, future in futures.items()}
     return live_of(name, region, aws.region, answers,
