@@ -106,7 +106,7 @@ def _merge_documents(documents: list[tuple[str, Any, Positions]]) -> tuple[dict,
 
 
 def _file_without_stack(name: str, documents: list[tuple[str, Any, Positions]]) -> SpecError:
-    """SPEC.md: every file of a folder stack names the same stack, so that a file moved in
+    """docs/spec.md: every file of a folder stack names the same stack, so that a file moved in
     from another stack cannot silently join this one."""
     declared = next((data["stack"] for _n, data, _p in documents
                      if isinstance(data, dict) and "stack" in data), None)
