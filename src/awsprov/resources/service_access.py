@@ -16,9 +16,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from awsprov.core import references
+from awsprov.core.changes import FieldKind
 from awsprov.core.references import REFERENCE
 from awsprov.resources import policy
 from awsprov.resources.base import Problem
+from awsprov.resources.props import Prop
 
 if TYPE_CHECKING:
     from awsprov.core.stack import ResourceView, StackView
@@ -67,6 +69,21 @@ def key_region_problem(value: Any, region: str | None, noun: str) -> str | None:
         return None
     return (f"the key is in {parts[3]}, the {noun} in {region}: AWS needs a key of the "
             f"{noun}'s own region")
+
+
+def fifo_name_props(noun: str, longest: int) -> dict[str, Prop]:
+    """`name` and `fifo` of an SNS topic or SQS queue (`noun`), whose names are at most
+    `longest` characters; FIFO ones end in .fifo and are fixed when made."""
+    return {
+        "name": Prop({"type": "string",
+                      "pattern": rf"^(?:[A-Za-z0-9_-]{{1,{longest}}}|"
+                                 rf"[A-Za-z0-9_-]{{1,{longest - 5}}}\.fifo)$",
+                      "description": f"{noun.capitalize()} name: 1-{longest} of A-Z a-z 0-9 _ -; "
+                                     f"FIFO {noun}s end in .fifo"}, state=False),
+        "fifo": Prop({"type": "boolean", "description": f"FIFO {noun}; fixed when the {noun} "
+                                                        f"is made"},
+                     change=FieldKind.REPLACE, default=False),
+    }
 
 
 def fifo_name_problems(props: dict[str, Any], noun: str) -> list[Problem]:

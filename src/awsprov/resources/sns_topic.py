@@ -21,7 +21,6 @@ from awsprov.core.changes import (
     KNOWN_AFTER_APPLY,
     AttributeChange,
     BaselineFinding,
-    FieldKind,
     Severity,
     is_unknown,
 )
@@ -132,12 +131,7 @@ class SnsTopic(ResourceType):
     # kms_key and display_name are topic attributes SNS takes and answers under one name,
     # an empty value meaning unset.
     props = {
-        "name": Prop({"type": "string",
-                      "pattern": r"^(?:[A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\.fifo)$",
-                      "description": "Topic name: 1-256 of A-Z a-z 0-9 _ -; FIFO topics end in "
-                                     ".fifo"}, state=False),
-        "fifo": Prop({"type": "boolean", "description": "FIFO topic; fixed when the topic is made"},
-                     change=FieldKind.REPLACE, default=False),
+        **access.fifo_name_props("topic", 256),
         "kms_key": Prop(access.KMS_KEY, request="KmsMasterKeyId", describe="KmsMasterKeyId"),
         "display_name": Prop({"type": "string", "maxLength": 100,
                               "description": "Sender name of SMS and email deliveries"},

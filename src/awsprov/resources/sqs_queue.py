@@ -84,12 +84,7 @@ class SqsQueue(ResourceType):
     holds_data = True
     reference_attributes = ("arn", "name", "url")
     props = {
-        "name": Prop({"type": "string",
-                      "pattern": r"^(?:[A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\.fifo)$",
-                      "description": "Queue name: 1-80 of A-Z a-z 0-9 _ -; FIFO queues end in "
-                                     ".fifo"}, state=False),
-        "fifo": Prop({"type": "boolean", "description": "FIFO queue; fixed when the queue is made"},
-                     change=FieldKind.REPLACE, default=False),
+        **access.fifo_name_props("queue", 80),
         "visibility_timeout": _attribute("VisibilityTimeout", 0, 43200, 30,
                                          "seconds a received message stays hidden"),
         "retention_seconds": _attribute("MessageRetentionPeriod", 60, 1209600, 345600,
