@@ -98,10 +98,12 @@ def test_a_type_without_a_property_table_must_export_itself():
 # The per-type tables of the test suite: each must name every registered type, so that a
 # new type cannot be missed by the tests that walk them.
 def _per_type_tables() -> dict[str, Any]:
+    from tests.resources.test_iam_export_all_types import NAMES
     from tests.resources.test_rename_lifecycle import CASES
     from tests.unit.test_baseline import MINIMAL
 
-    return {"test_rename_lifecycle.CASES": CASES, "test_baseline.MINIMAL": MINIMAL}
+    return {"test_rename_lifecycle.CASES": CASES, "test_baseline.MINIMAL": MINIMAL,
+            "test_iam_export_all_types.NAMES": NAMES}
 
 
 @pytest.mark.parametrize("table", sorted(_per_type_tables()))
