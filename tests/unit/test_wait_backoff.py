@@ -75,3 +75,28 @@ def test_no_confirming_read_is_shorter_than_the_aws_window_it_cites():
     assert CONFIRMATIONS["sqs.attributes"].interval >= 1.0
     assert all(c.reads >= 1 and c.reason for c in CONFIRMATIONS.values())
     assert CONFIRMATIONS["dynamodb.active_after_update"].reads == 2
+
+
+def _table(ctx) -> str:
+    ctx.client("dynamodb").create_table(
+        TableName="t1", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    return "t1"
+
+
+@pytest.mark.parametrize(("after", "expected"), [
+    ("create", []),  # no earlier state looks ACTIVE: the first ACTIVE is believed
+    ("update", [CONFIRMATIONS["dynamodb.active_after_update"].interval]),
+    (None, []),  # before a change of ours: nothing to confirm
+])
+def test_a_table_active_is_confirmed_only_after_an_update(aws, pauses, after, expected):
+    from awsprov.resources.dynamodb_table import api
+
+    ctx, calls = aws
+    ctx.wait = WaitPolicy(delay=5.0)
+    name = _table(ctx)
+    calls.clear()
+    api.wait_active(ctx, name, lambda _: None, "ACTIVE", after=after)
+    assert pauses == expected
+    assert calls.count()["DescribeTable"] == 1 + len(expected)
