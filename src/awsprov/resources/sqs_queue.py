@@ -41,12 +41,11 @@ DELETED_RECENTLY = ("AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeleted
 # AWS refuses a deleted queue's name for 60 s; a little more covers clock skew.
 NAME_EMBARGO_SECONDS = 75
 # A deleted queue stays visible for up to 60 s (DeleteQueue, API reference): delete waits
-# until it is not, bounded like the name embargo; a read that says "gone" is confirmed by
-# more, spaced PROPAGATION_POLL_SECONDS apart (reads can reach replicas that lag).
+# until it is not, bounded like the name embargo; a read that says "gone" is confirmed
+# (waiters.CONFIRMATIONS["sqs.gone"]: reads can reach replicas that lag).
 DELETE_VISIBLE_SECONDS = NAME_EMBARGO_SECONDS
-GONE_CONFIRMATIONS = 3
-# Attribute propagation is polled this often: the confirming read comes 2 s after the
-# first matching one (Terraform: six reads 5 s apart).
+# Attribute propagation (up to 60 s) is polled at least this often once the backoff has
+# grown; the confirming read's interval is waiters.CONFIRMATIONS["sqs.attributes"]'s.
 PROPAGATION_POLL_SECONDS = 2.0
 # A dead-letter queue created moments ago may not be visible to CreateQueue yet.
 DEAD_LETTER_VISIBLE_SECONDS = 60
@@ -362,7 +361,7 @@ class SqsQueue(ResourceType):
 
         wait_until(lambda: self.live_state(read()),
             lambda have: all(have.get(k) == v for k, v in want.items()),
-            f"{desired.name}: attributes applied", poll, consecutive=2)
+            f"{desired.name}: attributes applied", poll, confirm="sqs.attributes")
 
     def delete(self, aws, live: Live, how: Deletion, progress: Progress) -> None:
         progress("DeleteQueue (AWS then refuses its name for 60 s)")
@@ -395,7 +394,7 @@ class SqsQueue(ResourceType):
         poll = WaitPolicy(delay=min(aws.wait.delay, PROPAGATION_POLL_SECONDS),
                           timeout=aws.wait.timeout)
         wait_until(visible, lambda shown: not shown, f"{name}: deleted", poll,
-                   timeout=DELETE_VISIBLE_SECONDS, consecutive=GONE_CONFIRMATIONS)
+                   timeout=DELETE_VISIBLE_SECONDS, confirm="sqs.gone")
 
     def set_tags(self, aws, live: Live, tags: dict[str, str]) -> None:
         sqs, url = aws.client("sqs"), live.details.url

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from awsprov.aws import errors
+from awsprov.aws import errors, waiters
 from awsprov.aws.paging import token_pages
 from awsprov.aws.waiters import botocore_wait, retry_when, visible, wait_until
 from awsprov.resources import kms_refs
@@ -18,7 +18,6 @@ from awsprov.resources.sizes import human_bytes, plural
 AWS_MANAGED_ALIAS = "alias/aws/dynamodb"
 DATA_COUNT_NOTE = "DynamoDB refreshes these counts about every six hours"
 SETTLING_SSE = ("ENABLING", "UPDATING", "DISABLING")
-ACTIVE_CONFIRM_DELAY_S = 1.0  # between an ACTIVE read right after a change and its check
 DELETE_IN_USE_RETRY_S = 10 * 60  # Terraform's table delete timeout, likewise retried
 
 
@@ -139,11 +138,12 @@ def index_status(ddb, table: str, index: str) -> str | None:
 
 
 def wait_active(aws, name: str, progress: Progress, what: str,
-                after_change: bool = True) -> None:
+                after: str | None = "update") -> None:
     """Table and every index ACTIVE. Right after UpdateTable, AWS can report ACTIVE
-    for a moment before the change starts: so after a change of ours, an ACTIVE first
-    read is confirmed by a second one shortly after. Once a transitional state has
-    been seen, the change has started and its first ACTIVE is the real one."""
+    for a moment before the change starts: so after a change of ours (`after`, "update"
+    or "create"), an ACTIVE first read is confirmed as waiters.CONFIRMATIONS says for it
+    (after a create: not at all, no earlier state looks ACTIVE). Once a transitional state
+    has been seen, the change has started and its first ACTIVE is the real one."""
     ddb = aws.client("dynamodb")
 
     def settled(table: dict) -> bool:
@@ -156,9 +156,10 @@ def wait_active(aws, name: str, progress: Progress, what: str,
                        f"{name} visible to DescribeTable", aws.wait)
 
     if settled(read()):
-        if not after_change:
+        confirm = f"dynamodb.active_after_{after}" if after else None
+        if confirm is None or waiters.CONFIRMATIONS[confirm].reads < 2:
             return
-        time.sleep(min(aws.wait.delay, ACTIVE_CONFIRM_DELAY_S))
+        waiters.confirm_pause(confirm, aws.wait, f"{name}: {what}")
         if settled(read()):
             return
     progress(f"waiting: {what}")

@@ -35,7 +35,8 @@ def create(aws, desired: Desired, slots: threading.BoundedSemaphore,
     indexed = bool(state["global_indexes"] or state["local_indexes"])
     with _creating_slot(slots, indexed, progress):
         _create_table(aws, desired, request, indexed, progress)
-        api.wait_active(aws, desired.name, progress, "table and indexes ACTIVE")
+        api.wait_active(aws, desired.name, progress, "table and indexes ACTIVE",
+                        after="create")
     if state["ttl"]:
         update.set_ttl(aws, desired.name, state["ttl"], True, progress)
     if state["point_in_time_recovery"]["enabled"]:

@@ -27,7 +27,7 @@ def update(aws, desired: Desired, live: Live, changes: list[AttributeChange],
     name, want, have = desired.name, desired.state, live.state
     changed = {c.prop for c in changes}
     indexes = checks.index_operations(want, have, changes)
-    api.wait_active(aws, name, progress, "table ACTIVE before changing it", after_change=False)
+    api.wait_active(aws, name, progress, "table ACTIVE before changing it", after=None)
     for index in indexes.deletes:
         _delete_index(aws, name, index, progress)
     if "table_class" in changed:

@@ -25,7 +25,8 @@ from awsprov.resources.s3_bucket.live import details_of
 from awsprov.resources.s3_bucket.settings import CREATING_TAG, FORCE_DESTROY_TAG, PAB_FLAGS
 
 # Versioning and lifecycle reads lag their writes (TF bucketVersioningStableTimeout 1 min,
-# lifecycleConfigurationRulesSteadyTimeout 2 min, two identical reads in a row).
+# lifecycleConfigurationRulesSteadyTimeout 2 min); how many lifecycle reads must agree,
+# and how far apart: waiters.CONFIRMATIONS["s3.lifecycle"].
 VERSIONING_STABLE_TIMEOUT = 60
 LIFECYCLE_STEADY_TIMEOUT = 180
 PUBLIC_POLICY_TIMEOUT = 60
@@ -242,11 +243,11 @@ def _set_lifecycle(aws, s3, name: str, want: dict, progress: Progress) -> None:
         Bucket=name, LifecycleConfiguration={
             "Rules": [lifecycle.rule_request(rid, rule) for rid, rule in rules.items()]},
         TransitionDefaultMinimumObjectSize=want["lifecycle_min_object_size"])
-    # GET may return the old rules for a while: wait for two identical new answers.
+    # GET may return the old rules for a while: wait for agreeing new answers.
     wait_until(lambda: api.read_lifecycle(s3, name),
                lambda doc: bool(doc) and {r.get("ID") for r in doc["Rules"]} == set(rules),
                f"{name}: lifecycle rules", aws.wait, timeout=LIFECYCLE_STEADY_TIMEOUT,
-               consecutive=2)
+               confirm="s3.lifecycle")
 
 
 def _set_cors(s3, name: str, rules: list | None, progress: Progress) -> None:
