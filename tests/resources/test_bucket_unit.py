@@ -513,3 +513,29 @@ def test_a_data_at_risk_is_never_written_over():
     live = _listed_bucket([], ObjectCount(0, 0, 0, 0, complete=True))
     with pytest.raises(AttributeError):
         live.data_at_risk = "nothing"
+
+
+def test_an_update_keeping_the_rule_ids_waits_for_the_new_rules(aws, tmp_path, monkeypatch):
+    """S3: "there might be some lag before a new or updated Lifecycle configuration is
+    fully propagated": a read may still answer the old rules, under the same ids. The
+    wait compares the rules, not their ids, so apply ends with the new ones showing."""
+    from awsprov.resources.s3_bucket import api, writes
+
+    h = Harness(aws, tmp_path)
+    bucket = {"name": "lag-rules", "lifecycle": [{"id": "x", "expiration_days": 30}]}
+    h.converge({"data": bucket})
+    real, served = api.read_lifecycle, []
+    stale = real(h.ctx.client("s3"), "lag-rules")  # what a lagging replica still answers
+
+    def lagging(s3, name):
+        if len(served) < 3:  # the first reads after the write: the old rules
+            served.append("old")
+            return stale
+        return real(s3, name)
+
+    monkeypatch.setattr(writes.api, "read_lifecycle", lagging)
+    h.apply({"data": {**bucket, "lifecycle": [{"id": "x", "expiration_days": 60}]}})
+    assert served == ["old", "old", "old"]  # polled past the stale answers
+    monkeypatch.setattr(writes.api, "read_lifecycle", real)
+    assert not h.plan({"data": {**bucket, "lifecycle": [{"id": "x", "expiration_days": 60}]}}
+                      ).plan.has_changes

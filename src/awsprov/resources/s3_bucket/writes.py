@@ -243,9 +243,10 @@ def _set_lifecycle(aws, s3, name: str, want: dict, progress: Progress) -> None:
         Bucket=name, LifecycleConfiguration={
             "Rules": [lifecycle.rule_request(rid, rule) for rid, rule in rules.items()]},
         TransitionDefaultMinimumObjectSize=want["lifecycle_min_object_size"])
-    # GET may return the old rules for a while: wait for agreeing new answers.
+    # GET may return the old rules for a while: wait for agreeing new answers, the rules
+    # themselves (an update that keeps the rule ids must not pass on the old ones).
     wait_until(lambda: api.read_lifecycle(s3, name),
-               lambda doc: bool(doc) and {r.get("ID") for r in doc["Rules"]} == set(rules),
+               lambda doc: bool(doc) and lifecycle.live_rules(doc) == rules,
                f"{name}: lifecycle rules", aws.wait, timeout=LIFECYCLE_STEADY_TIMEOUT,
                confirm="s3.lifecycle")
 
