@@ -35,6 +35,7 @@ from tests.realism.behaviours import (
     Source,
     behaviours,
     is_public_policy,
+    throttling_storm,
 )
 from tests.realism.calls import Answer, Call
 from tests.realism.inprocess import install
@@ -42,7 +43,7 @@ from tests.realism.wsgi import RealismMiddleware
 
 __all__ = ["Answer", "BlockPublicPolicy", "Call", "Realism", "RealismMiddleware", "Source",
            "activate", "behaviours", "current", "from_env", "install", "install_current",
-           "is_public_policy", "report_fired", "wrap_server"]
+           "is_public_policy", "report_fired", "throttling_storm", "wrap_server"]
 
 ENV_SWITCH = "AWSPROV_REALISM"  # "1": every test runs under the layer
 ENV_SCALE = "AWSPROV_REALISM_SCALE"  # multiplies every window (default 1)

@@ -284,35 +284,57 @@ def _has_indexes(params: dict[str, Any]) -> bool:
 
 @dataclass
 class QueueDeletionLag(Behaviour):
-    """A deleted queue is still listed and its URL still found for `window` seconds."""
+    """A deleted queue is still listed, its URL still found, and its attributes and tags
+    still answered (as last read) for `window` seconds: "Requests you send involving that
+    queue during the 60 seconds might succeed"."""
 
     def forget(self) -> None:
         self.deleted: dict[str, tuple[str, float]] = {}  # name -> (url, when)
+        self.answers: dict[tuple[str, str], dict] = {}  # (name, operation) -> last answer
 
     def _lingering(self) -> dict[str, str]:
         return {n: u for n, (u, t) in self.deleted.items() if self.clock.within(t, self.window)}
 
     def before(self, call: Call) -> Answer | None:
-        if call.service != "sqs" or call.operation != "GetQueueUrl":
+        if call.service != "sqs" or call.operation not in _LINGERING_QUEUE_READS:
             return None
+        name = call.params.get("QueueName") or resource_id(call.params.get("QueueUrl", ""))
         with self.lock:
-            url = self._lingering().get(call.params.get("QueueName", ""))
-        if url is None:
+            url = self._lingering().get(name)
+            last = self.answers.get((name, call.operation))
+        if url is None or (call.operation != "GetQueueUrl" and last is None):
             return None
         self.hit()
-        return reply({"QueueUrl": url})
+        if call.operation == "GetQueueUrl":
+            return reply({"QueueUrl": url})
+        if call.operation == "GetQueueAttributes":
+            return reply({"Attributes": _named_attributes(last, call.params)})
+        return reply(copy.deepcopy(last))
 
     def after(self, call: Call, response: dict[str, Any]) -> None:
         if call.service != "sqs":
             return
         with self.lock:
+            if call.operation in _LINGERING_QUEUE_READS and call.operation != "GetQueueUrl":
+                self._remember(call, response)
             if call.operation == "DeleteQueue":
                 url = call.params.get("QueueUrl", "")
                 self.deleted[resource_id(url)] = (url, self.clock.now())
             elif call.operation == "CreateQueue":
-                self.deleted.pop(call.params.get("QueueName", ""), None)
+                name = call.params.get("QueueName", "")
+                self.deleted.pop(name, None)
+                for operation in _LINGERING_QUEUE_READS:
+                    self.answers.pop((name, operation), None)
             elif call.operation == "ListQueues":
                 self._list(call, response)
+
+    def _remember(self, call: Call, response: dict[str, Any]) -> None:
+        name = resource_id(call.params.get("QueueUrl", ""))
+        if call.operation == "GetQueueAttributes":
+            known = self.answers.setdefault((name, call.operation), {})
+            known.update(copy.deepcopy(response.get("Attributes") or {}))
+        else:
+            self.answers[(name, call.operation)] = {"Tags": dict(response.get("Tags") or {})}
 
     def _list(self, call: Call, response: dict[str, Any]) -> None:
         prefix = call.params.get("QueueNamePrefix", "")
@@ -321,6 +343,14 @@ class QueueDeletionLag(Behaviour):
         if extra:
             self.hit()
             response["QueueUrls"] = urls + extra
+
+
+_LINGERING_QUEUE_READS = frozenset({"GetQueueUrl", "GetQueueAttributes", "ListQueueTags"})
+
+
+def _named_attributes(known: dict[str, str], params: dict[str, Any]) -> dict[str, str]:
+    names = params.get("AttributeNames") or []
+    return dict(known) if "All" in names else {k: v for k, v in known.items() if k in names}
 
 
 @dataclass
@@ -428,6 +458,74 @@ class ThrottlingBurst(Behaviour):
             throttled = self.attempts > self.burst and self.attempts % self.every < self.burst
         if not throttled:
             return None
+        self.hit()
+        return Answer(400, self.code, "Rate exceeded", throttling=True)
+
+
+@dataclass
+class TtlTransition(Behaviour):
+    """For `window` seconds after UpdateTimeToLive, DescribeTimeToLive answers ENABLING
+    (DISABLING) instead of the settled status (AWS: up to one hour)."""
+
+    def forget(self) -> None:
+        self.changing: dict[str, tuple[bool, str, float]] = {}  # table -> (on, attribute, when)
+
+    def after(self, call: Call, response: dict[str, Any]) -> None:
+        if call.service != "dynamodb":
+            return
+        name = call.params.get("TableName", "")
+        with self.lock:
+            if call.operation == "UpdateTimeToLive":
+                spec = call.params.get("TimeToLiveSpecification") or {}
+                self.changing[name] = (bool(spec.get("Enabled")),
+                                       spec.get("AttributeName", ""), self.clock.now())
+            elif call.operation in ("CreateTable", "DeleteTable"):
+                self.changing.pop(name, None)
+            elif call.operation == "DescribeTimeToLive":
+                self._show(name, response)
+
+    def _show(self, name: str, response: dict[str, Any]) -> None:
+        change = self.changing.get(name)
+        if change is None or not self.clock.within(change[2], self.window):
+            return
+        enabled, attribute, _since = change
+        self.hit()
+        response["TimeToLiveDescription"] = {
+            "TimeToLiveStatus": "ENABLING" if enabled else "DISABLING",
+            "AttributeName": attribute}
+
+
+@dataclass
+class ThrottlingStorm(Behaviour):
+    """For `window` seconds from the first attempt at one of `services`, the first
+    `per_call` attempts of every call are throttled, whichever thread makes it: a burst
+    that hits every worker at once, each call carried by botocore's retries alone. In
+    process only (on the wire each attempt is a request of its own). Not in the default
+    table: with botocore's real backoff each call waits seconds; a test adds it."""
+
+    services: frozenset[str] = frozenset()
+    per_call: int = 5
+    code: str = "ThrottlingException"
+
+    def forget(self) -> None:
+        self.started: float | None = None
+        self.attempts: dict[int, int] = {}  # id(call) -> attempts throttled
+        self.calls: list[Call] = []  # kept alive, so no id is reused meanwhile
+
+    def throttle(self, call: Call) -> Answer | None:
+        if call.service not in self.services:
+            return None
+        with self.lock:
+            if self.started is None:
+                self.started = self.clock.now()
+            if not self.clock.within(self.started, self.window):
+                return None
+            done = self.attempts.get(id(call), 0)
+            if done >= self.per_call:
+                return None
+            if done == 0:
+                self.calls.append(call)
+            self.attempts[id(call)] = done + 1
         self.hit()
         return Answer(400, self.code, "Rate exceeded", throttling=True)
 
@@ -616,6 +714,13 @@ def behaviours() -> list[Behaviour]:
                    "BlockPublicPolicy: Setting this element to TRUE causes Amazon S3 to reject "
                    "calls to PUT Bucket policy if the specified bucket policy allows public "
                    "access.")),
+        TtlTransition(
+            "dynamodb.ttl-transition",
+            Source("DynamoDB API Reference, UpdateTimeToLive",
+                   "It can take up to one hour for the change to fully process. Any "
+                   "additional UpdateTimeToLive calls for the same table during this one "
+                   "hour duration result in a ValidationException."),
+            window=0.5),
         KmsSlowToShow(
             "kms.slow-to-show-writes",
             Source("AWS KMS Developer Guide, Eventual consistency",
@@ -632,6 +737,18 @@ def behaviours() -> list[Behaviour]:
     ]
 
 
+def throttling_storm(window: float = 1.0, per_call: int = 5,
+                     services: Iterable[str] = ("dynamodb",)) -> ThrottlingStorm:
+    """A storm to add to a Realism's table (it is in no default table)."""
+    return ThrottlingStorm(
+        "throttling.storm",
+        Source("AWS SDKs and Tools Reference Guide, Retry behavior",
+               "(standard mode) a retry quota per client: each retry of a throttled call "
+               "spends from it, and once it is spent calls are no longer retried; an "
+               "account's request rate quota throttles every caller at once"),
+        window=window, services=frozenset(services), per_call=per_call)
+
+
 @dataclass
 class Realism:
     """The behaviours in force for one test. `scale` multiplies every window; `off` names
@@ -640,12 +757,13 @@ class Realism:
     scale: float = 1.0
     off: frozenset[str] = frozenset()
     table: list[Behaviour] = field(default_factory=behaviours)
+    now: Callable[[], float] = time.monotonic  # a test's virtual clock, shared with awsprov
 
     def __post_init__(self) -> None:
         unknown = set(self.off) - {b.name for b in self.table}
         if unknown:
             raise KeyError(f"no such realism behaviour: {sorted(unknown)}")
-        clock = Clock(self.scale)
+        clock = Clock(self.scale, self.now)
         for behaviour in self.table:
             behaviour.reset(clock)
         self.active = [b for b in self.table if b.name not in self.off]

@@ -294,3 +294,60 @@ def test_kms_policy_and_state_changes_are_slow_to_show(moto):
         assert "Changed" in kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
     finally:
         activate(previous)
+
+
+def test_a_deleted_queue_still_answers_its_attributes_and_tags(moto, realism):
+    aws, _ = make_context()
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName="ghost", tags={"team": "a"})["QueueUrl"]
+    time.sleep(1.0)  # past the new queue's not-found second
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]["QueueArn"]
+    sqs.list_queue_tags(QueueUrl=url)
+    sqs.delete_queue(QueueUrl=url)
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"] \
+        == {"QueueArn": arn}
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "a"}
+    time.sleep(1.0)
+    with pytest.raises(ClientError) as caught:
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+    assert _code(caught.value) == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+def test_ttl_is_enabling_then_enabled_and_disabling_then_disabled(moto, realism):
+    aws, _ = make_context()
+    ddb = aws.client("dynamodb")
+    ddb.create_table(TableName="ttl", KeySchema=KEY, AttributeDefinitions=ATTRS,
+                     BillingMode="PAY_PER_REQUEST")
+    time.sleep(0.6)  # ACTIVE: UpdateTimeToLive is refused while CREATING
+
+    def status() -> str:
+        return ddb.describe_time_to_live(TableName="ttl")["TimeToLiveDescription"][
+            "TimeToLiveStatus"]
+
+    for enabled, changing, settled in ((True, "ENABLING", "ENABLED"),
+                                       (False, "DISABLING", "DISABLED")):
+        ddb.update_time_to_live(TableName="ttl", TimeToLiveSpecification={
+            "Enabled": enabled, "AttributeName": "expires"})
+        assert status() == changing
+        time.sleep(0.5)
+        assert status() == settled
+    assert realism["dynamodb.ttl-transition"].fired == 2
+
+
+def test_a_throttling_storm_throttles_each_call_a_few_times_then_stops(moto, monkeypatch):
+    from botocore.retries.standard import ExponentialBackoff
+
+    from tests.realism import throttling_storm
+
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    layer = Realism(table=[throttling_storm(window=0.3, per_call=3)])
+    previous = activate(layer)
+    try:
+        ddb = make_context()[0].client("dynamodb")
+        answer = ddb.list_tables()
+        assert answer["ResponseMetadata"]["RetryAttempts"] == 3
+        assert layer["throttling.storm"].fired == 3
+        time.sleep(0.3)
+        assert ddb.list_tables()["ResponseMetadata"]["RetryAttempts"] == 0
+    finally:
+        activate(previous)
