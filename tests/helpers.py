@@ -169,19 +169,7 @@ KNOWN_EMULATOR_GAPS: list[tuple[str, str, str]] = [
 # Realism-layer behaviours (tests/realism) switched off in the AWSPROV_REALISM=1 pass until
 # awsprov copes with them: (behaviour, what fails under it, who fixes it). Tests of the
 # behaviour itself switch it on explicitly; never weaken an assertion instead.
-REALISM_PENDING: list[tuple[str, str, str]] = [
-    ("tagging.get-resources-lag",
-     "an apply killed right after CreateKey and run again at once, inside both this lag and "
-     "KMS's not-found window, finds the new key neither through the Tagging API nor through "
-     "KMS's own ListKeys/ListResourceTags: it makes a second key (tests/cli/test_kill9.py, "
-     "CreateKey and CreateQueue kill points); the examples and the lifecycle suites pass with "
-     "it on",
-     "issue 12 item 2: a killed apply's key found while both listings still hide it"),
-    ("kms.list-aliases-lag",
-     "kept off with the Tagging API lag for the same kill -9 re-runs (not yet shown to pass "
-     "on its own)",
-     "issue 12 item 2, as above"),
-]
+REALISM_PENDING: list[tuple[str, str, str]] = []
 
 
 class _SnapshotDict(dict):

@@ -38,6 +38,12 @@ LOCK_TABLE = "awsprov-locks"
 PURPOSE_TAG = {"Key": "awsprov:purpose", "Value": "lock"}
 TTL_S = 120.0  # a killed holder's lease outlives it by at most this long
 HEARTBEAT_S = 20.0  # renewals per TTL: six, so a few lost renewals never let it expire
+# A holder killed moments ago may have just made resources that AWS's eventually consistent
+# reads do not show yet: a new KMS key is invisible to DescribeKey, ListKeys and its tags
+# for "usually less than a few seconds" (KMS developer guide, Eventual consistency), and
+# the Tagging API lags too. Its successor, which would look at once and make them again,
+# waits this long after taking over, before any read.
+KILLED_HOLDER_SETTLE_S = 3.0
 POLL_S = 1.0  # how often a waiting apply looks again
 TABLE_ACTIVE_TIMEOUT_S = 120.0
 # What apply/destroy need on the lock table (iam-policy prints them).
@@ -149,6 +155,7 @@ class Lease:
         self.heartbeat = HEARTBEAT_S if heartbeat is None else heartbeat
         self.poll = POLL_S if poll is None else poll
         self.clock = clock
+        self.settle = KILLED_HOLDER_SETTLE_S
         self.holder: Holder | None = None
         self.lost = False
         self.renewals = 0
@@ -167,6 +174,8 @@ class Lease:
             taken, current = self._try_take(me)
             if taken is not None:
                 self._start_heartbeat()
+                if current is not None:  # taken over from a holder killed on this host
+                    self._let_its_writes_show()
                 return taken
             if current is None:  # released between our write and our read: at once again
                 continue
@@ -180,8 +189,9 @@ class Lease:
             time.sleep(max(0.0, min(self.poll, deadline - now)))
 
     def _try_take(self, me: Holder) -> tuple[Holder | None, Holder | None]:
-        """(our holder, None) once ours; else (None, the holder that kept us out, or None
-        if it left between our write and our read)."""
+        """(our holder, None) once ours, (our holder, the killed holder) when taken over
+        from one; else (None, the holder that kept us out, or None if it left between our
+        write and our read)."""
         now = self.clock()
         me = replace(me, since=now, expires_at=now + self.ttl)
         if self._put(me, "attribute_not_exists(lease_id) OR expires_at < :now",
@@ -192,9 +202,17 @@ class Lease:
             self.notify(f"the lease of {self.key.describe()} was held by pid {current.pid} "
                         f"on this host, which is gone: taking it over")
             if self._put(me, "#token = :old", {":old": {"S": current.token}}):
-                return me, None
+                return me, current
             return None, read(self.aws, self.key)
         return None, current
+
+    def _let_its_writes_show(self) -> None:
+        if self.settle <= 0:
+            return
+        self.notify(f"waiting {_seconds(self.settle)} for what the killed apply made to "
+                    f"show (AWS's reads are eventually consistent), so that none of it is "
+                    f"made twice")
+        time.sleep(self.settle)
 
     def _put(self, me: Holder, condition: str, values: dict[str, Any]) -> bool:
         names = {"#token": "token"} if "#token" in condition else {}
