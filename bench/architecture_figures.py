@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import ast
 import io
 import re
 import statistics
@@ -51,23 +50,12 @@ def mentions(files: list[Path], prop: str) -> int:
 
 
 def cycles(src: Path) -> list[tuple[str, str]]:
-    graph: dict[str, set[str]] = {}
-    for path in src.rglob("*.py"):
-        parts = path.relative_to(src).parts
-        unit = parts[0] if len(parts) > 1 else path.stem
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-            elif isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            for name in names:
-                bits = name.split(".")
-                if bits[0] == "awsprov" and len(bits) > 1:
-                    other = bits[1]
-                    known = (src / other).is_dir() or (src / f"{other}.py").exists()
-                    if known and other != unit:
-                        graph.setdefault(unit, set()).add(other)
+    """Pairs of packages (or top-level modules) of `src` that import each other."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.test_layers import package_imports
+
+    units = {p.stem for p in src.iterdir() if p.is_dir() or p.suffix == ".py"}
+    graph = package_imports(src, units)
     return sorted((a, b) for a in graph for b in graph[a] if a < b and a in graph.get(b, ()))
 
 

@@ -5,6 +5,7 @@ This keeps the import cycles gone (docs/architecture.md, "Layers")."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "awsprov"
@@ -15,14 +16,14 @@ LAYERS = ("errors", "core", "aws", "cost", "resources", "spec", "engine", "rende
           "cli", "__main__")
 
 
-def unit_of(path: Path) -> str:
+def unit_of(path: Path, root: Path = ROOT) -> str:
     """The layer a source file belongs to: its package, or its module name at the top."""
-    parts = path.relative_to(ROOT).parts
+    parts = path.relative_to(root).parts
     return parts[0] if len(parts) > 1 else path.stem
 
 
-def imported_units(path: Path) -> set[str]:
-    units = set()
+def imported_units(path: Path, units: Collection[str] = LAYERS) -> set[str]:
+    found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names = []
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -31,18 +32,21 @@ def imported_units(path: Path) -> set[str]:
             names = [a.name for a in node.names]
         for name in names:
             parts = name.split(".")
-            if parts[0] == "awsprov" and len(parts) > 1 and parts[1] in LAYERS:
-                units.add(parts[1])
-    return units
+            if parts[0] == "awsprov" and len(parts) > 1 and parts[1] in units:
+                found.add(parts[1])
+    return found
 
 
-def package_imports() -> dict[str, set[str]]:
+def package_imports(root: Path = ROOT,
+                    units: Collection[str] = LAYERS) -> dict[str, set[str]]:
+    """unit → the other units it imports (bench/architecture_figures.py counts the cycles
+    of any tree with it)."""
     graph: dict[str, set[str]] = {}
-    for path in ROOT.rglob("*.py"):
-        unit = unit_of(path)
+    for path in root.rglob("*.py"):
+        unit = unit_of(path, root)
         if unit == "__init__":
             continue
-        graph.setdefault(unit, set()).update(imported_units(path) - {unit})
+        graph.setdefault(unit, set()).update(imported_units(path, units) - {unit})
     return graph
 
 
