@@ -16,7 +16,7 @@ from rich.console import Console
 
 from awsprov.core.changes import Action, FieldKind, Plan
 from awsprov.core.run import RunOptions
-from awsprov.engine.planner import classify
+from awsprov.engine.planner import classify, make_plan
 from awsprov.render import text
 from awsprov.resources import registry
 from awsprov.resources.base import Deletion, Desired, Live, ResourceType, contract_problems
@@ -169,3 +169,42 @@ def test_a_sensitive_property_never_shows_its_value(how):
     assert [a.path for a in change.attributes if a.sensitive] == ["token"]
     assert OLD_SECRET not in shown and NEW_SECRET not in shown
     assert "token: (sensitive" in shown
+
+
+# ---- a type the Tagging API does not list finds its own orphans ---------------------------
+
+class UnlistedVault(Vault):
+    """As IAM roles are: tagged, but not listed by the Resource Groups Tagging API."""
+
+    tagging_type = None
+    listed: ClassVar[dict[str, dict[str, str]]] = {}
+
+    def list_owned(self, aws, stack):
+        return {arn: tags for arn, tags in self.listed.items()
+                if tags.get("awsprov:stack") == stack}
+
+    def read(self, aws, name, owner=None):
+        arn = f"arn:aws:vault:us-east-1:123456789012:{name}"
+        tags = self.listed.get(arn)
+        return None if tags is None else Live(name=name, arn=arn, state={}, tags=dict(tags))
+
+
+def test_the_orphan_search_asks_a_type_the_tagging_api_does_not_list(moto, tmp_path,
+                                                                     monkeypatch):
+
+    from awsprov.spec.loader import load_stack
+    from tests.helpers import make_context, write_spec
+
+    monkeypatch.setitem(registry.all_types(), "vaults", UnlistedVault())
+    monkeypatch.setattr(UnlistedVault, "listed", {
+        "arn:aws:vault:us-east-1:123456789012:old-vault":
+            {"awsprov:stack": "s", "awsprov:address": "vaults.old"},
+        "arn:aws:vault:us-east-1:123456789012:other-stack":
+            {"awsprov:stack": "t", "awsprov:address": "vaults.x"}})
+    stack = load_stack(write_spec(tmp_path, "stack: s\nregion: us-east-1\n"
+                                            "queues:\n  q: {name: s-q}\n"))
+    aws, _log = make_context()
+    orphans = [c for c in make_plan(stack, aws, RunOptions(prune=True)).plan.changes
+               if c.orphan]
+    assert [(c.address, c.name, c.action) for c in orphans] == [
+        ("vaults.old", "old-vault", Action.DELETE)]
