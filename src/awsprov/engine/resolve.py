@@ -35,8 +35,14 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
             return KNOWN_AFTER_APPLY
         return known.get(ref.attribute, KNOWN_AFTER_APPLY)
 
-    props = references.unescape(references.map_strings(
-        spec.props, lambda text, _path: references.substitute(text, lookup)))
+    def resolve(text: str, path: tuple) -> Any:
+        if path and path[0] in rtype.grant_target_props:
+            target = _grant_target(stack, text, sections, attributes, aws, lookup)
+            if target is not None:
+                return target
+        return references.substitute(text, lookup)
+
+    props = references.unescape(references.map_strings(spec.props, resolve))
     if "name" in props:
         props["name"] = name  # with ${account_id} resolved
     user_tags = {**stack.tags, **{str(k): str(v) for k, v in (props.get("tags") or {}).items()}}
@@ -49,6 +55,27 @@ def build_desired(stack: Stack, spec: ResourceSpec, rtype: ResourceType, name: s
         tags=tagging.desired_tags(stack.name, spec.address, {}, user_tags, stack.env),
         ignore=ignore,
     )
+
+
+def _grant_target(stack: Stack, text: str, sections: set[str],
+                  attributes: dict[str, dict[str, Any]], aws: AwsContext,
+                  lookup: Any) -> dict[str, Any] | None:
+    """The grant target (core/grants.py) a whole-value reference to a resource names, its
+    properties resolved as far as known and its sensitive ones left out; None for any
+    other value."""
+    whole = references.TOKEN.fullmatch(text)
+    ref = whole and references.parse_reference(whole.group(1), sections)
+    if not ref or ref.attribute != "arn" or ref.address not in stack.resources:
+        return None
+    target = stack.resources[ref.address]
+    target_type = registry.get(target.section)
+    visible = {k: v for k, v in target.props.items() if k not in target_type.sensitive_fields}
+    props = references.unescape(references.map_strings(
+        visible, lambda value, _path: references.substitute(value, lookup)))
+    known = attributes.get(ref.address) or {}
+    return {"section": target.section, "name": known.get("name", props.get("name")),
+            "arn": known.get("arn", KNOWN_AFTER_APPLY), "props": props,
+            "region": aws.region, "account": aws.account_id}
 
 
 def diff_with_tags(rtype: ResourceType, desired: Desired, live: Live) -> list[AttributeChange]:

@@ -15,6 +15,7 @@ from awsprov.resources.props import Prop, dig
 
 if TYPE_CHECKING:
     from awsprov.aws.context import AwsContext
+    from awsprov.core.grants import GrantTarget
     from awsprov.core.stack import StackView
     from awsprov.cost.catalogue import Prices
     from awsprov.cost.model import CostComponent
@@ -133,6 +134,11 @@ class ResourceType(ABC):
     relative_paths: ClassVar[tuple[tuple[str, ...], ...]] = ()
     # JSON Schema of each key of this type's `usage:` block (cost-estimate only).
     usage_properties: ClassVar[dict] = {}
+    # True when `grant` turns an access level on this resource into IAM statements (the
+    # `grants` of a role); the registry then requires `grant`.
+    grantable: ClassVar[bool] = False
+    # Properties whose whole-value references resolve to grant targets (Prop.grant_targets).
+    grant_target_props: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -146,6 +152,8 @@ class ResourceType(ABC):
         cls.sensitive_fields = frozenset(
             {*cls.__dict__.get("sensitive_fields", ()),
              *(name for name, prop in table.items() if prop.sensitive)})
+        cls.grant_target_props = frozenset(name for name, prop in table.items()
+                                           if prop.grant_targets)
 
     # ---- derived from the property table -----------------------------------------------
 
@@ -278,6 +286,14 @@ class ResourceType(ABC):
     def arn_pattern(self, name: str, region: str, account: str) -> list[str]:
         """The ARNs an IAM policy scopes this resource's actions to."""
 
+    def grant(self, access: str, target: GrantTarget) -> list[dict[str, Any]]:
+        """IAM statements (Effect, Action, Resource, optional Condition) that let a
+        principal do `access` (core.grants.ACCESS_LEVELS) on `target` and no more: the
+        actions a client doing that access calls, on the resource's ARNs and its parts',
+        and the use of the customer KMS key that encrypts it. Pure and offline; a value not
+        known yet (an ARN before create) stays KNOWN_AFTER_APPLY in the statements."""
+        raise NotImplementedError(f"{self.kind} cannot be granted")
+
     def export(self, live: Live) -> dict[str, Any]:
         """Spec properties that reproduce live (AWS defaults left out): `awsprov export`.
         From the property table: every exported property whose live value is not its AWS
@@ -359,6 +375,7 @@ def contract_problems(cls: type[ResourceType]) -> list[str]:
         "read_batch": cls.batch_size > 1,
         "list_owned": cls.taggable and getattr(cls, "tagging_type", "") is None,
         "export": not cls.props,
+        "grant": cls.grantable,
     }
     problems += [f"{hook} is not implemented" for hook, needed in needs.items()
                  if needed and not overrides(hook)]

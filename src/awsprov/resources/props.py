@@ -27,7 +27,7 @@ class Prop:
     property that is not part of the compared state (a setting for `delete`).
     `request`/`describe`: for a property AWS takes and answers as it is, the request
     parameter and the dotted path in the describe answer; the base then builds its
-    desired and live values without code in the type."""
+    desired and live values without code in the type. `grant_targets`: see below."""
 
     schema: dict[str, Any]
     change: FieldKind = FieldKind.UPDATE
@@ -37,6 +37,10 @@ class Prop:
     state: bool = True
     request: str | None = None
     describe: str | None = None
+    # Whole-value references anywhere in this property resolve to the referenced
+    # resource's grant target (core/grants.py) instead of its ARN: for a type that turns
+    # what it names into IAM statements through the named resource's own type.
+    grant_targets: bool = False
 
     @property
     def unset(self) -> Any:
